@@ -1,0 +1,3 @@
+from plugin_builder.cli import main
+
+main()

@@ -1,0 +1,189 @@
+"""The ``plugin-builder`` command line: wiring only (SPEC §3).
+
+Exit codes: 0 ok, 1 error-level findings, 2 usage or internal errors. Domain errors
+(:class:`~plugin_builder.errors.PluginBuilderError`) become one message per problem on
+stderr; ``--debug`` shows the traceback of anything unexpected.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from plugin_builder import __version__
+from plugin_builder.errors import PluginBuilderError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class _Group(click.Group):
+    """Turns our exceptions into messages and exit codes, in one place."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except PluginBuilderError as exc:
+            for problem in exc.problems:
+                click.secho(f"error: {problem}", fg="red", err=True)
+            sys.exit(EXIT_USAGE)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            click.secho("error: interrupted", fg="red", err=True)
+            sys.exit(EXIT_USAGE)
+        except Exception as exc:  # an internal error: never a bare traceback by default
+            if ctx.obj and ctx.obj.get("debug"):
+                traceback.print_exc()
+            else:
+                click.secho(
+                    f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)",
+                    fg="red",
+                    err=True,
+                )
+            sys.exit(EXIT_USAGE)
+
+
+config_option = click.option(
+    "-c",
+    "--config",
+    "config",
+    default="plugin.toml",
+    show_default=True,
+    type=click.Path(dir_okay=True, path_type=Path),
+    help="The project's plugin.toml.",
+)
+select_option = click.option(
+    "--select",
+    multiple=True,
+    metavar="GLOB",
+    help="Only queries whose catalogue name matches (repeatable).",
+)
+format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "sarif", "github"]),
+    default="text",
+    show_default=True,
+    help="How findings are printed.",
+)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="plugin-builder")
+@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """Build, validate and preview PowerSchool PowerQuery plugins."""
+    ctx.ensure_object(dict)["debug"] = debug
+
+
+def _print_findings(findings, fmt: str, to_err: bool = False) -> None:
+    from plugin_builder.report import render_findings
+
+    if findings or fmt != "text":
+        click.echo(render_findings(findings, fmt), err=to_err)
+
+
+@main.command()
+@config_option
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), help="Folder for the unzipped plugin tree [default: build/<slug>-<version>].")
+@select_option
+@click.option("--stdout", "to_stdout", is_flag=True, help="Print the rendered SQL instead of writing files.")
+def render(config: Path, output: Path | None, select: tuple[str, ...], to_stdout: bool) -> None:
+    """Render plugin.xml and the named queries (SQL in CDATA)."""
+    from plugin_builder.package import write_tree
+    from plugin_builder.pipeline import validate
+
+    result = validate(config, select)
+    if to_stdout:
+        for query in result.tree.queries:
+            click.echo(f"-- {query.full_name} ({query.spec.template.name})")
+            click.echo(query.sql)
+            click.echo()
+    else:
+        out = output or result.project.root / "build" / f"{result.project.slug}-{result.project.plugin.version}"
+        written = write_tree(result.tree, out)
+        click.echo(f"wrote {len(written)} files to {out}", err=True)
+    _print_findings(result.findings, "text", to_err=True)
+    sys.exit(EXIT_OK if result.ok else EXIT_FINDINGS)
+
+
+@main.command()
+@config_option
+@select_option
+@format_option
+def validate(config: Path, select: tuple[str, ...], fmt: str) -> None:
+    """Run every check; write nothing."""
+    from plugin_builder.pipeline import validate as run_validate
+
+    result = run_validate(config, select)
+    _print_findings(result.findings, fmt)
+    sys.exit(EXIT_OK if result.ok else EXIT_FINDINGS)
+
+
+@main.command()
+@config_option
+@click.option("-o", "--output", default="dist", show_default=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the ZIP.")
+@click.option("--force", is_flag=True, help="Replace an existing ZIP of the same version with different contents.")
+@format_option
+def build(config: Path, output: Path, force: bool, fmt: str) -> None:
+    """Render, validate and package dist/<slug>-<version>.zip (never past an error)."""
+    from plugin_builder.pipeline import build as run_build
+
+    result = run_build(config, output, force=force)
+    _print_findings(result.validated.findings, fmt, to_err=fmt == "text")
+    if result.zip is None:
+        click.secho("error: no ZIP written: fix the errors above", fg="red", err=True)
+        sys.exit(EXIT_FINDINGS)
+    note = " (unchanged)" if result.zip.unchanged else ""
+    click.echo(f"wrote {result.zip.path}{note}", err=True)
+    click.echo(f"sha256 {result.zip.sha256}", err=True)
+
+
+@main.command("queries")
+@click.option("-c", "--config", "config", type=click.Path(path_type=Path), default=None, help="Also list the project's own queries.")
+def list_queries(config: Path | None) -> None:
+    """List the query catalogue."""
+    from plugin_builder.catalog import available_queries, builtin_catalog, load_catalog
+    from plugin_builder.config import load_project
+
+    if config is None and Path("plugin.toml").exists():
+        config = Path("plugin.toml")
+    if config is not None:
+        project = load_project(config)
+        chosen = {s.name for s in load_catalog(project)}
+        specs = available_queries(project)
+    else:
+        chosen = None
+        specs = builtin_catalog()
+    width = max(len(n) for n in specs)
+    for name, spec in sorted(specs.items()):
+        mark = "" if chosen is None else ("* " if name in chosen else "  ")
+        click.echo(f"{mark}{name:<{width}}  {spec.group:<10}  {spec.summary}")
+    if chosen is not None:
+        click.echo("\n* = built by this project's [queries] include/exclude", err=True)
+
+
+@main.command("checks")
+@click.argument("code", required=False)
+def list_checks(code: str | None) -> None:
+    """List the rule codes, or explain one rule with its examples."""
+    from plugin_builder.checks import all_rules
+
+    rules = all_rules()
+    if code:
+        matches = [r for r in rules if r.code == code.upper() or r.name == code]
+        if not matches:
+            raise click.UsageError(f"no rule {code!r}; run `plugin-builder checks` for the list")
+        r = matches[0]
+        click.echo(f"{r.code} {r.name} ({r.severity.value}, per {r.scope})\n\n{r.doc}")
+        return
+    for r in rules:
+        click.echo(f"{r.code}  {r.severity.value:<7}  {r.name:<32}  {r.summary}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

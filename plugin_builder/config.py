@@ -1,0 +1,512 @@
+"""Read ``plugin.toml`` into a typed, validated :class:`Project` (SPEC §4).
+
+Every mistake is collected (not only the first) and reported with the key, its line and
+what is expected; :class:`~plugin_builder.errors.ConfigError` carries them all.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from plugin_builder.errors import ConfigError, Problem
+
+NAME_MAX = 40  # PluginDef.Name is VARCHAR2(40)
+VERSION_MAX = 20
+DESCRIPTION_MAX = 256
+PUBLISHER_MAX = 100
+EMAIL_MAX = 40
+PHONE_MAX = 20
+NAMESPACE_MAX = 150  # leaves room for ".<catalogue name>" under PowerSchool's 200-character query names
+
+VERSION_RE = re.compile(r"^\d+(\.\d+)*$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+NAMESPACE_PART_RE = re.compile(r"^[A-Za-z0-9_-]+$")
+RESERVED_NAMESPACES = ("com.powerschool", "com.pearson")
+# Values that reach SQL as literals are quoted by the |lit filter; these limits keep them sane.
+CODE_RE = re.compile(r"^[^\x00-\x1f\x7f]{1,100}$")
+STATE_PREFIX_RE = re.compile(r"^\d{2}$")
+
+
+@dataclass(frozen=True)
+class PluginSection:
+    name: str
+    version: str
+    publisher: str
+    contact_email: str
+    namespace: str
+    description: str = ""
+    contact_phone: str = ""
+    oauth: bool = False
+    permission_page: str = ""
+
+
+@dataclass(frozen=True)
+class QueriesSection:
+    include: tuple[str, ...] = ("*",)
+    exclude: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CsvSection:
+    quotes: bool = True
+
+
+@dataclass(frozen=True)
+class OneRosterSection:
+    parent: tuple[str, ...] = ("Mother", "Father")
+    guardian: tuple[str, ...] = ("Legal Guardian", "Guardian")
+    relative: tuple[str, ...] = (
+        "Grandmother",
+        "Grandfather",
+        "Aunt",
+        "Uncle",
+        "Sister",
+        "Brother",
+    )
+    primary_teacher_roles: tuple[str, ...] = ("Lead Teacher",)
+    secondary_teacher_roles: tuple[str, ...] = ("Co-teacher",)
+
+
+@dataclass(frozen=True)
+class EdFiSection:
+    state_prefix: str = "35"
+    state_course_code: str = "prefs"
+    cohort_programs: tuple[str, ...] = ("*",)
+
+
+@dataclass(frozen=True)
+class AttendanceSection:
+    tardy_codes: tuple[str, ...] = ("T",)
+    excused_codes: tuple[str, ...] = ("E", "AE", "EA")
+
+
+@dataclass(frozen=True)
+class Project:
+    """A validated plugin.toml and where it lives."""
+
+    config_path: Path
+    plugin: PluginSection
+    queries: QueriesSection = field(default_factory=QueriesSection)
+    csv: CsvSection = field(default_factory=CsvSection)
+    oneroster: OneRosterSection = field(default_factory=OneRosterSection)
+    edfi: EdFiSection = field(default_factory=EdFiSection)
+    attendance: AttendanceSection = field(default_factory=AttendanceSection)
+
+    @property
+    def root(self) -> Path:
+        return self.config_path.parent
+
+    @property
+    def queries_dir(self) -> Path:
+        """The project's own queries/ folder (may not exist)."""
+        return self.root / "queries"
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.plugin.name)
+
+    @property
+    def zip_name(self) -> str:
+        return f"{self.slug}-{self.plugin.version}.zip"
+
+    def template_context(self) -> dict[str, Any]:
+        """The configuration as seen by query templates (``config.oneroster.parent`` …)."""
+        return {
+            "plugin": self.plugin,
+            "csv": self.csv,
+            "oneroster": self.oneroster,
+            "edfi": self.edfi,
+            "attendance": self.attendance,
+        }
+
+
+def slugify(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug or "plugin"
+
+
+# ---------------------------------------------------------------------------------------
+# Locating keys in the TOML text, so that messages can name a line. tomllib keeps no
+# positions; tables and keys are found by a scan of header and assignment lines.
+
+_HEADER_RE = re.compile(r"^\s*\[\s*([A-Za-z0-9_.\-\"' ]+?)\s*\]\s*(#.*)?$")
+_KEY_RE = re.compile(r"^\s*([A-Za-z0-9_\-]+|\"[^\"]*\")\s*=")
+
+
+def _key_lines(text: str) -> dict[str, int]:
+    lines: dict[str, int] = {}
+    table = ""
+    for number, raw in enumerate(text.splitlines(), start=1):
+        header = _HEADER_RE.match(raw)
+        if header and not raw.lstrip().startswith("[["):
+            table = header.group(1).replace('"', "").replace("'", "").replace(" ", "")
+            lines.setdefault(table, number)
+            continue
+        key = _KEY_RE.match(raw)
+        if key:
+            name = key.group(1).strip('"')
+            lines.setdefault(f"{table}.{name}" if table else name, number)
+    return lines
+
+
+# ---------------------------------------------------------------------------------------
+
+
+class _Reader:
+    """Collects problems while converting one TOML table into a section dataclass."""
+
+    def __init__(self, path: Path, lines: dict[str, int]):
+        self.path = path
+        self.lines = lines
+        self.problems: list[Problem] = []
+
+    def problem(self, key: str, message: str, hint: str | None = None) -> None:
+        line = self.lines.get(key) or self.lines.get(key.rsplit(".", 1)[0])
+        self.problems.append(
+            Problem(message=message, file=str(self.path), line=line, key=key, hint=hint)
+        )
+
+    def section(self, data: dict, name: str, cls: type, required: bool = False) -> dict:
+        raw = data.get(name)
+        if raw is None:
+            if required:
+                self.problem(name, f"the [{name}] table is missing", f"add a [{name}] table")
+            return {}
+        if not isinstance(raw, dict):
+            self.problem(name, f"must be a table ([{name}]), not {_type_name(raw)}")
+            return {}
+        known = {f.name for f in fields(cls)}
+        for key in raw:
+            if key not in known:
+                self.problem(
+                    f"{name}.{key}",
+                    "unknown key",
+                    "known keys: " + ", ".join(sorted(known)),
+                )
+        return {k: v for k, v in raw.items() if k in known}
+
+    def string(self, table: dict, section: str, key: str, required: bool = False) -> str | None:
+        if key not in table:
+            if required:
+                self.problem(f"{section}.{key}", "is required", f'add {key} = "…" to [{section}]')
+            return None
+        value = table[key]
+        if not isinstance(value, str):
+            self.problem(f"{section}.{key}", f"must be a string, not {_type_name(value)}")
+            return None
+        return value
+
+    def boolean(self, table: dict, section: str, key: str) -> bool | None:
+        if key not in table:
+            return None
+        value = table[key]
+        if not isinstance(value, bool):
+            self.problem(
+                f"{section}.{key}", f"must be true or false, not {_type_name(value)}"
+            )
+            return None
+        return value
+
+    def string_list(self, table: dict, section: str, key: str) -> tuple[str, ...] | None:
+        if key not in table:
+            return None
+        value = table[key]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.problem(
+                f"{section}.{key}",
+                f"must be a list of strings, not {_type_name(value)}",
+                f'for example {key} = ["A", "B"]',
+            )
+            return None
+        return tuple(value)
+
+
+def _type_name(value: Any) -> str:
+    return {
+        str: "a string",
+        int: "an integer",
+        float: "a number",
+        bool: "a boolean",
+        list: "a list",
+        dict: "a table",
+    }.get(type(value), type(value).__name__)
+
+
+def _check_length(reader: _Reader, key: str, value: str, low: int, high: int, why: str) -> None:
+    if not low <= len(value) <= high:
+        if len(value) < low:
+            reader.problem(key, "must not be empty")
+        else:
+            reader.problem(
+                key,
+                f"is {len(value)} characters; {why} allows at most {high}",
+            )
+
+
+def _check_text(reader: _Reader, key: str, value: str, multiline: bool = False) -> None:
+    bad = [c for c in value if (ord(c) < 32 and not (multiline and c in "\n\t")) or ord(c) == 127]
+    if bad:
+        reader.problem(key, f"contains a control character ({bad[0]!r})", "remove it")
+
+
+def _parse_plugin(reader: _Reader, data: dict) -> PluginSection | None:
+    table = reader.section(data, "plugin", PluginSection, required=True)
+    values: dict[str, Any] = {}
+    for key in ("name", "version", "publisher", "contact_email", "namespace"):
+        values[key] = reader.string(table, "plugin", key, required="plugin" in data)
+    for key in ("description", "contact_phone", "permission_page"):
+        value = reader.string(table, "plugin", key)
+        if value is not None:
+            values[key] = value
+    oauth = reader.boolean(table, "plugin", "oauth")
+    if oauth is not None:
+        values["oauth"] = oauth
+
+    name = values.get("name")
+    if name is not None:
+        _check_length(reader, "plugin.name", name, 1, NAME_MAX, "PowerSchool")
+        _check_text(reader, "plugin.name", name)
+    version = values.get("version")
+    if version is not None:
+        if not VERSION_RE.match(version):
+            reader.problem(
+                "plugin.version",
+                f"{version!r} is not a dotted numeric version",
+                'use digits and dots only, for example "1.0.3"',
+            )
+        elif len(version) > VERSION_MAX:
+            reader.problem(
+                "plugin.version",
+                f"is {len(version)} characters; PowerSchool allows at most {VERSION_MAX}",
+            )
+    if values.get("description") is not None:
+        _check_length(reader, "plugin.description", values["description"], 0, DESCRIPTION_MAX, "PowerSchool")
+        _check_text(reader, "plugin.description", values["description"])
+    if values.get("publisher") is not None:
+        _check_length(reader, "plugin.publisher", values["publisher"], 1, PUBLISHER_MAX, "PowerSchool")
+        _check_text(reader, "plugin.publisher", values["publisher"])
+    email = values.get("contact_email")
+    if email is not None:
+        if not EMAIL_RE.match(email):
+            reader.problem("plugin.contact_email", f"{email!r} is not an e-mail address")
+        else:
+            _check_length(reader, "plugin.contact_email", email, 1, EMAIL_MAX, "PowerSchool")
+    phone = values.get("contact_phone")
+    if phone:
+        _check_length(reader, "plugin.contact_phone", phone, 0, PHONE_MAX, "PowerSchool")
+        _check_text(reader, "plugin.contact_phone", phone)
+    namespace = values.get("namespace")
+    if namespace is not None:
+        parts = namespace.split(".")
+        if not namespace:
+            reader.problem("plugin.namespace", "must not be empty")
+        elif not all(NAMESPACE_PART_RE.match(p) for p in parts):
+            reader.problem(
+                "plugin.namespace",
+                f"{namespace!r} must be dot-separated parts of letters, digits, _ and -",
+                'for example "us.ca.k12.exampleusd.rostering"',
+            )
+        elif any(
+            namespace.lower() == r or namespace.lower().startswith(r + ".")
+            for r in RESERVED_NAMESPACES
+        ):
+            reader.problem(
+                "plugin.namespace",
+                f"{namespace!r} starts with a prefix reserved for PowerSchool's own queries",
+                "use your organisation's reversed domain",
+            )
+        elif len(namespace) > NAMESPACE_MAX:
+            reader.problem(
+                "plugin.namespace",
+                f"is {len(namespace)} characters; at most {NAMESPACE_MAX} leaves room for query names "
+                "under PowerSchool's 200-character limit",
+            )
+    page = values.get("permission_page")
+    if page:
+        if not re.match(r"^/[A-Za-z0-9_./-]+\.html$", page) or ".." in page:
+            reader.problem(
+                "plugin.permission_page",
+                f"{page!r} is not a PowerSchool page path",
+                'for example "/admin/home.html", or "" for no permission mappings',
+            )
+    if any(values.get(k) is None for k in ("name", "version", "publisher", "contact_email", "namespace")):
+        return None
+    return PluginSection(**values)
+
+
+def _codes(reader: _Reader, table: dict, section: str, key: str) -> tuple[str, ...] | None:
+    values = reader.string_list(table, section, key)
+    if values is None:
+        return None
+    for value in values:
+        if not CODE_RE.match(value):
+            reader.problem(
+                f"{section}.{key}",
+                f"{value!r} must be 1-100 characters without control characters",
+            )
+    return values
+
+
+def _parse_lists(reader: _Reader, data: dict, name: str, cls: type) -> Any:
+    table = reader.section(data, name, cls)
+    values: dict[str, Any] = {}
+    for f in fields(cls):
+        if f.name not in table:
+            continue
+        if f.type in ("bool",):
+            value = reader.boolean(table, name, f.name)
+        elif f.type == "str":
+            value = reader.string(table, name, f.name)
+        else:
+            value = _codes(reader, table, name, f.name)
+        if value is not None:
+            values[f.name] = value
+    return cls(**values)
+
+
+def _parse_queries(reader: _Reader, data: dict) -> QueriesSection:
+    section = _parse_lists(reader, data, "queries", QueriesSection)
+    for key in ("include", "exclude"):
+        for glob in getattr(section, key):
+            if not re.match(r"^[A-Za-z0-9_*?\[\]!-]+$", glob):
+                reader.problem(
+                    f"queries.{key}",
+                    f"{glob!r} is not a glob over catalogue names",
+                    "run `plugin-builder queries` for the names",
+                )
+    return section
+
+
+def _parse_oneroster(reader: _Reader, data: dict) -> OneRosterSection:
+    section = _parse_lists(reader, data, "oneroster", OneRosterSection)
+    seen: dict[str, str] = {}
+    for key in ("parent", "guardian", "relative"):
+        for code in getattr(section, key):
+            if code in seen:
+                reader.problem(
+                    f"oneroster.{key}",
+                    f"relationship {code!r} is also listed in oneroster.{seen[code]}",
+                    "a relationship code maps to exactly one OneRoster role",
+                )
+            seen[code] = key
+    primary = set(section.primary_teacher_roles)
+    for role in section.secondary_teacher_roles:
+        if role in primary:
+            reader.problem(
+                "oneroster.secondary_teacher_roles",
+                f"role {role!r} is also a primary teacher role",
+            )
+    if not section.primary_teacher_roles:
+        reader.problem(
+            "oneroster.primary_teacher_roles",
+            "must name at least one ROLEDEF.NAME",
+            'for example ["Lead Teacher"]',
+        )
+    return section
+
+
+def _parse_edfi(reader: _Reader, data: dict) -> EdFiSection:
+    section = _parse_lists(reader, data, "edfi", EdFiSection)
+    if not STATE_PREFIX_RE.match(section.state_prefix):
+        reader.problem(
+            "edfi.state_prefix",
+            f"{section.state_prefix!r} must be exactly two digits",
+            'the first two digits of the 8-digit Ed-Fi schoolId, for example "35"',
+        )
+    if section.state_course_code not in ("prefs", "course_number", "alt_course_number"):
+        reader.problem(
+            "edfi.state_course_code",
+            f"{section.state_course_code!r} is not one of prefs, course_number, alt_course_number",
+        )
+    return section
+
+
+def _parse_attendance(reader: _Reader, data: dict) -> AttendanceSection:
+    section = _parse_lists(reader, data, "attendance", AttendanceSection)
+    both = set(section.tardy_codes) & set(section.excused_codes)
+    if both:
+        reader.problem(
+            "attendance.excused_codes",
+            f"codes {sorted(both)} are also tardy codes",
+            "a code is either tardy (Present) or excused (Absent)",
+        )
+    return section
+
+
+SECTIONS = ("plugin", "queries", "csv", "oneroster", "edfi", "attendance")
+
+
+def parse_project(text: str, path: Path) -> Project:
+    """Validate TOML text; ``path`` is used for messages and to locate the project."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = None
+        match = re.search(r"line (\d+)", str(exc))
+        if match:
+            line = int(match.group(1))
+        raise ConfigError(
+            Problem(
+                message=f"is not valid TOML: {exc}",
+                file=str(path),
+                line=line,
+                hint="check quoting and brackets on that line",
+            )
+        ) from None
+    reader = _Reader(path, _key_lines(text))
+    for key in data:
+        if key not in SECTIONS:
+            reader.problem(key, "unknown table or key", "known tables: " + ", ".join(SECTIONS))
+    plugin = _parse_plugin(reader, data)
+    queries = _parse_queries(reader, data)
+    csv = _parse_lists(reader, data, "csv", CsvSection)
+    oneroster = _parse_oneroster(reader, data)
+    edfi = _parse_edfi(reader, data)
+    attendance = _parse_attendance(reader, data)
+    if reader.problems or plugin is None:
+        raise ConfigError(reader.problems or [Problem("invalid configuration", file=str(path))])
+    return Project(
+        config_path=path.resolve(),
+        plugin=plugin,
+        queries=queries,
+        csv=csv,
+        oneroster=oneroster,
+        edfi=edfi,
+        attendance=attendance,
+    )
+
+
+def load_project(path: str | Path = "plugin.toml") -> Project:
+    """Read and validate a plugin.toml; raises ConfigError listing every mistake."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / "plugin.toml"
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(
+            Problem(
+                message="not found",
+                file=str(path),
+                hint="run `plugin-builder init` to write one, or pass -c FILE",
+            )
+        ) from None
+    except OSError as exc:
+        raise ConfigError(
+            Problem(message=f"cannot be read: {exc.strerror}", file=str(path))
+        ) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            Problem(
+                message=f"is not UTF-8 (byte {exc.start})",
+                file=str(path),
+                hint="save the file as UTF-8",
+            )
+        ) from None
+    return parse_project(text, path)

@@ -1,0 +1,51 @@
+"""Findings: the one record every check produces (SPEC §2).
+
+A finding is rendered as text, JSON, SARIF or GitHub annotations by
+:mod:`plugin_builder.report`; nothing else formats them.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import asdict, dataclass
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 0, "warning": 1, "info": 2}[self.value]
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: Severity
+    message: str
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    hint: str | None = None
+    rule: str | None = None
+    query: str | None = None
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["severity"] = self.severity.value
+        return data
+
+    @property
+    def sort_key(self) -> tuple:
+        return (self.file or "", self.line or 0, self.column or 0, self.code, self.message)
+
+
+def has_errors(findings: list[Finding]) -> bool:
+    return any(f.severity is Severity.ERROR for f in findings)
+
+
+def sort_findings(findings: list[Finding]) -> list[Finding]:
+    unique = {(f.sort_key, f.severity, f.query): f for f in findings}
+    return sorted(unique.values(), key=lambda f: f.sort_key)

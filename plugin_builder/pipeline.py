@@ -1,0 +1,49 @@
+"""The pipeline composed: config → catalogue → render → checks → package.
+
+These functions are what the CLI calls; tests and other tools can call them too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from plugin_builder.catalog import QuerySpec, load_catalog
+from plugin_builder.checks import check_tree
+from plugin_builder.config import Project, load_project
+from plugin_builder.findings import Finding, has_errors
+from plugin_builder.package import BuiltZip, write_plugin_zip
+from plugin_builder.render import PluginTree, render_plugin
+
+
+@dataclass
+class Validated:
+    project: Project
+    specs: list[QuerySpec]
+    tree: PluginTree
+    findings: list[Finding]
+
+    @property
+    def ok(self) -> bool:
+        return not has_errors(self.findings)
+
+
+@dataclass
+class Built:
+    validated: Validated
+    zip: BuiltZip | None  # None when an error-level finding stopped the build
+
+
+def validate(config: str | Path = "plugin.toml", select: tuple[str, ...] = ()) -> Validated:
+    project = load_project(config)
+    specs = load_catalog(project, select)
+    tree = render_plugin(project, specs)
+    return Validated(project, specs, tree, check_tree(tree, project))
+
+
+def build(config: str | Path = "plugin.toml", out_dir: str | Path = "dist", force: bool = False) -> Built:
+    """Render, check and package; no ZIP is written past an error-level finding."""
+    validated = validate(config)
+    if not validated.ok:
+        return Built(validated, None)
+    return Built(validated, write_plugin_zip(validated.tree, validated.project, out_dir, force=force))
