@@ -1,0 +1,177 @@
+"""The Oracle-compatibility layer: one test per behaviour in which Oracle and DuckDB differ.
+
+Each expected value is what Oracle returns for the statement (written by hand).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pytest
+
+from plugin_builder.dictionary import create_tables
+from plugin_builder.oracle_compat import UnsupportedOracle, run, to_duckdb
+
+NOW = dt.datetime(2026, 1, 15, 10, 30, 0)
+
+
+@pytest.fixture
+def con() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    create_tables(con, ["TERMS", "SECTIONTEACHER", "CC", "STUDENTS"])
+    return con
+
+
+def one(con, sql: str, **binds):
+    rows = run(con, sql, binds, NOW)
+    assert len(rows) == 1
+    return rows[0] if len(rows[0]) > 1 else rows[0][0]
+
+
+def test_empty_string_literal_is_null(con):
+    assert one(con, "SELECT CASE WHEN '' IS NULL THEN 'null' ELSE 'empty' END FROM DUAL") == "null"
+    assert one(con, "SELECT COUNT(*) FROM DUAL WHERE 'x' = ''") == 0
+
+
+def test_string_functions_that_produce_empty_return_null(con):
+    assert one(con, "SELECT SUBSTR('abc', 5), TRIM('   '), REPLACE('abc', 'b', '') FROM DUAL") == (None, None, "ac")
+    assert one(con, "SELECT LTRIM('xx', 'x'), TRANSLATE('abc', 'abc', '   ') FROM DUAL") == (None, "   ")
+
+
+def test_concat_ignores_null_and_empty_concat_is_null(con):
+    assert one(con, "SELECT 'a' || NULL || 'b' FROM DUAL") == "ab"
+    assert one(con, "SELECT NULL || '' FROM DUAL") is None
+    assert one(con, "SELECT 'S' || TO_CHAR(NULL) FROM DUAL") == "S"
+
+
+def test_dual_exists(con):
+    assert one(con, "SELECT DUMMY FROM DUAL") == "X"
+
+
+def test_sysdate_is_fixed_by_the_caller(con):
+    assert one(con, "SELECT TO_CHAR(SYSDATE, 'YYYY-MM-DD HH24:MI:SS') FROM DUAL") == "2026-01-15 10:30:00"
+    later = dt.datetime(2027, 3, 1, 8, 0)
+    assert run(con, "SELECT TO_CHAR(SYSDATE, 'YYYY-MM-DD') FROM DUAL", now=later) == [("2027-03-01",)]
+
+
+def test_binds_become_literals_and_blank_is_null(con):
+    assert one(con, "SELECT NVL(:yearid, 35) FROM DUAL", yearid=None) == 35
+    assert one(con, "SELECT NVL(:yearid, 35) FROM DUAL", yearid=34) == 34
+    assert one(con, "SELECT TO_CHAR(:d, 'YYYY') FROM DUAL", d=dt.date(2025, 8, 1)) == "2025"
+    with pytest.raises(UnsupportedOracle, match=":missing"):
+        to_duckdb("SELECT :missing FROM DUAL")
+
+
+def test_to_char_date_formats(con):
+    sql = "SELECT TO_CHAR(DATE '2025-08-04', 'YYYY-MM-DD'), TO_CHAR(DATE '2025-08-04', 'MM/DD/YYYY'), TO_CHAR(DATE '2025-08-04', 'YYYY') FROM DUAL"
+    assert one(con, sql) == ("2025-08-04", "08/04/2025", "2025")
+
+
+def test_to_char_numbers(con):
+    assert one(con, "SELECT TO_CHAR(7), TO_CHAR(2.50), TO_CHAR(3 / 2), TO_CHAR(1e0) FROM DUAL") == ("7", "2.5", "1.5", "1")
+    # Oracle keeps a position for the sign unless FM; too many digits print as #.
+    assert one(con, "SELECT TO_CHAR(5, '00'), TO_CHAR(5, 'FM000'), TO_CHAR(-5, 'FM000'), TO_CHAR(123, 'FM99') FROM DUAL") == (
+        " 05",
+        "005",
+        "-005",
+        "###",
+    )
+    assert one(con, "SELECT TO_CHAR(3.14159, 'FM990.00') FROM DUAL") == "3.14"
+
+
+def test_nvl_and_nvl2(con):
+    assert one(con, "SELECT NVL(NULL, 'b'), NVL('a', 'b'), NVL('', 'b') FROM DUAL") == ("b", "a", "b")
+    assert one(con, "SELECT NVL2(NULL, 'set', 'unset'), NVL2('x', 'set', 'unset'), NVL2('', 'set', 'unset') FROM DUAL") == (
+        "unset",
+        "set",
+        "unset",
+    )
+
+
+def test_decode_matches_null_with_null(con):
+    assert one(con, "SELECT DECODE(NULL, NULL, 'null', 'other') FROM DUAL") == "null"
+    assert one(con, "SELECT DECODE(2, 1, 'one', 2, 'two', 'other') FROM DUAL") == "two"
+    # A column that is NULL matches a NULL search value too (CASE x WHEN NULL would not).
+    con.execute("INSERT INTO STUDENTS (ID, GENDER) VALUES (1, NULL), (2, 'F')")
+    rows = run(con, "SELECT ID, DECODE(GENDER, NULL, 'unknown', 'F', 'female', 'other') FROM STUDENTS ORDER BY ID", now=NOW)
+    assert rows == [(1, "unknown"), (2, "female")]
+
+
+def test_listagg_within_group(con):
+    sql = (
+        "SELECT LISTAGG(x, ',') WITHIN GROUP (ORDER BY x DESC) FROM "
+        "(SELECT 'a' x FROM DUAL UNION ALL SELECT 'c' FROM DUAL UNION ALL SELECT 'b' FROM DUAL) t"
+    )
+    assert one(con, sql) == "c,b,a"
+
+
+def test_listagg_fails_past_4000_bytes(con):
+    big = "SELECT RPAD('x', 1500, 'y') || TO_CHAR(n) x FROM (SELECT 1 n FROM DUAL UNION ALL SELECT 2 FROM DUAL UNION ALL SELECT 3 FROM DUAL) q"
+    with pytest.raises(duckdb.Error, match="ORA-01489"):
+        run(con, f"SELECT LISTAGG(x, ',' ON OVERFLOW ERROR) WITHIN GROUP (ORDER BY x) FROM ({big}) t", now=NOW)
+    with pytest.raises(duckdb.Error, match="ORA-01489"):
+        run(con, f"SELECT LISTAGG(x, ',') WITHIN GROUP (ORDER BY x) FROM ({big}) t", now=NOW)
+
+
+def test_listagg_on_overflow_truncate(con):
+    big = "SELECT RPAD('x', 1500, 'y') || TO_CHAR(n) x FROM (SELECT 1 n FROM DUAL UNION ALL SELECT 2 FROM DUAL UNION ALL SELECT 3 FROM DUAL) q"
+    value = one(con, f"SELECT LISTAGG(x, ',' ON OVERFLOW TRUNCATE '...' WITH COUNT) WITHIN GROUP (ORDER BY x) FROM ({big}) t")
+    assert value.endswith("2,...(1)") and value.count(",") == 2 and len(value.encode()) <= 4000
+    value = one(con, f"SELECT LISTAGG(x, ',' ON OVERFLOW TRUNCATE '~' WITHOUT COUNT) WITHIN GROUP (ORDER BY x) FROM ({big}) t")
+    assert value.endswith("2,~")
+
+
+def test_trunc_on_dates_and_numbers(con):
+    assert one(con, "SELECT TRUNC(SYSDATE), TRUNC(SYSDATE, 'MM'), TRUNC(DATE '2026-05-20', 'YYYY') FROM DUAL") == (
+        dt.date(2026, 1, 15),
+        dt.date(2026, 1, 1),
+        dt.date(2026, 1, 1),
+    )
+    assert one(con, "SELECT TRUNC(5.7) FROM DUAL") == 5
+    con.execute("INSERT INTO SECTIONTEACHER (ID, START_DATE) VALUES (1, TIMESTAMP '2025-08-04 07:45:00')")
+    assert one(con, "SELECT TRUNC(st.START_DATE) FROM SECTIONTEACHER st") == dt.date(2025, 8, 4)
+
+
+def test_date_arithmetic_on_dates_and_timestamps(con):
+    con.execute("INSERT INTO CC (ID, DATEENROLLED, DATELEFT) VALUES (1, DATE '2025-08-04', DATE '2026-06-05')")
+    con.execute("INSERT INTO SECTIONTEACHER (ID, START_DATE) VALUES (1, TIMESTAMP '2025-08-04 00:00:00')")
+    assert one(con, "SELECT TO_CHAR(cc.DATELEFT - 1, 'YYYY-MM-DD'), cc.DATELEFT - cc.DATEENROLLED FROM CC cc") == ("2026-06-04", 305)
+    # SYSDATE and SECTIONTEACHER dates are TIMESTAMPs in DuckDB; Oracle adds days all the same.
+    assert one(con, "SELECT TO_CHAR(SYSDATE - 1, 'YYYY-MM-DD HH24:MI'), TO_CHAR(SYSDATE + 0.5, 'YYYY-MM-DD HH24:MI') FROM DUAL") == (
+        "2026-01-14 10:30",
+        "2026-01-15 22:30",
+    )
+    assert one(con, "SELECT TO_CHAR(st.START_DATE + 7, 'YYYY-MM-DD'), TO_CHAR(1 + st.START_DATE, 'YYYY-MM-DD') FROM SECTIONTEACHER st") == (
+        "2025-08-11",
+        "2025-08-05",
+    )
+    assert one(con, "SELECT TRUNC(SYSDATE) - TRUNC(st.START_DATE), SYSDATE - st.START_DATE FROM SECTIONTEACHER st") == (
+        164,
+        pytest.approx(164 + 10.5 / 24),
+    )
+
+
+def test_keep_dense_rank_first_and_last(con):
+    rows = (
+        "SELECT 'b' x, 1 k FROM DUAL UNION ALL SELECT 'a', 1 FROM DUAL "
+        "UNION ALL SELECT 'c', 2 FROM DUAL UNION ALL SELECT NULL, 0 FROM DUAL"
+    )
+    sql = (
+        "SELECT MIN(x) KEEP (DENSE_RANK FIRST ORDER BY k), MAX(x) KEEP (DENSE_RANK FIRST ORDER BY k), "
+        "MIN(x) KEEP (DENSE_RANK LAST ORDER BY k) FROM (" + rows + ") t WHERE k > 0"
+    )
+    assert one(con, sql) == ("a", "b", "c")
+    # The first rank (k = 0) holds only NULL: Oracle returns NULL, not a value of another rank.
+    assert one(con, "SELECT MIN(x) KEEP (DENSE_RANK FIRST ORDER BY k) FROM (" + rows + ") t") is None
+
+
+def test_substr_start_zero_and_dbms_lob_substr(con):
+    assert one(con, "SELECT SUBSTR('abcdef', 0, 2), DBMS_LOB.SUBSTR('abcdef', 3, 2) FROM DUAL") == ("ab", "bcd")
+
+
+def test_unsupported_constructs_are_named(con):
+    with pytest.raises(UnsupportedOracle, match="TO_CHAR format"):
+        to_duckdb("SELECT TO_CHAR(1234, '9,999') FROM DUAL")
+    with pytest.raises(UnsupportedOracle, match="OVER"):
+        to_duckdb("SELECT MIN(x) KEEP (DENSE_RANK FIRST ORDER BY y) OVER (PARTITION BY z) FROM t")
