@@ -185,5 +185,48 @@ def list_checks(code: str | None) -> None:
         click.echo(f"{r.code}  {r.severity.value:<7}  {r.name:<32}  {r.summary}")
 
 
+# ---- preview (issue 5) -----------------------------------------------------------------
+
+
+def _parse_today(ctx, param, value):
+    import datetime as dt
+
+    if value is None:
+        return None
+    for fmt in ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M"):
+        try:
+            return dt.datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+    raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS)")
+
+
+@main.command()
+@config_option
+@click.option("--students", type=click.IntRange(100, 100_000), default=None, help="Synthetic district size (100-100000) [default: 3000].")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Run on this DuckDB file (read-only).")
+@click.option("--tables", type=click.Path(file_okay=False, path_type=Path), default=None, help="Run on a folder of <TABLE>.csv extracts.")
+@click.option("-o", "--output", default="preview", show_default=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the outputs.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Seed of the synthetic district.")
+@click.option("--today", callback=_parse_today, default=None, metavar="DATE", help="SYSDATE for the queries [default: 2026-01-15 10:30, inside the synthetic school year].")
+@click.option("--quiet", is_flag=True, help="No progress on stderr.")
+def preview(config: Path, students: int | None, db: Path | None, tables: Path | None, output: Path, seed: int, today, quiet: bool) -> None:
+    """Run every query on DuckDB, write OneRoster/Ed-Fi/Clever/attendance outputs, check them."""
+    from plugin_builder.preview.runner import run_preview, summary_table
+
+    if sum(x is not None for x in (students, db, tables)) > 1:
+        raise click.UsageError("give at most one of --students, --db and --tables")
+    progress = None if quiet else (lambda message: click.echo(message, err=True))
+    result = run_preview(config, output, students=students, db=db, tables=tables, seed=seed, today=today, progress=progress)
+    click.echo(summary_table(result))
+    for violation in result.violations:
+        click.secho(f"violation: {violation}", fg="red", err=True)
+    click.echo(f"wrote {result.out}/ ({result.source})", err=True)
+    sys.exit(EXIT_OK if result.ok else EXIT_FINDINGS)
+
+
+# ---- end preview -------------------------------------------------------------------------
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,233 @@
+"""Preview: render the project's queries, run them on DuckDB, write and check the outputs.
+
+``run_preview`` is what the CLI calls; tests call it too. Queries plug in by their
+sidecar: ``group`` (or the catalogue name's prefix) picks the writer — ``oneroster``,
+``edfi``, ``clever``, ``attendance`` — and ``file_name`` the file. A query of another
+group is written as ``<group>/<file_name>`` CSV and not checked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from plugin_builder.analysis import field_uses
+from plugin_builder.errors import PluginBuilderError, Problem
+from plugin_builder.oracle_compat import UnsupportedOracle, execute
+from plugin_builder.pipeline import validate
+from plugin_builder.preview import checkers, writers
+from plugin_builder.preview.sources import Source, check_requirements, duckdb_source, synthetic_source, tables_source
+from plugin_builder.preview.synthetic import DEFAULT_STUDENTS, DEFAULT_TODAY, District
+from plugin_builder.render import RenderedQuery
+
+
+class PreviewQueryError(PluginBuilderError):
+    """A query failed to run on the preview database."""
+
+
+@dataclass
+class OutputSummary:
+    kind: str
+    files: int
+    rows: int
+    violations: int
+
+
+@dataclass
+class PreviewResult:
+    out: Path
+    source: str
+    today: dt.datetime
+    results: list[writers.QueryResult]
+    written: writers.Written
+    violations: list[checkers.Violation]
+    summary: list[OutputSummary] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+
+Progress = Callable[[str], None]
+
+
+def _needs(queries: list[RenderedQuery]) -> dict[str, dict[str, set[str]]]:
+    needs: dict[str, dict[str, set[str]]] = {}
+    for query in queries:
+        tables: dict[str, set[str]] = {}
+        for use in field_uses(query.sql):
+            tables.setdefault(use.table.upper(), set()).add(use.field.upper())
+        needs[query.spec.name] = tables
+    return needs
+
+
+def default_binds(query: RenderedQuery, district: District | None, today: dt.datetime) -> dict[str, object]:
+    """Arg values as an administrator would leave them in DEM: blank, except a date range
+    (the last three weeks before today) for args on a DATE column."""
+    binds: dict[str, object] = {}
+    start = (district.attendance_range[0] if district else (today - dt.timedelta(days=21)).date())
+    for arg in query.spec.args:
+        name = arg.name.lower()
+        if "date" in name or arg.column.upper().endswith("_DATE") or "DATE" in arg.column.upper().split(".")[-1]:
+            binds[arg.name] = (start if ("start" in name or "from" in name or "begin" in name) else today.date()).isoformat()
+        else:
+            binds[arg.name] = None
+    return binds
+
+
+def run_queries(
+    con: duckdb.DuckDBPyConnection,
+    queries: list[RenderedQuery],
+    today: dt.datetime,
+    district: District | None = None,
+    progress: Progress | None = None,
+) -> list[writers.QueryResult]:
+    results = []
+    for index, query in enumerate(queries, start=1):
+        started = time.perf_counter()
+        if progress:
+            progress(f"[{index}/{len(queries)}] {query.spec.name} …")
+        try:
+            cursor = execute(con, query.sql, default_binds(query, district, today), today)
+            rows = cursor.fetchall()
+        except UnsupportedOracle as exc:
+            raise PreviewQueryError(
+                Problem(f"query {query.spec.name} cannot run on DuckDB: {exc}", file=str(query.spec.template), hint="see docs/preview.md (limits)")
+            ) from None
+        except duckdb.Error as exc:
+            raise PreviewQueryError(
+                Problem(f"query {query.spec.name} failed on the preview database: {str(exc).splitlines()[0]}", file=str(query.spec.template))
+            ) from None
+        headers = [d[0] for d in cursor.description]
+        expected = query.spec.headers
+        if len(headers) == len(expected):
+            headers = expected  # positional, as PowerSchool maps <columns> to the SELECT
+        seconds = time.perf_counter() - started
+        if progress:
+            progress(f"[{index}/{len(queries)}] {query.spec.name}: {len(rows)} rows in {seconds:.2f} s")
+        numeric = tuple(i for i, d in enumerate(cursor.description) if re.search(r"DOUBLE|FLOAT|DECIMAL|REAL", str(d[1]).upper()))
+        results.append(
+            writers.QueryResult(query.spec.name, query.spec.group, query.spec.file_name, list(headers), rows, seconds, numeric)
+        )
+    return results
+
+
+def write_outputs(results: list[writers.QueryResult], out: Path, quotes: bool) -> writers.Written:
+    written = writers.Written()
+    by_kind: dict[str, list[writers.QueryResult]] = {}
+    for result in results:
+        by_kind.setdefault(writers.output_kind(result), []).append(result)
+    for kind, group in sorted(by_kind.items()):
+        if kind == "oneroster":
+            writers.write_oneroster(group, out, quotes, written)
+        elif kind == "edfi":
+            writers.write_edfi(group, out, written)
+        elif kind == "attendance":
+            writers.write_attendance(group, out, written)
+        else:
+            writers.write_csvs(kind, group, out, quotes, written)
+    return written
+
+
+def check_outputs(out: Path, kinds: list[str], quotes: bool = True) -> list[checkers.Violation]:
+    violations: list[checkers.Violation] = []
+    for kind in kinds:
+        checker = checkers.CHECKERS.get(kind)
+        if checker:
+            violations.extend(checker(out, full_lists=quotes))
+    return violations
+
+
+def run_preview(
+    config: str | Path = "plugin.toml",
+    out: str | Path = "preview",
+    students: int | None = None,
+    db: Path | None = None,
+    tables: Path | None = None,
+    seed: int = 1,
+    today: dt.datetime | None = None,
+    progress: Progress | None = None,
+    queries: list[RenderedQuery] | None = None,
+) -> PreviewResult:
+    """Render, load the data, run every query, write and check every output."""
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+    note = progress or (lambda _message: None)
+    validated = validate(config)
+    project = validated.project
+    rendered = queries if queries is not None else validated.tree.queries
+    errors = sum(1 for f in validated.findings if f.severity.value == "error")
+    if errors:
+        note(f"note: validate reports {errors} error(s); preview runs the queries anyway (build would refuse)")
+    timings["render"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    district: District | None = None
+    if db is not None:
+        source: Source = duckdb_source(Path(db))
+    elif tables is not None:
+        source = tables_source(Path(tables))
+    else:
+        count = students or DEFAULT_STUDENTS
+        note(f"generating a synthetic district of {count} students …")
+        source, district = synthetic_source(count, seed, today or DEFAULT_TODAY)
+    today = today or (district.today if district else DEFAULT_TODAY)
+    check_requirements(source, _needs(rendered))
+    timings["load"] = time.perf_counter() - clock
+    note(f"data: {source.description} (SYSDATE {today:%Y-%m-%d %H:%M})")
+
+    clock = time.perf_counter()
+    results = run_queries(source.con, rendered, today, district, progress)
+    timings["queries"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    out_dir = Path(out)
+    _clear_previous(out_dir)
+    written = write_outputs(results, out_dir, project.csv.quotes)
+    timings["write"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    kinds = sorted(written.files)
+    note("checking " + ", ".join(kinds) + " …")
+    violations = check_outputs(out_dir, kinds, project.csv.quotes)
+    timings["check"] = time.perf_counter() - clock
+
+    summary = []
+    for kind in kinds:
+        files = [f for f in written.files[kind] if not f.endswith(".zip")]
+        summary.append(
+            OutputSummary(kind, len(files), sum(written.rows.get(f, 0) for f in files), sum(1 for v in violations if v.output == kind))
+        )
+    return PreviewResult(out_dir, source.description, today, results, written, violations, summary, timings)
+
+
+def _clear_previous(out: Path) -> None:
+    """Remove what an earlier preview wrote (only our folders), so no stale file is checked."""
+    for kind in ("oneroster", "edfi", "clever", "attendance"):
+        folder = out / kind
+        if folder.is_dir():
+            for path in folder.iterdir():
+                if path.is_file() and path.suffix in (".csv", ".json"):
+                    path.unlink()
+    zip_path = out / "oneroster.zip"
+    if zip_path.is_file():
+        zip_path.unlink()
+
+
+def summary_table(result: PreviewResult) -> str:
+    lines = [f"{'output':<12} {'files':>6} {'rows':>9}  result"]
+    for s in result.summary:
+        status = "clean" if not s.violations else f"{s.violations} violation{'s' if s.violations != 1 else ''}"
+        lines.append(f"{s.kind:<12} {s.files:>6} {s.rows:>9}  {status}")
+    lines.append("")
+    lines.append(f"{'query':<40} {'rows':>9} {'seconds':>8}")
+    for r in result.results:
+        lines.append(f"{r.name:<40} {len(r.rows):>9} {r.seconds:>8.2f}")
+    return "\n".join(lines)

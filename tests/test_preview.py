@@ -1,0 +1,367 @@
+"""preview: the synthetic district, the sources, the writers and the checkers, end to end."""
+
+from __future__ import annotations
+
+import csv
+import json
+import zipfile
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from plugin_builder.cli import main
+from plugin_builder.preview import checkers
+from plugin_builder.preview.synthetic import generate
+
+SMALL = 150
+
+
+@pytest.fixture(scope="module")
+def small_district() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    generate(con, SMALL, seed=7)
+    return con
+
+
+def scalar(con, sql):
+    return con.execute(sql).fetchone()[0]
+
+
+def test_synthetic_is_deterministic():
+    a, b = duckdb.connect(), duckdb.connect()
+    generate(a, 120, seed=3)
+    generate(b, 120, seed=3)
+    for table in ("STUDENTS", "CC", "PERSON", "ATTENDANCE", "SECTIONTEACHER"):
+        query = f'SELECT * FROM "{table}" ORDER BY ALL'
+        assert a.execute(query).fetchall() == b.execute(query).fetchall(), table
+    c = duckdb.connect()
+    generate(c, 120, seed=4)
+    assert c.execute("SELECT FIRST_NAME FROM STUDENTS ORDER BY ID").fetchall() != a.execute(
+        "SELECT FIRST_NAME FROM STUDENTS ORDER BY ID"
+    ).fetchall()
+
+
+def test_synthetic_rejects_sizes_out_of_range():
+    with pytest.raises(ValueError, match="100 to 100000"):
+        generate(duckdb.connect(), 99)
+
+
+@pytest.mark.parametrize(
+    "what, sql",
+    [
+        ("dropped enrollment", "SELECT COUNT(*) FROM CC WHERE SECTIONID < 0 AND TERMID < 0"),
+        ("same-day enrollment", "SELECT COUNT(*) FROM CC WHERE SECTIONID > 0 AND DATELEFT = DATEENROLLED"),
+        ("left a section early", "SELECT COUNT(*) FROM CC c JOIN TERMS t ON t.ID = c.TERMID AND t.SCHOOLID = c.SCHOOLID WHERE c.SECTIONID > 0 AND c.DATELEFT <= t.LASTDAY AND c.DATELEFT > c.DATEENROLLED"),
+        ("co-teacher", "SELECT COUNT(*) FROM SECTIONTEACHER st JOIN ROLEDEF r ON r.ID = st.ROLEID WHERE r.NAME = 'Co-teacher'"),
+        ("aide", "SELECT COUNT(*) FROM SECTIONTEACHER st JOIN ROLEDEF r ON r.ID = st.ROLEID WHERE r.NAME = 'Teacher Aide'"),
+        ("lead teacher change", "SELECT COUNT(*) FROM (SELECT SECTIONID FROM SECTIONTEACHER st JOIN ROLEDEF r ON r.ID = st.ROLEID WHERE r.NAME = 'Lead Teacher' GROUP BY 1 HAVING COUNT(*) > 1)"),
+        ("excluded school", "SELECT COUNT(*) FROM SCHOOLS s JOIN STUDENTS st ON st.SCHOOLID = s.SCHOOL_NUMBER WHERE s.STATE_EXCLUDEFROMREPORTING = 1"),
+        ("excluded section", "SELECT COUNT(*) FROM SECTIONS WHERE EXCLUDE_STATE_RPT_YN = 1"),
+        ("student without state id", "SELECT COUNT(*) FROM STUDENTS WHERE STATE_STUDENTNUMBER IS NULL"),
+        ("student excluded from state reporting", "SELECT COUNT(*) FROM STUDENTS WHERE STATE_EXCLUDEFROMREPORTING = 1"),
+        ("pre-registered student", "SELECT COUNT(*) FROM STUDENTS WHERE ENROLL_STATUS = -1"),
+        ("unmapped contact relationship", "SELECT COUNT(*) FROM STUDENTCONTACTDETAIL d JOIN CODESET c ON c.CODESETID = d.RELATIONSHIPTYPECODESETID WHERE c.CODE IN ('Emergency Contact', 'Neighbor', 'Other')"),
+        ("inactive contact", "SELECT COUNT(*) FROM STUDENTCONTACTDETAIL WHERE ISACTIVE = 0"),
+        ("name with comma", "SELECT COUNT(*) FROM STUDENTS WHERE LAST_NAME LIKE '%,%'"),
+        ("name with quote", "SELECT COUNT(*) FROM STUDENTS WHERE FIRST_NAME LIKE '%\"%'"),
+        ("name with accent", "SELECT COUNT(*) FROM STUDENTS WHERE regexp_matches(FIRST_NAME || LAST_NAME, '[^\\x00-\\x7F]')"),
+        ("name with line break", "SELECT COUNT(*) FROM STUDENTS WHERE MIDDLE_NAME LIKE '%' || chr(10) || '%'"),
+        ("district-office staff", "SELECT COUNT(*) FROM SCHOOLSTAFF WHERE SCHOOLID = 0"),
+        ("teacher at two schools", "SELECT COUNT(*) FROM (SELECT USERS_DCID FROM SCHOOLSTAFF GROUP BY 1 HAVING COUNT(*) > 1)"),
+        ("tardy code used", "SELECT COUNT(*) FROM ATTENDANCE a JOIN ATTENDANCE_CODE c ON c.ID = a.ATTENDANCE_CODEID WHERE c.ATT_CODE = 'T'"),
+        ("excused code used", "SELECT COUNT(*) FROM ATTENDANCE a JOIN ATTENDANCE_CODE c ON c.ID = a.ATTENDANCE_CODEID WHERE c.ATT_CODE = 'AE'"),
+        ("unexcused code used", "SELECT COUNT(*) FROM ATTENDANCE a JOIN ATTENDANCE_CODE c ON c.ID = a.ATTENDANCE_CODEID WHERE c.ATT_CODE = 'A'"),
+        ("daily attendance to ignore", "SELECT COUNT(*) FROM ATTENDANCE WHERE ATT_MODE_CODE = 'ATT_ModeDaily'"),
+        ("special program", "SELECT COUNT(*) FROM SPENROLLMENTS sp JOIN GEN g ON g.ID = sp.PROGRAMID AND g.CAT = 'specprog'"),
+        ("next-year term not started", "SELECT COUNT(*) FROM TERMS WHERE ISYEARREC = 1 AND FIRSTDAY > DATE '2026-01-15'"),
+        ("next-year section", "SELECT COUNT(*) FROM SECTIONS s JOIN TERMS t ON t.ID = s.TERMID AND t.SCHOOLID = s.SCHOOLID WHERE t.YEARID = 36"),
+    ],
+)
+def test_hard_case_is_present_in_the_smallest_district(small_district, what, sql):
+    assert scalar(small_district, sql) > 0, what
+
+
+def test_every_term_portion_and_relationship_is_present(small_district):
+    portions = {r[0] for r in small_district.execute("SELECT DISTINCT t.PORTION FROM SECTIONS s JOIN TERMS t ON t.ID = s.TERMID AND t.SCHOOLID = s.SCHOOLID").fetchall()}
+    assert portions == {1, 2, 3, 4}
+    codes = {r[0] for r in small_district.execute("SELECT DISTINCT c.CODE FROM STUDENTCONTACTDETAIL d JOIN CODESET c ON c.CODESETID = d.RELATIONSHIPTYPECODESETID").fetchall()}
+    assert {"Mother", "Father", "Legal Guardian", "Guardian"} <= codes
+    assert codes & {"Grandmother", "Grandfather", "Aunt", "Uncle"} and codes & {"Sister", "Brother"}
+
+
+def test_proportions_are_realistic():
+    con = duckdb.connect()
+    generate(con, 3000, seed=1)
+    per_student = scalar(con, "SELECT COUNT(*) * 1.0 / (SELECT COUNT(*) FROM STUDENTS) FROM CC WHERE TERMID BETWEEN 3500 AND 3599")
+    assert 4 <= per_student <= 7.5
+    class_size = scalar(con, "SELECT AVG(n) FROM (SELECT COUNT(*) n FROM CC WHERE SECTIONID > 0 AND TERMID BETWEEN 3500 AND 3599 GROUP BY SECTIONID)")
+    assert 15 <= class_size <= 30
+    contacts = scalar(con, "SELECT COUNT(*) * 1.0 / (SELECT COUNT(*) FROM STUDENTS) FROM STUDENTCONTACTASSOC")
+    assert 1.5 <= contacts <= 3.0
+    assert 4 <= scalar(con, "SELECT COUNT(*) FROM SCHOOLS") <= 10
+
+
+# --------------------------------------------------------------------------- end to end
+
+
+def run_cli(runner, *args):
+    return runner.invoke(main, list(args), catch_exceptions=False)
+
+
+def test_preview_writes_every_output_and_reports_it_clean(runner, project_dir):
+    out = project_dir / "out"
+    result = run_cli(runner, "preview", "-c", str(project_dir / "plugin.toml"), "--students", "200", "-o", str(out), "--quiet")
+    assert result.exit_code == 0, result.output
+    assert "oneroster" in result.output and "clean" in result.output
+    for name in ("users.csv", "classes.csv", "enrollments.csv", "manifest.csv"):
+        assert (out / "oneroster" / name).is_file()
+    with open(out / "oneroster" / "users.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0][:4] == ["sourcedId", "status", "dateLastModified", "enabledUser"]
+    roles = {r[5] for r in rows[1:]}
+    assert {"student", "teacher", "parent", "guardian", "relative"} <= roles
+    manifest = dict(csv.reader(open(out / "oneroster" / "manifest.csv", encoding="utf-8")))
+    assert manifest["file.users"] == "bulk" and manifest["file.orgs"] == "absent"
+    with zipfile.ZipFile(out / "oneroster.zip") as archive:
+        assert sorted(archive.namelist()) == ["classes.csv", "enrollments.csv", "manifest.csv", "users.csv"]
+    # [csv] quotes = true: every field quoted, the comma in "Smith, Jr." kept.
+    text = (out / "oneroster" / "users.csv").read_text(encoding="utf-8")
+    assert text.startswith('"sourcedId","status"')
+    assert '"Smith, Jr."' in text
+
+
+BROKEN_ENROLLMENTS = """\
+SELECT 'X1' AS "sourcedId", NULL AS "status", NULL AS "dateLastModified",
+       (SELECT TO_CHAR(MIN(sec.ID)) FROM SECTIONS sec WHERE sec.TERMID = 3500) AS "classSourcedId",
+       '101' AS "schoolSourcedId", 'S999999999' AS "userSourcedId", 'aide' AS "role",
+       'false' AS "primary", '2025-13-01' AS "beginDate", NULL AS "endDate"
+FROM DUAL
+ORDER BY 1
+"""
+
+
+def test_a_broken_query_is_reported(runner, project_dir):
+    """An enrollment pointing at a user that is not exported, with a role and a date that are wrong."""
+    config = project_dir / "plugin.toml"
+    config.write_text(config.read_text().replace('exclude = []', 'exclude = ["one_roster_enrollments"]'))
+    queries = project_dir / "queries"
+    queries.mkdir()
+    (queries / "broken_enrollments.sql.j2").write_text(BROKEN_ENROLLMENTS)
+    sidecar = (Path(__file__).resolve().parent.parent / "queries" / "one_roster_enrollments.toml").read_text()
+    sidecar = sidecar.replace('summary = "OneRoster enrollments.csv"', 'summary = "Broken enrollments"').replace("args = [\n  { name = \"yearid\", column = \"TERMS.YEARID\", description = \"PowerSchool year id (2025-26 is 35); blank for the current school year\" },\n]\n", "")
+    (queries / "broken_enrollments.toml").write_text(sidecar)
+    out = project_dir / "out"
+    result = run_cli(runner, "preview", "-c", str(config), "--students", "100", "-o", str(out), "--quiet")
+    assert result.exit_code == 1, result.output
+    assert "S999999999 is not a sourcedId of users.csv" in result.output
+    assert "role 'aide' is not one of" in result.output
+    assert "beginDate '2025-13-01' is not a YYYY-MM-DD date" in result.output
+
+
+def test_quotes_false_writes_values_as_they_are(runner, project_dir):
+    config = project_dir / "plugin.toml"
+    config.write_text(config.read_text().replace("quotes = true", "quotes = false"))
+    out = project_dir / "out"
+    result = run_cli(runner, "preview", "-c", str(config), "--students", "100", "-o", str(out), "--quiet")
+    text = (out / "oneroster" / "users.csv").read_text(encoding="utf-8")
+    assert text.startswith("sourcedId,status,dateLastModified,enabledUser")
+    assert '"' not in text.splitlines()[1]
+    assert result.exit_code == 0, result.output
+
+
+def test_preview_runs_on_a_duckdb_file_and_on_csv_extracts(runner, project_dir, tmp_path):
+    con_path = tmp_path / "district.duckdb"
+    con = duckdb.connect(str(con_path))
+    generate(con, 100, seed=2)
+    tables = tmp_path / "tables"
+    tables.mkdir()
+    for table in ("STUDENTS", "SCHOOLS", "SCHOOLSTAFF", "USERS", "SECTIONS", "TERMS", "COURSES", "CC", "SECTIONTEACHER", "ROLEDEF",
+                  "PREFS", "STUDENTCONTACTASSOC", "STUDENTCONTACTDETAIL", "CODESET", "PERSON", "PERSONEMAILADDRESSASSOC", "EMAILADDRESS"):
+        con.execute(f"COPY \"{table}\" TO '{tables / (table + '.csv')}' (HEADER, DELIMITER ',')")
+    con.close()
+    config = str(project_dir / "plugin.toml")
+    result_db = run_cli(runner, "preview", "-c", config, "--db", str(con_path), "-o", str(tmp_path / "o1"), "--quiet", "--today", "2026-01-15")
+    assert result_db.exit_code == 0, result_db.output
+    result_csv = run_cli(runner, "preview", "-c", config, "--tables", str(tables), "-o", str(tmp_path / "o2"), "--quiet", "--today", "2026-01-15")
+    assert result_csv.exit_code == 0, result_csv.output
+    for name in ("users.csv", "classes.csv", "enrollments.csv"):
+        assert (tmp_path / "o1" / "oneroster" / name).read_bytes() == (tmp_path / "o2" / "oneroster" / name).read_bytes()
+    # the DuckDB file was attached read-only: unchanged, no DUAL added
+    assert "DUAL" not in {r[0] for r in duckdb.connect(str(con_path), read_only=True).execute("SHOW TABLES").fetchall()}
+
+
+def test_missing_tables_and_columns_are_named(runner, project_dir, tmp_path):
+    tables = tmp_path / "tables"
+    tables.mkdir()
+    (tables / "STUDENTS.csv").write_text("ID,DCID,SCHOOLID\n1,101,100\n")
+    result = runner.invoke(main, ["preview", "-c", str(project_dir / "plugin.toml"), "--tables", str(tables), "-o", str(tmp_path / "o"), "--quiet"])
+    assert result.exit_code == 2
+    assert "STUDENTS.ENROLL_STATUS is missing from CSV extracts" in result.output
+    assert "CC.csv is missing from CSV extracts" in result.output and "one_roster_enrollments" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_only_one_source_at_a_time(runner, project_dir, tmp_path):
+    result = runner.invoke(main, ["preview", "-c", str(project_dir / "plugin.toml"), "--students", "100", "--tables", str(tmp_path)])
+    assert result.exit_code == 2 and "at most one of" in result.output
+
+
+# --------------------------------------------------------------------------- checkers on hand-made outputs
+
+
+def write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def messages(violations) -> str:
+    return "\n".join(str(v) for v in violations)
+
+
+def test_clever_checker(tmp_path):
+    header = "School_id,Section_id,Teacher_id,Teacher_2_id,Teacher_3_id,Name,Section_number,Grade,Course_name,Course_number,Period,Subject,Term_name,Term_start,Term_end"
+    write(tmp_path / "clever/sections.csv", header + "\n"
+          "101,S1,T1,T2,,Algebra - Smith - 1,1,9,Algebra,MAT1,1,math,S1,08/13/2025,2025-12-19\n"
+          "101,S2,T1,,,Art - Smith - 2,1,09,Art,ART1,2,art,S1,2025-08-13,2025-12-19\n")
+    write(tmp_path / "clever/enrollments.csv", "School_id,Section_id,Student_id\n101,S1,9\n101,S1,9\n101,S3,8\n")
+    found = messages(checkers.check_clever(tmp_path))
+    assert "Grade '09' is not a Clever grade" in found
+    assert "Subject 'art' is not a Clever subject" in found
+    assert "student 9 is enrolled twice in section S1" in found
+    assert "Section_id S3 is not in sections.csv" in found
+    assert "sections.csv:1" not in found  # the first section is valid
+    write(tmp_path / "clever/enrollments.csv", "Section_id,School_id,Student_id\n")
+    assert "columns out of order" in messages(checkers.check_clever(tmp_path))
+
+
+def test_edfi_checker_uses_the_ds5_schema(tmp_path):
+    good = {
+        "beginDate": "2025-08-13",
+        "sectionReference": {"localCourseCode": "ALG1", "schoolId": 35042101, "schoolYear": 2026, "sectionIdentifier": "ALG1-1", "sessionName": "101 - S1 - 7001"},
+        "studentReference": {"studentUniqueId": "3500000001"},
+    }
+    bad = [
+        {**good, "endDate": None},
+        {"beginDate": "08/13/2025", "sectionReference": {**good["sectionReference"], "schoolId": "35042101"}, "studentReference": good["studentReference"]},
+        {"sectionReference": good["sectionReference"], "studentReference": good["studentReference"], "beginDat": "2025-08-13"},
+    ]
+    write(tmp_path / "edfi/studentSectionAssociation.json", json.dumps([good] + bad))
+    found = messages(checkers.check_edfi(tmp_path))
+    assert "studentSectionAssociation.json:1" not in found
+    assert "endDate is null" in found
+    assert "beginDate '08/13/2025' is not a YYYY-MM-DD date" in found
+    assert "sectionReference.schoolId '35042101' must be integer" in found
+    assert "beginDate is required" in found and "beginDat is not a property" in found
+    staff = {**good, "staffReference": {"staffUniqueId": "ST1"}, "classroomPositionDescriptor": "Teacher of Record"}
+    del staff["studentReference"]
+    write(tmp_path / "edfi/staffSectionAssociation.json", json.dumps([staff]))
+    assert "is not uri://" in messages(checkers.check_edfi(tmp_path))
+
+
+def test_edfi_writer_nests_references_and_omits_blanks():
+    from plugin_builder.preview.formats import EDFI_HEADERS
+    from plugin_builder.preview.writers import edfi_object
+
+    row = ("2025-08-13", "ALG1", "35042101", 2026, "ALG1-1", "101 - S1 - 7001", "3500000001", None)
+    obj = edfi_object("studentSectionAssociation", EDFI_HEADERS["studentSectionAssociation"], row)
+    assert obj == {
+        "beginDate": "2025-08-13",
+        "sectionReference": {"localCourseCode": "ALG1", "schoolId": 35042101, "schoolYear": 2026, "sectionIdentifier": "ALG1-1", "sessionName": "101 - S1 - 7001"},
+        "studentReference": {"studentUniqueId": "3500000001"},
+    }
+    jsonschema = pytest.importorskip("jsonschema")
+    from plugin_builder.preview.formats import edfi_schemas
+
+    schema = {"$ref": "#/components/schemas/edFi_studentSectionAssociation", "components": {"schemas": edfi_schemas()}}
+    assert not list(jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker()).iter_errors(obj))
+
+
+def test_attendance_checker(tmp_path):
+    write(tmp_path / "attendance/10001.json", json.dumps({"attendances": {"attendance": [
+        {"enrollment_id": 5, "date": "2026-01-14", "status": 3, "comment": "bus"},
+        {"enrollment_id": 5, "date": "2026-01-14", "status": 2},
+        {"enrollment_id": "5", "date": "2026-1-14", "status": 5},
+    ]}}))
+    found = messages(checkers.check_attendance(tmp_path))
+    assert "10001.json:1" not in found
+    assert "enrollment 5 has two statuses on 2026-01-14" in found
+    assert "enrollment_id '5' must be an integer" in found
+    assert "status 5 is not 1 present" in found and "date '2026-1-14'" in found
+
+
+def test_oneroster_checker_finds_two_primary_teachers_and_one_way_agents(tmp_path):
+    from plugin_builder.preview.formats import ONEROSTER_HEADERS
+    from plugin_builder.preview.writers import QueryResult, Written, write_oneroster
+
+    users = [
+        ("S1", None, None, "true", "101", "student", "s1", None, "A", "B", None, "1", None, None, None, "C1", "01", None),
+        ("C1", None, None, "true", "101", "parent", "c1", None, "A", "B", None, None, None, None, None, None, None, None),
+        ("T1", None, None, "true", "101", "teacher", "t1", None, "A", "B", None, "7", None, None, None, None, None, None),
+        ("T2", None, None, "true", "101", "teacher", "t2", None, "A", "B", None, "8", None, None, None, None, "1", None),
+    ]
+    enrollments = [
+        ("E1", None, None, "10", "101", "T1", "teacher", "true", "2025-08-13", "2026-06-05"),
+        ("E2", None, None, "10", "101", "T2", "teacher", "true", "2026-01-05", "2026-06-05"),
+        ("E3", None, None, "10", "101", "S1", "student", "false", "2025-08-13", "2025-08-12"),
+    ]
+    write_oneroster(
+        [QueryResult("one_roster_users", "oneroster", "users.csv", ONEROSTER_HEADERS["users.csv"], users),
+         QueryResult("one_roster_enrollments", "oneroster", "enrollments.csv", ONEROSTER_HEADERS["enrollments.csv"], enrollments)],
+        tmp_path, True, Written(),
+    )
+    found = messages(checkers.check_oneroster(tmp_path))
+    assert "class 10 has two primary teachers at once (T1, T2 from 2026-01-05)" in found
+    assert "C1 is linked to no student" in found and "S1 lists C1 but C1 does not list S1" in found
+    assert "grades '1'" in found
+    assert "begins 2025-08-13 after it ends 2025-08-12" in found
+
+
+DEMO_PROJECT = Path(__file__).resolve().parent / "fixtures" / "preview_project"
+
+
+def test_queries_of_every_group_plug_in_by_their_sidecar(runner, tmp_path):
+    """Project-local Clever, Ed-Fi and attendance queries are written and checked by group."""
+    out = tmp_path / "out"
+    result = run_cli(runner, "preview", "-c", str(DEMO_PROJECT / "plugin.toml"), "--students", "120", "-o", str(out), "--quiet")
+    assert result.exit_code == 0, result.output
+    for kind in ("attendance", "clever", "edfi", "oneroster"):
+        assert any(line.startswith(kind) and line.endswith("clean") for line in result.output.splitlines()), kind
+    objects = json.loads((out / "edfi" / "studentSectionAssociation.json").read_text(encoding="utf-8"))
+    assert objects and all(isinstance(o["sectionReference"]["schoolId"], int) for o in objects)
+    assert all(None not in o.values() for o in objects)
+    jsonschema = pytest.importorskip("jsonschema")
+    from plugin_builder.preview.formats import edfi_schemas
+
+    schema = {"$ref": "#/components/schemas/edFi_studentSectionAssociation", "components": {"schemas": edfi_schemas()}}
+    validator = jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker())
+    assert not [e.message for o in objects for e in validator.iter_errors(o)]
+    bodies = sorted((out / "attendance").glob("*.json"))
+    statuses = {a["status"] for b in bodies for a in json.loads(b.read_text())["attendances"]["attendance"]}
+    assert statuses == {1, 2, 3, 4}  # present codes (P, TE), unexcused, tardy, excused
+    with open(out / "clever" / "sections.csv", newline="", encoding="utf-8") as handle:
+        header = next(csv.reader(handle))
+    assert header[:3] == ["School_id", "Section_id", "Teacher_id"]
+
+
+def test_sysdate_follows_today(runner, tmp_path):
+    """--today moves SYSDATE: a Clever enrollment is current only between its dates."""
+    out = tmp_path / "out"
+    result = run_cli(runner, "preview", "-c", str(DEMO_PROJECT / "plugin.toml"), "--students", "100", "-o", str(out), "--quiet", "--today", "2025-09-01")
+    assert result.exit_code == 0, result.output
+    with open(out / "clever" / "enrollments.csv", newline="", encoding="utf-8") as handle:
+        september = len(list(csv.reader(handle)))
+    result = run_cli(runner, "preview", "-c", str(DEMO_PROJECT / "plugin.toml"), "--students", "100", "-o", str(out), "--quiet", "--today", "2026-03-01")
+    with open(out / "clever" / "enrollments.csv", newline="", encoding="utf-8") as handle:
+        march = len(list(csv.reader(handle)))
+    assert september != march
+
+
+def test_csv_writer_prints_numbers_as_oracle_and_quotes_every_field():
+    from decimal import Decimal
+
+    from plugin_builder.preview.writers import csv_bytes
+
+    data = csv_bytes(["n", "d", "t"], [(2.0, Decimal("2.50"), 'say "hi", ok'), (None, None, None)], True, (0, 1))
+    assert data == b'"n","d","t"\n"2","2.5","say ""hi"", ok"\n"","",""\n'
+    assert csv_bytes(["a", "b"], [("x", None)], False) == b"a,b\nx,\n"
