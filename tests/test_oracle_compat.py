@@ -51,6 +51,7 @@ def test_dual_exists(con):
 
 def test_sysdate_is_fixed_by_the_caller(con):
     assert one(con, "SELECT TO_CHAR(SYSDATE, 'YYYY-MM-DD HH24:MI:SS') FROM DUAL") == "2026-01-15 10:30:00"
+    assert one(con, "SELECT TO_CHAR(SYSTIMESTAMP, 'HH24:MI'), TO_CHAR(CURRENT_DATE, 'YYYY-MM-DD') FROM DUAL") == ("10:30", "2026-01-15")
     later = dt.datetime(2027, 3, 1, 8, 0)
     assert run(con, "SELECT TO_CHAR(SYSDATE, 'YYYY-MM-DD') FROM DUAL", now=later) == [("2027-03-01",)]
 

@@ -230,4 +230,6 @@ def summary_table(result: PreviewResult) -> str:
     lines.append(f"{'query':<40} {'rows':>9} {'seconds':>8}")
     for r in result.results:
         lines.append(f"{r.name:<40} {len(r.rows):>9} {r.seconds:>8.2f}")
+    lines.append("")
+    lines.append("seconds: " + ", ".join(f"{stage} {seconds:.2f}" for stage, seconds in result.timings.items()))
     return "\n".join(lines)

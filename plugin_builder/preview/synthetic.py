@@ -279,7 +279,7 @@ def generate(
             SELECT b.ID, b.GRADE, si.SCHOOLID, si.EXCLUDED,
                    ROW_NUMBER() OVER (PARTITION BY b.ID ORDER BY hash('school', b.ID, si.SCHOOLID, {int(seed)})) AS RN
             FROM base b JOIN school_info si ON b.GRADE BETWEEN si.LOW AND si.HIGH
-            -- the excluded virtual school takes about 2 % of high-school students
+            -- the excluded virtual school takes a few percent of high-school students
             WHERE NOT si.EXCLUDED OR rnd('virtual', b.ID) < 0.08
         )
         SELECT ID, GRADE, SCHOOLID FROM fits WHERE RN = 1
