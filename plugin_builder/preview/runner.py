@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import sqlglot.errors
 
 from plugin_builder.analysis import field_uses
 from plugin_builder.errors import PluginBuilderError, Problem
@@ -97,7 +98,7 @@ def run_queries(
         try:
             cursor = execute(con, query.sql, default_binds(query, district, today), today)
             rows = cursor.fetchall()
-        except UnsupportedOracle as exc:
+        except (UnsupportedOracle, sqlglot.errors.SqlglotError) as exc:
             raise PreviewQueryError(
                 Problem(f"query {query.spec.name} cannot run on DuckDB: {exc}", file=str(query.spec.template), hint="see docs/preview.md (limits)")
             ) from None
