@@ -192,6 +192,9 @@ def run_preview(
     out_dir = Path(out)
     _clear_previous(out_dir)
     written = write_outputs(results, out_dir, project.csv.quotes)
+    for result in results:
+        result.release()
+    source.con.close()  # the database is not needed past here; free its memory for the checks
     timings["write"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
@@ -230,7 +233,7 @@ def summary_table(result: PreviewResult) -> str:
     lines.append("")
     lines.append(f"{'query':<40} {'rows':>9} {'seconds':>8}")
     for r in result.results:
-        lines.append(f"{r.name:<40} {len(r.rows):>9} {r.seconds:>8.2f}")
+        lines.append(f"{r.name:<40} {r.row_count:>9} {r.seconds:>8.2f}")
     lines.append("")
     lines.append("seconds: " + ", ".join(f"{stage} {seconds:.2f}" for stage, seconds in result.timings.items()))
     return "\n".join(lines)

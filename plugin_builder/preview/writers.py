@@ -41,6 +41,14 @@ class QueryResult:
     rows: list[tuple]
     seconds: float = 0.0
     numeric_columns: tuple[int, ...] = ()  # DOUBLE/DECIMAL columns: printed as Oracle does
+    row_count: int = -1  # kept when the rows are released after writing
+
+    def __post_init__(self) -> None:
+        self.row_count = len(self.rows)
+
+    def release(self) -> None:
+        """Drop the rows once written: the checkers read the files, and memory matters at 100k."""
+        self.rows = []
 
 
 @dataclass
