@@ -11,7 +11,8 @@ with a test of its own in ``tests/test_oracle_compat.py``:
 * ``SYSDATE``/``SYSTIMESTAMP``/``CURRENT_DATE`` are the caller's fixed clock (``now``).
 * ``:name`` binds become literals of the values given (a missing value is an error; an
   arg left blank in Data Export Manager is ``None`` = NULL).
-* ``TO_CHAR(date, 'YYYY-MM-DD…')`` keeps its format (``STRFTIME``); ``TO_CHAR(number,
+* ``TO_CHAR(date, 'YYYY-MM-DD…')`` keeps its format (``STRFTIME``, with ``FM`` and
+  ``"literal"`` text), also where sqlglot translated it itself; ``TO_CHAR(number,
   'FM000')`` and other ``0``/``9``/``.``/``FM`` number formats are printed as Oracle does;
   ``TO_CHAR(x)`` prints numbers without trailing zeros.
 * ``TRUNC(date)`` is the day, ``TRUNC(date, 'MM'|'YYYY'|'Q'|'IW')`` the period start (a
@@ -36,6 +37,9 @@ Limits (documented in docs/preview.md too):
   ``DATE '…'``, ``TRUNC(date)``, ``ADD_MONTHS`` and columns that the PowerSchool dictionary
   types DATE or TIMESTAMP (by column name). A date column renamed in a CTE and then used
   in ``+``/``-``/``TRUNC`` is not recognised (DuckDB then reports a type error).
+* ``TO_CHAR(date, fmt)`` knows YYYY YY MM MON MONTH DD DY DAY HH HH12 HH24 MI SS AM PM,
+  ``FM`` and ``"quoted"`` text; another element (``Q``, ``WW``, ``J``, ``RR``, ``TH`` …) is
+  rejected; ``Month``/``Day`` are not blank-padded to 9 characters without ``FM``.
 * ``TO_CHAR(date)`` without a format prints ISO (``2026-01-15``), not the NLS default;
   number formats with group separators (``9,999``), ``$``, ``S`` or ``EEEE`` are rejected.
 * ``ROWNUM``, ``CONNECT BY``, analytic ``KEEP … OVER`` and ``(+)`` joins are not translated.
@@ -53,6 +57,7 @@ from functools import cache
 import duckdb
 import sqlglot
 from sqlglot import exp
+from sqlglot.dialects.oracle import Oracle
 
 LISTAGG_MAX_BYTES = 4000
 
@@ -74,9 +79,13 @@ _FORMATS = [
     ("AM", "%p"),
     ("PM", "%p"),
 ]
+_FILL_MODE = {"%d": "%-d", "%m": "%-m", "%H": "%-H", "%I": "%-I", "%M": "%-M", "%S": "%-S"}
 _FORMAT_RE = re.compile("|".join(re.escape(k) for k, _ in _FORMATS), re.I)
 _NUMBER_FORMAT_RE = re.compile(r"^(FM)?([09]*)(?:\.([09]+))?$", re.I)
 _LOOKS_NUMERIC_RE = re.compile(r"^(FM)?[09$,.SGLVDE]*[09][09$,.SGLVDE]*$", re.I)  # date formats have no 0/9
+
+
+_ORACLE_GENERATOR = Oracle().generator()
 
 
 class UnsupportedOracle(Exception):
@@ -95,15 +104,38 @@ class Context:
 
 
 def oracle_format_to_strftime(fmt: str) -> str:
+    """An Oracle datetime format as a strftime format; "quoted" text is literal.
+
+    An element this layer does not know (``Q``, ``WW``, ``J``, ``RR``, ``TH`` …) is an
+    error rather than letters printed as they are.
+    """
     mapping = dict(_FORMATS)
-    text = re.sub(r"^FM", "", fmt, flags=re.I)
     pieces = []
     position = 0
-    for match in _FORMAT_RE.finditer(text):
-        pieces.append(text[position : match.start()].replace("%", "%%").replace('"', ""))
-        pieces.append(mapping[match.group(0).upper()])
-        position = match.end()
-    pieces.append(text[position:].replace("%", "%%").replace('"', ""))
+    fill_mode = False
+    text = fmt
+    while position < len(text):
+        if text[position] == '"':
+            closing = text.find('"', position + 1)
+            if closing < 0:
+                raise UnsupportedOracle(f"TO_CHAR format {fmt!r} has an unclosed quote")
+            pieces.append(text[position + 1 : closing].replace("%", "%%"))
+            position = closing + 1
+            continue
+        if text[position : position + 2].upper() == "FM":
+            fill_mode = not fill_mode  # FM toggles: numbers lose their leading zeros
+            position += 2
+            continue
+        match = _FORMAT_RE.match(text, position)
+        if match:
+            element = mapping[match.group(0).upper()]
+            pieces.append(_FILL_MODE.get(element, element) if fill_mode else element)
+            position = match.end()
+            continue
+        if text[position].isalnum():
+            raise UnsupportedOracle(f"TO_CHAR format element at {text[position:]!r} in {fmt!r} is not supported")
+        pieces.append(text[position].replace("%", "%%"))
+        position += 1
     return "".join(pieces)
 
 
@@ -290,6 +322,17 @@ def _number_format(value: exp.Expression, fmt: str) -> exp.Expression:
 
 
 def _rewrite_to_char(node: exp.Expression, ctx: Context) -> exp.Expression:
+    if isinstance(node, exp.TimeToStr):
+        # sqlglot translated the format itself (the argument is a known date), imperfectly
+        # ('FMMonth'): take Oracle's format back and translate it here.
+        fmt = node.args.get("format")
+        if not (isinstance(fmt, exp.Literal) and fmt.is_string):
+            raise UnsupportedOracle("TO_CHAR with a computed format")
+        oracle_format = _ORACLE_GENERATOR.format_time(node)
+        if oracle_format is None:
+            return node
+        oracle_format = oracle_format.strip("'").replace("''", "'")
+        return exp.func("STRFTIME", node.this, exp.Literal.string(oracle_format_to_strftime(oracle_format)))
     if not isinstance(node, exp.ToChar):
         return node
     fmt = node.args.get("format")

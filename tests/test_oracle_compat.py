@@ -69,6 +69,17 @@ def test_to_char_date_formats(con):
     assert one(con, sql) == ("2025-08-04", "08/04/2025", "2025")
 
 
+def test_to_char_date_format_literals_and_unknown_elements(con):
+    assert one(con, """SELECT TO_CHAR(DATE '2025-08-04', 'DD "of" MM, YYYY') FROM DUAL""") == "04 of 08, 2025"
+    # FM drops leading zeros (Month is not blank-padded either way: a documented limit)
+    assert one(con, "SELECT TO_CHAR(DATE '2025-08-04', 'FMMonth DD, YYYY'), TO_CHAR(SYSDATE, 'FMMM/DD/YYYY') FROM DUAL") == (
+        "August 4, 2025",
+        "1/15/2026",
+    )
+    with pytest.raises(UnsupportedOracle, match="'Q'"):
+        to_duckdb("SELECT TO_CHAR(SYSDATE, 'Q') FROM DUAL")
+
+
 def test_to_char_numbers(con):
     assert one(con, "SELECT TO_CHAR(7), TO_CHAR(2.50), TO_CHAR(3 / 2), TO_CHAR(1e0) FROM DUAL") == ("7", "2.5", "1.5", "1")
     # Oracle keeps a position for the sign unless FM; too many digits print as #.
