@@ -152,8 +152,9 @@ def test_a_broken_query_is_reported(runner, project_dir):
     sidecar = sidecar.replace('summary = "OneRoster enrollments.csv"', 'summary = "Broken enrollments"').replace("args = [\n  { name = \"yearid\", column = \"TERMS.YEARID\", description = \"PowerSchool year id (2025-26 is 35); blank for the current school year\" },\n]\n", "")
     (queries / "broken_enrollments.toml").write_text(sidecar)
     out = project_dir / "out"
-    result = run_cli(runner, "preview", "-c", str(config), "--students", "100", "-o", str(out), "--quiet")
+    result = run_cli(runner, "preview", "-c", str(config), "--students", "100", "-o", str(out))
     assert result.exit_code == 1, result.output
+    assert "[1/3] broken_enrollments" in result.output  # progress on stderr
     assert "S999999999 is not a sourcedId of users.csv" in result.output
     assert "role 'aide' is not one of" in result.output
     assert "beginDate '2025-13-01' is not a YYYY-MM-DD date" in result.output
