@@ -21,15 +21,38 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import shutil
+import tempfile
 import zipfile
 from dataclasses import dataclass, field
+from functools import cache
 from decimal import Decimal
 from pathlib import Path
 
-from plugin_builder.package import atomic_write
 from plugin_builder.preview import formats
 
 FIXED_DATE = (1980, 1, 1, 0, 0, 0)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write through a temporary file and a rename: a reader never sees half a file.
+
+    Unlike the plugin ZIP's writer this does not fsync: previews are many small files
+    (one per section for attendance) that are cheap to write again.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
 
 
 @dataclass
@@ -172,9 +195,9 @@ def _convert(value: object, schema: dict) -> object:
     return _text(value)
 
 
-def edfi_object(resource: str, headers: list[str], row: tuple) -> dict:
-    """One flat row nested like the Ed-Fi resource: columns that are properties of a
-    ``…Reference`` go inside it; blank values are left out (never null)."""
+@cache
+def _placement(resource: str) -> dict[str, tuple[str | None, dict]]:
+    """Column name -> (the ``…Reference`` holding it or None, its schema)."""
     schema = formats.edfi_schema(resource) or {"properties": {}}
     properties = schema.get("properties", {})
     placement: dict[str, tuple[str | None, dict]] = {}
@@ -185,6 +208,13 @@ def edfi_object(resource: str, headers: list[str], row: tuple) -> dict:
                 placement.setdefault(inner, (prop, inner_schema))
     for prop, prop_schema in properties.items():
         placement[prop] = (None, prop_schema)  # a top-level property wins
+    return placement
+
+
+def edfi_object(resource: str, headers: list[str], row: tuple) -> dict:
+    """One flat row nested like the Ed-Fi resource: columns that are properties of a
+    ``…Reference`` go inside it; blank values are left out (never null)."""
+    placement = _placement(resource)
     obj: dict = {}
     for header, value in zip(headers, row):
         if value is None or _text(value) == "":
@@ -206,7 +236,9 @@ def write_edfi(results: list[QueryResult], out: Path, written: Written) -> None:
         resource = formats.edfi_resource_for(result.name, result.file_name) or result.name
         objects = [edfi_object(resource, result.headers, row) for row in result.rows]
         path = f"edfi/{resource}.json"
-        atomic_write(out / path, (json.dumps(objects, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
+        # one resource a line: readable, and json's C encoder (indent= would use the slow one)
+        text = "[\n" + ",\n".join(json.dumps(o, ensure_ascii=False) for o in objects) + "\n]\n"
+        atomic_write(out / path, text.encode("utf-8"))
         written.add("edfi", path, len(objects))
 
 
@@ -230,11 +262,20 @@ def write_attendance(results: list[QueryResult], out: Path, written: Written) ->
             if "comment" in index and _text(row[index["comment"]]):
                 entry["comment"] = _text(row[index["comment"]])
             by_section.setdefault(_text(row[index["section_id"]]), []).append(entry)
-        for section, entries in sorted(by_section.items()):
-            path = f"attendance/{section}.json"
-            body = {"attendances": {"attendance": entries}}
-            atomic_write(out / path, (json.dumps(body, ensure_ascii=False) + "\n").encode("utf-8"))
-            written.add("attendance", path, len(entries))
+        # Thousands of small files: written into a staging folder, moved into place together.
+        out.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".attendance.", dir=out))
+        try:
+            for section, entries in sorted(by_section.items()):
+                body = {"attendances": {"attendance": entries}}
+                (staging / f"{section}.json").write_text(json.dumps(body, ensure_ascii=False) + "\n", encoding="utf-8")
+                written.add("attendance", f"attendance/{section}.json", len(entries))
+            target = out / "attendance"
+            target.mkdir(exist_ok=True)
+            for path in staging.iterdir():
+                os.replace(path, target / path.name)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
 
 
 def _int_or_text(value: object) -> object:
