@@ -15,6 +15,7 @@ import json
 import re
 import zipfile
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from operator import itemgetter
@@ -365,72 +366,98 @@ def check_clever(out: Path, full_lists: bool = True) -> list[Violation]:
 # --------------------------------------------------------------------------- Ed-Fi
 
 
-class _Replay:
-    """Records what a check reports, to replay it for an identical value (references
-    repeat: a section's reference appears once per student)."""
+Emit = Callable[[str, str], None]  # (check, message) for the object being checked
+Validator = Callable[[object, Emit], None]
 
-    def __init__(self):
-        self.found: list[tuple[str, str]] = []
-
-    def add(self, _rel: str, check: str, message: str, _number: int | None = None) -> None:
-        self.found.append((check, message))
+_TYPES = {"string": str, "integer": int, "number": (int, float), "boolean": bool}
+DESCRIPTOR_RE = re.compile(r"^uri://[^#]+#.+$")
 
 
-def _check_value(c, rel: str, number: int, path: str, value: object, schema: dict, memo: dict | None = None) -> None:
-    if memo is not None and path and isinstance(value, dict) and all(isinstance(v, (str, int, float)) for v in value.values()):
-        key = (path, tuple(value.items()))
-        if key not in memo:
-            replay = _Replay()
-            _check_value(replay, rel, number, path, value, schema)
-            memo[key] = replay.found
-        for check, message in memo[key]:
-            c.add(rel, check, message, number)
-        return
+def compile_schema(schema: dict, path: str = "") -> Validator:
+    """A validator for one Ed-Fi (OpenAPI) schema, built once and run for every object:
+    required properties, no unknown property, types, ``date`` format, lengths, no null,
+    descriptors as ``uri://…#…``. Flat objects (the references) are judged once per
+    distinct value."""
     schema = formats.resolve(schema)
-    if value is None:
-        c.add(rel, "null", f"{path} is null (leave optional fields out)", number)
-        return
     kind = schema.get("type")
+    label = path or "the resource"
+
     if kind == "object" or "properties" in schema:
-        if not isinstance(value, dict):
-            c.add(rel, "type", f"{path} must be an object", number)
-            return
-        _check_object(c, rel, number, path, value, schema, memo)
-        return
+        properties = schema.get("properties", {})
+        children = {name: compile_schema(sub, f"{path}.{name}".lstrip(".")) for name, sub in properties.items()}
+        required = schema.get("required", [])
+        memo: dict[tuple, list[tuple[str, str]]] = {}
+
+        def check_object(value: object, emit: Emit) -> None:
+            if not isinstance(value, dict):
+                emit("null" if value is None else "type", f"{label} is null (leave optional fields out)" if value is None else f"{label} must be an object")
+                return
+            flat = path and all(type(v) in (str, int, float) for v in value.values())
+            if flat:
+                key = tuple(value.items())
+                found = memo.get(key)
+                if found is None:
+                    found = []
+                    _check_members(value, lambda check, message: found.append((check, message)))
+                    memo[key] = found
+                for check, message in found:
+                    emit(check, message)
+            else:
+                _check_members(value, emit)
+
+        def _check_members(value: dict, emit: Emit) -> None:
+            for name in required:
+                if name not in value:
+                    emit("required", f"{path}.{name} is required".lstrip("."))
+            for name, item in value.items():
+                child = children.get(name)
+                if child is None:
+                    emit("property", f"{path}.{name} is not a property of the resource".lstrip("."))
+                else:
+                    child(item, emit)
+
+        return check_object
+
     if kind == "array":
-        if not isinstance(value, list):
-            c.add(rel, "type", f"{path} must be an array", number)
+        item_validator = compile_schema(schema.get("items", {}), f"{path}[]")
+
+        def check_array(value: object, emit: Emit) -> None:
+            if value is None:
+                emit("null", f"{label} is null (leave optional fields out)")
+            elif not isinstance(value, list):
+                emit("type", f"{label} must be an array")
+            else:
+                for item in value:
+                    item_validator(item, emit)
+
+        return check_array
+
+    expected = _TYPES.get(kind)
+    is_date = schema.get("format") == "date"
+    min_length, max_length = schema.get("minLength"), schema.get("maxLength")
+    is_descriptor = path.endswith("Descriptor")
+    int32 = kind == "integer" and schema.get("format") == "int32"
+
+    def check_scalar(value: object, emit: Emit) -> None:
+        if value is None:
+            emit("null", f"{label} is null (leave optional fields out)")
             return
-        for i, item in enumerate(value):
-            _check_value(c, rel, number, f"{path}[{i}]", item, schema.get("items", {}))
-        return
-    expected = {"string": str, "integer": int, "number": (int, float), "boolean": bool}.get(kind)
-    if expected and (not isinstance(value, expected) or (kind in ("integer", "number") and isinstance(value, bool))):
-        c.add(rel, "type", f"{path} {value!r} must be {kind}", number)
-        return
-    if kind == "string":
-        if schema.get("format") == "date" and not _valid_date(value):
-            c.add(rel, "date", f"{path} {value!r} is not a YYYY-MM-DD date", number)
-        if "minLength" in schema and len(value) < schema["minLength"]:
-            c.add(rel, "length", f"{path} is shorter than {schema['minLength']}", number)
-        if "maxLength" in schema and len(value) > schema["maxLength"]:
-            c.add(rel, "length", f"{path} is longer than {schema['maxLength']}", number)
-        if path.endswith("Descriptor") and not re.match(r"^uri://[^#]+#.+$", value):
-            c.add(rel, "descriptor", f"{path} {value!r} is not uri://…#…", number)
-    if kind == "integer" and schema.get("format") == "int32" and not -(2**31) <= value < 2**31:
-        c.add(rel, "type", f"{path} {value} does not fit int32", number)
+        if expected and (not isinstance(value, expected) or (kind != "boolean" and isinstance(value, bool))):
+            emit("type", f"{label} {value!r} must be {kind}")
+            return
+        if kind == "string":
+            if is_date and not _valid_date(value):
+                emit("date", f"{label} {value!r} is not a YYYY-MM-DD date")
+            if min_length is not None and len(value) < min_length:
+                emit("length", f"{label} is shorter than {min_length}")
+            if max_length is not None and len(value) > max_length:
+                emit("length", f"{label} is longer than {max_length}")
+            if is_descriptor and not DESCRIPTOR_RE.match(value):
+                emit("descriptor", f"{label} {value!r} is not uri://…#…")
+        if int32 and not -(2**31) <= value < 2**31:
+            emit("type", f"{label} {value} does not fit int32")
 
-
-def _check_object(c, rel: str, number: int, path: str, obj: dict, schema: dict, memo: dict | None = None) -> None:
-    properties = schema.get("properties", {})
-    for required in schema.get("required", []):
-        if required not in obj:
-            c.add(rel, "required", f"{path}.{required} is required".lstrip("."), number)
-    for key, value in obj.items():
-        if key not in properties:
-            c.add(rel, "property", f"{path}.{key} is not a property of the resource".lstrip("."), number)
-            continue
-        _check_value(c, rel, number, f"{path}.{key}".lstrip("."), value, properties[key], memo)
+    return check_scalar
 
 
 def _identity_properties(schema: dict) -> list[str]:
@@ -443,10 +470,11 @@ def _identity_properties(schema: dict) -> list[str]:
 
 
 def _hashable(value: object) -> object:
-    if isinstance(value, dict):
-        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
-    if isinstance(value, list):
-        return tuple(_hashable(v) for v in value)
+    """Identity values are scalars or flat references (dicts of scalars)."""
+    if type(value) is dict:
+        return tuple(sorted(value.items(), key=itemgetter(0))) if all(type(v) in (str, int, float) for v in value.values()) else repr(value)
+    if type(value) is list:
+        return repr(value)
     return value
 
 
@@ -468,10 +496,10 @@ def check_edfi(out: Path, full_lists: bool = True) -> list[Violation]:
             c.add(rel, "json", "must hold a JSON array of resources")
             continue
         seen = {}
-        memo: dict = {}
+        validate = compile_schema(schema)
         identity = _identity_properties(schema)
         for number, obj in enumerate(objects, start=1):
-            _check_value(c, rel, number, "", obj, schema, memo)
+            validate(obj, lambda check, message, number=number: c.add(rel, check, message, number))
             if isinstance(obj, dict):
                 key = tuple(_hashable(obj.get(prop)) for prop in identity)
                 if key in seen:
