@@ -191,6 +191,9 @@ def run_preview(
     clock = time.perf_counter()
     out_dir = Path(out)
     _clear_previous(out_dir)
+    timings["clear"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
     written = write_outputs(results, out_dir, project.csv.quotes)
     for result in results:
         result.release()

@@ -22,7 +22,6 @@ import csv
 import io
 import json
 import os
-import shutil
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -185,20 +184,21 @@ def write_csvs(kind: str, results: list[QueryResult], out: Path, quotes: bool, w
 # --------------------------------------------------------------------------- Ed-Fi
 
 
-def _convert(value: object, schema: dict) -> object:
+def _converter(schema: dict):
+    """How a column's text becomes the JSON type of its Ed-Fi property."""
     kind = schema.get("type")
     if kind == "integer":
-        return int(value)
+        return int
     if kind == "number":
-        return float(value)
+        return float
     if kind == "boolean":
-        return str(value).lower() in ("true", "1", "y", "yes")
-    return _text(value)
+        return lambda value: str(value).lower() in ("true", "1", "y", "yes")
+    return _text
 
 
 @cache
-def _placement(resource: str) -> dict[str, tuple[str | None, dict]]:
-    """Column name -> (the ``…Reference`` holding it or None, its schema)."""
+def _plan(resource: str, headers: tuple[str, ...]) -> list[tuple[int, str, str | None, object]]:
+    """Per column: (index, property, the ``…Reference`` holding it or None, converter)."""
     schema = formats.edfi_schema(resource) or {"properties": {}}
     properties = schema.get("properties", {})
     placement: dict[str, tuple[str | None, dict]] = {}
@@ -209,24 +209,30 @@ def _placement(resource: str) -> dict[str, tuple[str | None, dict]]:
                 placement.setdefault(inner, (prop, inner_schema))
     for prop, prop_schema in properties.items():
         placement[prop] = (None, prop_schema)  # a top-level property wins
-    return placement
+    plan = []
+    for index, header in enumerate(headers):
+        parent, prop_schema = placement.get(header, (None, {}))
+        plan.append((index, header, parent, _converter(prop_schema)))
+    return plan
 
 
 def edfi_object(resource: str, headers: list[str], row: tuple) -> dict:
     """One flat row nested like the Ed-Fi resource: columns that are properties of a
     ``…Reference`` go inside it; blank values are left out (never null)."""
-    placement = _placement(resource)
     obj: dict = {}
-    for header, value in zip(headers, row):
-        if value is None or _text(value) == "":
+    for index, header, parent, convert in _plan(resource, tuple(headers)):
+        value = row[index]
+        if value is None or value == "":
             continue
-        parent, prop_schema = placement.get(header, (None, {}))
         try:
-            converted = _convert(value, prop_schema)
+            converted = convert(value)
         except (TypeError, ValueError):
             converted = _text(value)  # the checker reports the type
         if parent:
-            obj.setdefault(parent, {})[header] = converted
+            inner = obj.get(parent)
+            if inner is None:
+                inner = obj[parent] = {}
+            inner[header] = converted
         else:
             obj[header] = converted
     return obj
@@ -263,20 +269,16 @@ def write_attendance(results: list[QueryResult], out: Path, written: Written) ->
             if "comment" in index and _text(row[index["comment"]]):
                 entry["comment"] = _text(row[index["comment"]])
             by_section.setdefault(_text(row[index["section_id"]]), []).append(entry)
-        # Thousands of small files: written into a staging folder, moved into place together.
-        out.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".attendance.", dir=out))
-        try:
-            for section, entries in sorted(by_section.items()):
-                body = {"attendances": {"attendance": entries}}
-                (staging / f"{section}.json").write_text(json.dumps(body, ensure_ascii=False) + "\n", encoding="utf-8")
-                written.add("attendance", f"attendance/{section}.json", len(entries))
-            target = out / "attendance"
-            target.mkdir(exist_ok=True)
-            for path in staging.iterdir():
-                os.replace(path, target / path.name)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+        # Thousands of small files, each written in one call straight into place (no
+        # temporary file and rename each: at 50 000 students that doubled the time); the
+        # runner cleared the folder first, so an interrupted run leaves no stale body.
+        target = out / "attendance"
+        target.mkdir(parents=True, exist_ok=True)
+        for section, entries in sorted(by_section.items()):
+            body = json.dumps({"attendances": {"attendance": entries}}, ensure_ascii=False) + "\n"
+            with open(target / f"{section}.json", "w", encoding="utf-8") as handle:
+                handle.write(body)
+            written.add("attendance", f"attendance/{section}.json", len(entries))
 
 
 def _int_or_text(value: object) -> object:
