@@ -10,7 +10,8 @@ Proportions (per student unless said): about 600 students a school (3 elementary
 middle and high school), 4 sections in elementary, 6 in middle and 7 in high school of
 about 25 students each, one teacher per 5 sections, 10 % co-taught sections, 5 % with an
 aide, about 1.7 active contacts, 15 % in a special program, 6 % of meetings absent or late
-over the last 15 school days.
+over the last 15 school days. Students have federal ethnicity and races
+(``STUDENTRACE``), courses a department (``SCHED_DEPARTMENT``: ELA, MAT, SCI, SOC, PE, ART, WL).
 
 The hard cases of SPEC §8 are present at every size, by probability and, for the small
 ids, on purpose: dropped enrollments (negative SECTIONID) and same-day ones (DATELEFT =
@@ -233,11 +234,12 @@ def generate(
             name = f"{subject} {label}"
             if slot == 1 and grade == 3:
                 name = "Reader's \"Workshop\" 3"
-            courses.append((len(courses) + 1, len(courses) + 2001, number, name, grade, slot))
+            courses.append((len(courses) + 1, len(courses) + 2001, number, name, grade, slot, prefix))
     _insert_many(
         x,
-        "INSERT INTO COURSES (ID, DCID, COURSE_NUMBER, COURSE_NAME, SCHOOLID, CREDIT_HOURS) VALUES (?, ?, ?, ?, 0, 1)",
-        [(c[0], c[1], c[2], c[3]) for c in courses],
+        "INSERT INTO COURSES (ID, DCID, COURSE_NUMBER, COURSE_NAME, SCHED_DEPARTMENT, SCHOOLID, CREDIT_HOURS) "
+        "VALUES (?, ?, ?, ?, ?, 0, 1)",
+        [(c[0], c[1], c[2], c[3], c[6]) for c in courses],
     )
     _insert_many(
         x,
@@ -310,6 +312,24 @@ def generate(
         """
     )
     x.execute("UPDATE STUDENTS SET LASTFIRST = LAST_NAME || ', ' || FIRST_NAME")
+    # Federal ethnicity and races (one, sometimes two; some students none) for demographics.
+    x.execute("UPDATE STUDENTS SET FEDETHNICITY = CASE WHEN rnd('hisp', ID) < 0.25 THEN 1 ELSE 0 END, FEDRACEDECLINE = 0")
+    x.execute(
+        """
+        INSERT INTO STUDENTRACE BY NAME
+        WITH firsts AS (
+            SELECT ID, pick(['W', 'B', 'A', 'I', 'P', 'W', 'W', 'B'], 'race', ID) AS R0 FROM STUDENTS
+        ),
+        races AS (
+            SELECT ID, R0 AS RACECD, 0 AS K FROM firsts WHERE rnd('race0', ID) < 0.97
+            UNION ALL
+            SELECT ID, CASE WHEN R0 = 'W' THEN 'B' ELSE 'W' END, 1 FROM firsts WHERE rnd('race1', ID) < 0.08
+        )
+        SELECT ROW_NUMBER() OVER (ORDER BY ID, K) AS ID, ROW_NUMBER() OVER (ORDER BY ID, K) + 900000 AS DCID,
+               ID AS STUDENTID, RACECD
+        FROM races
+        """
+    )
 
     # ---- sections: per school, grade and slot, one section per 25 students
     x.execute(

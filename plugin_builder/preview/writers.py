@@ -241,12 +241,12 @@ def edfi_object(resource: str, headers: list[str], row: tuple) -> dict:
 def write_edfi(results: list[QueryResult], out: Path, written: Written) -> None:
     for result in results:
         resource = formats.edfi_resource_for(result.name, result.file_name) or result.name
-        objects = [edfi_object(resource, result.headers, row) for row in result.rows]
         path = f"edfi/{resource}.json"
         # one resource a line: readable, and json's C encoder (indent= would use the slow one)
-        text = "[\n" + ",\n".join(json.dumps(o, ensure_ascii=False) for o in objects) + "\n]\n"
+        lines = (json.dumps(edfi_object(resource, result.headers, row), ensure_ascii=False) for row in result.rows)
+        text = "[\n" + ",\n".join(lines) + "\n]\n" if result.rows else "[]\n"
         atomic_write(out / path, text.encode("utf-8"))
-        written.add("edfi", path, len(objects))
+        written.add("edfi", path, len(result.rows))
 
 
 # --------------------------------------------------------------------------- attendance
