@@ -19,6 +19,7 @@ import duckdb
 import sqlglot.errors
 
 from plugin_builder.analysis import field_uses
+from plugin_builder.dictionary import load_dictionary, type_family
 from plugin_builder.errors import PluginBuilderError, Problem
 from plugin_builder.oracle_compat import UnsupportedOracle, execute
 from plugin_builder.pipeline import validate
@@ -69,15 +70,23 @@ def _needs(queries: list[RenderedQuery]) -> dict[str, dict[str, set[str]]]:
     return needs
 
 
+def _is_date_arg(arg) -> bool:
+    table, _, field_name = arg.column.upper().partition(".")
+    oracle_type = load_dictionary().get(table, {}).get(field_name, "")
+    return type_family(oracle_type) in ("DATE", "TIMESTAMP") if oracle_type else "date" in arg.name.lower()
+
+
 def default_binds(query: RenderedQuery, district: District | None, today: dt.datetime) -> dict[str, object]:
-    """Arg values as an administrator would leave them in DEM: blank, except a date range
-    (the last three weeks before today) for args on a DATE column."""
+    """Arg values as an administrator would leave them in DEM: blank (NULL), except date
+    args (on a DATE column): the start of a range (``start``/``from``/``begin`` in the
+    name) is three weeks before today, any other date is today; as ``YYYY-MM-DD`` text,
+    which is what DEM passes."""
+    start = district.attendance_range[0] if district else (today - dt.timedelta(days=21)).date()
     binds: dict[str, object] = {}
-    start = (district.attendance_range[0] if district else (today - dt.timedelta(days=21)).date())
     for arg in query.spec.args:
-        name = arg.name.lower()
-        if "date" in name or arg.column.upper().endswith("_DATE") or "DATE" in arg.column.upper().split(".")[-1]:
-            binds[arg.name] = (start if ("start" in name or "from" in name or "begin" in name) else today.date()).isoformat()
+        if _is_date_arg(arg):
+            is_start = any(word in arg.name.lower() for word in ("start", "from", "begin"))
+            binds[arg.name] = (start if is_start else today.date()).isoformat()
         else:
             binds[arg.name] = None
     return binds
