@@ -25,8 +25,8 @@ import os
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
-from functools import cache
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 
 from plugin_builder.preview import formats
@@ -37,8 +37,7 @@ FIXED_DATE = (1980, 1, 1, 0, 0, 0)
 def atomic_write(path: Path, data: bytes) -> None:
     """Write through a temporary file and a rename: a reader never sees half a file.
 
-    Unlike the plugin ZIP's writer this does not fsync: previews are many small files
-    (one per section for attendance) that are cheap to write again.
+    Unlike the plugin ZIP's writer this does not fsync: a preview is cheap to write again.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
