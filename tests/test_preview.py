@@ -366,3 +366,23 @@ def test_csv_writer_prints_numbers_as_oracle_and_quotes_every_field():
     data = csv_bytes(["n", "d", "t"], [(2.0, Decimal("2.50"), 'say "hi", ok'), (None, None, None)], True, (0, 1))
     assert data == b'"n","d","t"\n"2","2.5","say ""hi"", ok"\n"","",""\n'
     assert csv_bytes(["a", "b"], [("x", None)], False) == b"a,b\nx,\n"
+
+
+@pytest.mark.parametrize(
+    "query_name, row",
+    [
+        ("ed_fi_staff_section_associations", ("2025-08-13", "uri://ed-fi.org/ClassroomPositionDescriptor#Support Teacher", "ALG1", "35042101", "2026", "ALG1-1", "101 - S1 - 7001", "ST900001", None)),
+        ("ed_fi_student_cohort_associations", ("2025-08-13", "Title I, Part A", "35042101", "3500000001", "2026-01-01")),
+    ],
+)
+def test_edfi_writer_nests_staff_and_cohort_associations(query_name, row):
+    from plugin_builder.preview.formats import EDFI_HEADERS, edfi_resource_for, edfi_schemas
+    from plugin_builder.preview.writers import edfi_object
+
+    resource = edfi_resource_for(query_name)
+    obj = edfi_object(resource, EDFI_HEADERS[resource], row)
+    reference = "staffReference" if resource == "staffSectionAssociation" else "cohortReference"
+    assert reference in obj and None not in obj.values()
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = {"$ref": f"#/components/schemas/edFi_{resource}", "components": {"schemas": edfi_schemas()}}
+    assert not list(jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker()).iter_errors(obj))
