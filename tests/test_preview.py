@@ -386,3 +386,14 @@ def test_edfi_writer_nests_staff_and_cohort_associations(query_name, row):
     jsonschema = pytest.importorskip("jsonschema")
     schema = {"$ref": f"#/components/schemas/edFi_{resource}", "components": {"schemas": edfi_schemas()}}
     assert not list(jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker()).iter_errors(obj))
+
+
+def test_bad_extract_values_and_bad_today_are_clear_errors(runner, project_dir, tmp_path):
+    tables = tmp_path / "tables"
+    tables.mkdir()
+    (tables / "TERMS.csv").write_text("ID,SCHOOLID,FIRSTDAY\n3500,101,08/13/2025\n")
+    result = runner.invoke(main, ["preview", "-c", str(project_dir / "plugin.toml"), "--tables", str(tables), "--quiet"])
+    assert result.exit_code == 2
+    assert "TERMS.csv: cannot be loaded" in result.output and "YYYY-MM-DD" in result.output
+    result = runner.invoke(main, ["preview", "-c", str(project_dir / "plugin.toml"), "--today", "15/01/2026"])
+    assert result.exit_code == 2 and "is not a date" in result.output
