@@ -9,6 +9,9 @@ rule's code and severity and the file/line (the template's, when we rendered the
 
 Code families: ``PS1xx`` plugin.xml, ``PQ2xx`` named queries, ``SQ3xx`` SQL,
 ``AC4xx`` access_request, ``ZP5xx`` the ZIP archive.
+
+A query may skip a rule only with a stated reason: ``[checks.suppress]`` in plugin.toml
+(``one_roster_users = { SQ315 = "why" }``) fills :attr:`CheckContext.suppressed`.
 """
 
 from __future__ import annotations
@@ -19,11 +22,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from plugin_builder.analysis import Analysis, analyze
+from plugin_builder.dictionary import Dictionary, powerschool_dictionary
 from plugin_builder.findings import Finding, Severity, sort_findings
-from plugin_builder.model import PluginModel, QueryDef, build_model
+from plugin_builder.model import PLUGIN_NS, PluginModel, QueryDef, build_model
 from plugin_builder.sqlparse import ParsedSql, parse_sql
 
 if TYPE_CHECKING:
+    from plugin_builder.archive import ArchiveListing
     from plugin_builder.config import Project
     from plugin_builder.render import PluginTree
 
@@ -76,15 +82,54 @@ def rule(code: str, name: str, severity: Severity = Severity.ERROR, scope: str =
     return register
 
 
+@dataclass(frozen=True)
+class AccessField:
+    """One ``<field table= field= access=>`` of plugin.xml's access_request."""
+
+    table: str
+    field: str
+    access: str
+    line: int | None
+
+
 @dataclass
 class CheckContext:
     model: PluginModel
     project: Project | None = None
     # Rules to skip for one query: full query name -> {code: reason}.
     suppressed: dict[str, dict[str, str]] = field(default_factory=dict)
+    dictionary: Dictionary = field(default_factory=powerschool_dictionary)
+    # What the archive held, for lint (None: a tree we rendered ourselves).
+    archive: ArchiveListing | None = None
 
     def parsed(self, query: QueryDef) -> ParsedSql:
         return parse_sql(query.sql)
+
+    def analysis(self, query: QueryDef) -> Analysis:
+        return analyze(query.sql, self.dictionary)
+
+    @property
+    def oauth(self) -> bool:
+        root = self.model.plugin_root
+        return root is not None and root.find(f"{{{PLUGIN_NS}}}oauth") is not None
+
+    def access_request(self) -> list[AccessField] | None:
+        """The access_request fields of plugin.xml; None when there is no access_request."""
+        root = self.model.plugin_root
+        if root is None:
+            return None
+        request = root.find(f"{{{PLUGIN_NS}}}access_request")
+        if request is None:
+            return None
+        return [
+            AccessField(
+                (f.get("table") or "").upper(),
+                (f.get("field") or "").upper(),
+                f.get("access") or "",
+                f.sourceline,
+            )
+            for f in request.iter(f"{{{PLUGIN_NS}}}field")
+        ]
 
 
 def _to_finding(rule_: Rule, hit: Hit, query: QueryDef | None) -> Finding:
@@ -123,10 +168,43 @@ def run_rules(ctx: CheckContext, rules: Iterable[Rule] | None = None) -> list[Fi
     return sort_findings(findings)
 
 
+def project_dictionary(project: Project | None) -> Dictionary:
+    """The shipped dictionary plus the extension tables the project declares."""
+    base = powerschool_dictionary()
+    if project is None or not project.dictionary.tables:
+        return base
+    return _extended(base, project.dictionary.tables)
+
+
+_EXTENDED: dict[tuple, Dictionary] = {}
+
+
+def _extended(base: Dictionary, tables) -> Dictionary:
+    # One Dictionary per declaration, so cached analyses are shared between runs.
+    key = tuple((t, tuple(c)) for t, c in tables)
+    if key not in _EXTENDED:
+        _EXTENDED[key] = base.extended({t: dict(c) for t, c in tables})
+    return _EXTENDED[key]
+
+
+def project_suppressions(project: Project | None) -> dict[str, dict[str, str]]:
+    """Full query name -> {code: reason} from ``[checks.suppress]``."""
+    if project is None:
+        return {}
+    namespace = project.plugin.namespace
+    return {f"{namespace}.{name}": dict(codes) for name, codes in project.checks.suppress}
+
+
 def check_tree(tree: PluginTree, project: Project | None = None) -> list[Finding]:
     """Run every rule on a plugin we rendered."""
     model = build_model(tree.files, tree)
-    return run_rules(CheckContext(model=model, project=project))
+    ctx = CheckContext(
+        model=model,
+        project=project,
+        suppressed=project_suppressions(project),
+        dictionary=project_dictionary(project),
+    )
+    return run_rules(ctx)
 
 
 def all_rules() -> list[Rule]:
@@ -136,7 +214,7 @@ def all_rules() -> list[Rule]:
 
 def _load_rule_modules() -> None:
     # Importing the modules registers their rules.
-    from plugin_builder.checks import plugin_rules, query_rules, sql_rules  # noqa: F401
+    from plugin_builder.checks import access_rules, plugin_rules, query_rules, sql_rules, zip_rules  # noqa: F401
 
 
 def iter_hits(hits: Iterable[Hit]) -> Iterator[Hit]:
