@@ -185,5 +185,32 @@ def list_checks(code: str | None) -> None:
         click.echo(f"{r.code}  {r.severity.value:<7}  {r.name:<32}  {r.summary}")
 
 
+# --- lint (issue 3) ------------------------------------------------------------------
+
+
+@main.command("lint")
+@click.argument("path", type=click.Path(path_type=Path, exists=False))
+@format_option
+@click.option(
+    "--dictionary",
+    "dictionary_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help='District extension tables: a TOML file of TABLE = ["COLUMN", …].',
+)
+def lint_command(path: Path, fmt: str, dictionary_file: Path | None) -> None:
+    """Check an existing plugin ZIP, folder or plugin.xml (not built by us)."""
+    from plugin_builder.lint import lint, load_dictionary_file
+
+    dictionary = load_dictionary_file(dictionary_file) if dictionary_file else None
+    result = lint(path, dictionary)
+    _print_findings(result.findings, fmt)
+    if fmt == "text" and not result.findings:
+        click.echo(f"{path}: no findings", err=True)
+    sys.exit(EXIT_OK if result.ok else EXIT_FINDINGS)
+
+
+# --- end lint --------------------------------------------------------------------------
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
