@@ -20,7 +20,7 @@ def sql_parse_error(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
 
     Bad::
 
-        SELECT s.ID, FROM STUDENTS s
+        SELECT (s.ID FROM STUDENTS s
 
     Good::
 
