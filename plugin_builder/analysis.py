@@ -475,6 +475,23 @@ def analyze(sql: str, dictionary: Dictionary | None = None) -> Analysis:
     )
 
 
+def column_targets(sql: str, dictionary: Dictionary | None, core_table: str | None, count: int) -> list[str]:
+    """``column=`` for each of ``count`` outputs: the real source column of a plain-column
+    output, else a type-compatible placeholder field (SPEC §5)."""
+    from plugin_builder.dictionary import placeholder_field
+
+    dictionary = dictionary or powerschool_dictionary()
+    outputs = analyze(sql, dictionary).outputs or []
+    targets = []
+    for index in range(count):
+        output = outputs[index] if index < len(outputs) else None
+        if output is not None and output.source is not None:
+            targets.append("{}.{}".format(*output.source))
+        else:
+            targets.append(placeholder_field(dictionary, output.family if output else None, core_table))
+    return targets
+
+
 def field_uses(sql: str, dictionary: Dictionary | None = None) -> list[FieldUse]:
     """Every use of a real table's column, with its role; sorted and unique."""
     return list(analyze(sql, dictionary).uses)
@@ -509,6 +526,7 @@ __all__ = [
     "OutputColumn",
     "access_fields_for",
     "analyze",
+    "column_targets",
     "field_uses",
     "fields_read",
     "identifier_name",

@@ -205,8 +205,49 @@ def parse_extensions(data: Any, key: str = "extensions") -> tuple[dict[str, dict
             if not IDENTIFIER_RE.match(column):
                 problems.append((where, f"{column!r} is not an Oracle column name"))
             elif type_family(oracle_type) not in FAMILIES:
-                problems.append(
-                    (f"{where}.{column}", f"type {oracle_type!r} is not one of {', '.join(FAMILIES)}")
-                )
+                problems.append((where, f"{column}: type {oracle_type!r} is not one of {', '.join(FAMILIES)}"))
         tables[table.upper()] = {c.upper(): t.upper() for c, t in typed.items()}
     return tables, problems
+
+
+_EXTENDED: dict[tuple, Dictionary] = {}
+
+
+def for_project(project: Any) -> Dictionary:
+    """The shipped dictionary plus the extension tables a project declares (``[dictionary]``).
+
+    One Dictionary per declaration, so cached analyses are shared between runs.
+    """
+    declared = getattr(getattr(project, "dictionary", None), "tables", ()) if project is not None else ()
+    if not declared:
+        return powerschool_dictionary()
+    key = tuple((t, tuple(c)) for t, c in declared)
+    if key not in _EXTENDED:
+        _EXTENDED[key] = powerschool_dictionary().extended({t: dict(c) for t, c in declared})
+    return _EXTENDED[key]
+
+
+# Preferred placeholders per type family: fields every PowerSchool has, read by most exports.
+_PLACEHOLDER_PREFERENCE = ("DCID", "ID", "LASTFIRST", "NAME", "COURSE_NAME", "ABBREVIATION", "FIRSTDAY", "ENTRYDATE")
+
+
+def placeholder_field(dictionary: Dictionary, family: str | None, core_table: str | None) -> str:
+    """A real TABLE.FIELD of a compatible type for ``<column column=…>`` of a computed output.
+
+    Prefers the query's core table; text (and unknown) outputs take a VARCHAR2 field,
+    numbers a NUMBER, dates a DATE.
+    """
+    wanted = {"NUMBER": ("NUMBER", "FLOAT"), "FLOAT": ("NUMBER", "FLOAT"), "DATE": ("DATE",), "TIMESTAMP": ("TIMESTAMP", "DATE")}.get(
+        family or "", ("VARCHAR2",)
+    )
+    for table in [t for t in ((core_table or "").upper(), "STUDENTS") if t]:
+        columns = dictionary.columns(table)
+        if not columns:
+            continue
+        fitting = sorted(c for c, t in columns.items() if type_family(t) in wanted)
+        for name in _PLACEHOLDER_PREFERENCE:
+            if name in fitting:
+                return f"{table}.{name}"
+        if fitting:
+            return f"{table}.{fitting[0]}"
+    return "STUDENTS.DCID"

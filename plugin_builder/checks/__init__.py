@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from plugin_builder.analysis import Analysis, analyze
-from plugin_builder.dictionary import Dictionary, powerschool_dictionary
+from plugin_builder.dictionary import Dictionary, for_project, powerschool_dictionary
 from plugin_builder.findings import Finding, Severity, sort_findings
 from plugin_builder.model import PLUGIN_NS, PluginModel, QueryDef, build_model
 from plugin_builder.sqlparse import ParsedSql, parse_sql
@@ -170,21 +170,7 @@ def run_rules(ctx: CheckContext, rules: Iterable[Rule] | None = None) -> list[Fi
 
 def project_dictionary(project: Project | None) -> Dictionary:
     """The shipped dictionary plus the extension tables the project declares."""
-    base = powerschool_dictionary()
-    if project is None or not project.dictionary.tables:
-        return base
-    return _extended(base, project.dictionary.tables)
-
-
-_EXTENDED: dict[tuple, Dictionary] = {}
-
-
-def _extended(base: Dictionary, tables) -> Dictionary:
-    # One Dictionary per declaration, so cached analyses are shared between runs.
-    key = tuple((t, tuple(c)) for t, c in tables)
-    if key not in _EXTENDED:
-        _EXTENDED[key] = base.extended({t: dict(c) for t, c in tables})
-    return _EXTENDED[key]
+    return for_project(project)
 
 
 def project_suppressions(project: Project | None) -> dict[str, dict[str, str]]:

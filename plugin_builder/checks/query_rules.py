@@ -455,3 +455,31 @@ def bind_unused(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
     for arg in query.args:
         if arg.name and arg.name.lower() not in used:
             yield Hit(f"arg {arg.name!r} is declared but the SQL never uses :{arg.name}", file=query.file, line=arg.line)
+
+
+@rule("PQ217", "column.source-mismatch", Severity.WARNING, scope="query")
+def column_source_mismatch(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
+    """Where an output is a plain column, ``column=`` names that column (DEM and access use it).
+
+    Bad::
+
+        <column column="STUDENTS.DCID">last_name</column>   SELECT s.LAST_NAME AS last_name …
+
+    Good::
+
+        <column column="STUDENTS.LAST_NAME">last_name</column>   SELECT s.LAST_NAME AS last_name …
+    """
+    outputs = ctx.analysis(query).outputs
+    if not outputs or len(outputs) != len(query.columns):
+        return  # PQ202 reports the count
+    for output, column in zip(outputs, query.columns):
+        if output.source is None or not column.column:
+            continue
+        real = "{}.{}".format(*output.source)
+        if column.column.upper() != real:
+            yield Hit(
+                f"output {output.name or column.alias!r} is the column {real}, but column= says {column.column}",
+                file=query.file,
+                line=column.line,
+                hint=f'write column="{real}"',
+            )
