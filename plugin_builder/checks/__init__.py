@@ -200,7 +200,14 @@ def all_rules() -> list[Rule]:
 
 def _load_rule_modules() -> None:
     # Importing the modules registers their rules.
-    from plugin_builder.checks import access_rules, plugin_rules, query_rules, sql_rules, zip_rules  # noqa: F401
+    from plugin_builder.checks import (  # noqa: F401
+        access_rules,
+        oracle_rules,
+        plugin_rules,
+        query_rules,
+        sql_rules,
+        zip_rules,
+    )
 
 
 def iter_hits(hits: Iterable[Hit]) -> Iterator[Hit]:
