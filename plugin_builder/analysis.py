@@ -174,6 +174,16 @@ class _Resolver:
             found[name] = source
         return found
 
+    @staticmethod
+    def _using(scope: Scope) -> set[str]:
+        """Column names merged by JOIN … USING in this block."""
+        names: set[str] = set()
+        if isinstance(scope.expression, exp.Select):
+            for join in scope.expression.args.get("joins") or []:
+                for identifier in join.args.get("using") or []:
+                    names.add(identifier_name(identifier if isinstance(identifier, exp.Identifier) else identifier.this))
+        return names
+
     def _output_names(self, scope: Scope) -> set[str] | None:
         """The names a derived table or CTE exposes; None when it selects *."""
         query = scope.expression
@@ -226,6 +236,8 @@ class _Resolver:
             matches = [(a, s) for a, s in selected.items() if self._has(s, name)]
             if len(matches) == 1:
                 return matches[0][1], matches[0][0]
+            if len(matches) > 1 and name in self._using(block):
+                return matches[0][1], matches[0][0]  # JOIN … USING (name): one merged column
             if len(matches) > 1:
                 return "ambiguous", ",".join(a for a, _ in matches)
             if any(self._has(s, name) is None for s in selected.values()):
@@ -446,6 +458,29 @@ def _outputs(resolver: _Resolver, statement: exp.Expression, root: Scope | None)
     return outputs
 
 
+def owned_columns(scopes: list[Scope]) -> list[tuple[exp.Column, Scope]]:
+    """Each column once, with the innermost query block that contains it.
+
+    sqlglot lists some columns of a predicate subquery in the enclosing scope too; Oracle
+    resolves a name in its own block first, so the innermost block is the owner.
+    """
+    by_node = {id(scope.expression): scope for scope in scopes}
+    owned: dict[int, tuple[exp.Column, Scope]] = {}
+    for scope in scopes:
+        for column in scope.columns:
+            if id(column) in owned:
+                continue
+            node = column.parent
+            owner = scope
+            while node is not None:
+                if id(node) in by_node:
+                    owner = by_node[id(node)]
+                    break
+                node = node.parent
+            owned[id(column)] = (column, owner)
+    return list(owned.values())
+
+
 @lru_cache(maxsize=512)
 def analyze(sql: str, dictionary: Dictionary | None = None) -> Analysis:
     """Resolve every table and column of one statement; never raises on bad SQL."""
@@ -463,8 +498,12 @@ def analyze(sql: str, dictionary: Dictionary | None = None) -> Analysis:
             node, target = source
             if isinstance(target, exp.Table):
                 resolver.check_table(target)
-        for column in scope.columns:
-            resolver.check_column(scope, column)
+        for name in resolver._using(scope):  # JOIN … USING (name) reads it from every side
+            for source in resolver._selected(scope).values():
+                if isinstance(source, exp.Table) and resolver.dictionary.has_field(source.name, name):
+                    resolver.uses.add(FieldUse(source.name.upper(), name, "join"))
+    for column, scope in owned_columns(scopes):
+        resolver.check_column(scope, column)
     issues = sorted(set(resolver.issues), key=lambda i: (i.line or 0, i.column or 0, i.kind, i.message))
     return Analysis(
         ok=True,

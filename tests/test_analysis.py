@@ -52,6 +52,19 @@ def test_correlated_subquery_reads_the_outer_table():
     assert {(u.table, u.field) for u in analysis.uses} == {("STUDENTS", "ID"), ("CC", "STUDENTID"), ("CC", "SECTIONID")}
 
 
+def test_predicate_subquery_columns_belong_to_their_own_block():
+    sql = "SELECT s.ID AS id FROM STUDENTS s WHERE s.ID IN (SELECT STUDENTID FROM CC WHERE SECTIONID > 0) ORDER BY 1"
+    analysis = analyze(sql)
+    assert analysis.issues == []
+    assert {(u.table, u.field) for u in analysis.uses} == {("STUDENTS", "ID"), ("CC", "STUDENTID"), ("CC", "SECTIONID")}
+
+
+def test_join_using_column_is_not_ambiguous_and_is_read_from_both_sides():
+    analysis = analyze("SELECT STUDENTID AS sid FROM CC JOIN ATTENDANCE USING (STUDENTID) ORDER BY 1")
+    assert analysis.issues == []
+    assert {FieldUse("CC", "STUDENTID", "join"), FieldUse("ATTENDANCE", "STUDENTID", "join")} <= set(analysis.uses)
+
+
 def test_outputs_follow_ctes_and_quoted_aliases_to_the_real_column():
     sql = """
     WITH st AS (SELECT s.LAST_NAME AS "last", s.DCID AS DCID FROM STUDENTS s)
