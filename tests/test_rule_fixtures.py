@@ -160,3 +160,8 @@ def test_every_rule_has_failing_and_passing_fixtures():
 def test_every_rule_documents_a_bad_and_a_good_example():
     for rule in all_rules():
         assert "Bad::" in rule.doc and "Good::" in rule.doc, rule.code
+
+
+def test_docs_list_every_rule():
+    docs = (Path(__file__).parent.parent / "docs" / "checks.md").read_text(encoding="utf-8")
+    assert [r.code for r in all_rules() if f"`{r.code}`" not in docs] == []
