@@ -1,8 +1,8 @@
-"""What Oracle rejects although other engines (and DuckDB previews) accept it (SQ316-SQ320).
+"""What Oracle rejects although other engines (and DuckDB previews) accept it (SQ316-SQ321).
 
 SPEC §6.1 lists them: non-Oracle functions and syntax, reserved words as unquoted aliases,
 CLOB columns where Oracle needs a comparable type, a select-list alias used in WHERE or
-GROUP BY, and mixed datatypes across UNION branches.
+GROUP BY, mixed datatypes across UNION or CASE branches, and a DATE compared with a string.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from sqlglot import exp
 
-from plugin_builder.analysis import identifier_name, position
+from plugin_builder.analysis import identifier_name, owned_columns, position
 from plugin_builder.checks import CheckContext, Hit, rule
 from plugin_builder.dictionary import SYSTEM_TABLES
 from plugin_builder.model import QueryDef
@@ -141,50 +141,40 @@ def sql_clob_comparison(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
 
         SELECT p.NAME AS name FROM PREFS p WHERE TO_CHAR(p.VALUE) = '1' ORDER BY 1
     """
+    resolver, scopes = _scopes(ctx, query)
+    if resolver is None:
+        return
     parsed = ctx.parsed(query)
-    if parsed.statement is None:
-        return
-    from plugin_builder.analysis import _Resolver
-    from sqlglot.optimizer.scope import build_scope
-
-    try:
-        root = build_scope(parsed.statement)
-    except Exception:  # noqa: BLE001 (sqlglot cannot scope some statements; SQ300 covers bad SQL)
-        return
-    if root is None:
-        return
-    resolver = _Resolver(parsed.text, ctx.dictionary)
-    for scope in root.traverse():
+    for column, scope in owned_columns(scopes):
         distinct = isinstance(scope.expression, exp.Select) and scope.expression.args.get("distinct") is not None
-        for column in scope.columns:
-            source, _ = resolver.resolve(scope, column)
-            if not isinstance(source, exp.Table) or source.name.upper() in SYSTEM_TABLES:
-                continue
-            if ctx.dictionary.family(source.name, identifier_name(column.this)) != "CLOB":
-                continue
-            parent = _direct_parent(column)
-            where = None
-            if isinstance(parent, (exp.EQ, exp.NEQ, exp.In)):
-                where = "a comparison"
-            elif isinstance(parent, exp.Ordered) or isinstance(parent, exp.Order):
-                where = "ORDER BY"
-            elif isinstance(parent, exp.Group):
-                where = "GROUP BY"
-            elif distinct and (parent is scope.expression or (isinstance(parent, exp.Alias) and parent.parent is scope.expression)):
-                where = "SELECT DISTINCT"
-            elif (parent is scope.expression or (isinstance(parent, exp.Alias) and parent.parent is scope.expression)) and isinstance(
-                scope.expression.parent, exp.Union
-            ) and scope.expression.parent.args.get("distinct"):
-                where = "UNION"
-            if where:
-                line, col = position(column, parsed.text)
-                name = f"{source.name.upper()}.{identifier_name(column.this)}"
-                yield Hit(
-                    f"{name} is a CLOB; Oracle cannot use it in {where}",
-                    sql_line=line,
-                    sql_column=col,
-                    hint=f"convert it first: TO_CHAR({column.sql(dialect='oracle')}) or DBMS_LOB.SUBSTR(…, 4000, 1)",
-                )
+        source, _ = resolver.resolve(scope, column)
+        if not isinstance(source, exp.Table) or source.name.upper() in SYSTEM_TABLES:
+            continue
+        if ctx.dictionary.family(source.name, identifier_name(column.this)) != "CLOB":
+            continue
+        parent = _direct_parent(column)
+        where = None
+        if isinstance(parent, (exp.EQ, exp.NEQ, exp.In)):
+            where = "a comparison"
+        elif isinstance(parent, exp.Ordered) or isinstance(parent, exp.Order):
+            where = "ORDER BY"
+        elif isinstance(parent, exp.Group):
+            where = "GROUP BY"
+        elif distinct and (parent is scope.expression or (isinstance(parent, exp.Alias) and parent.parent is scope.expression)):
+            where = "SELECT DISTINCT"
+        elif (parent is scope.expression or (isinstance(parent, exp.Alias) and parent.parent is scope.expression)) and isinstance(
+            scope.expression.parent, exp.Union
+        ) and scope.expression.parent.args.get("distinct"):
+            where = "UNION"
+        if where:
+            line, col = position(column, parsed.text)
+            name = f"{source.name.upper()}.{identifier_name(column.this)}"
+            yield Hit(
+                f"{name} is a CLOB; Oracle cannot use it in {where}",
+                sql_line=line,
+                sql_column=col,
+                hint=f"convert it first: TO_CHAR({column.sql(dialect='oracle')}) or DBMS_LOB.SUBSTR(…, 4000, 1)",
+            )
 
 
 @rule("SQ319", "sql.alias-in-where", scope="query")
@@ -235,51 +225,119 @@ def _is_source_column(ctx: CheckContext, select: exp.Select, name: str) -> bool:
     return False
 
 
-@rule("SQ320", "sql.union-mixed-types", scope="query")
-def sql_union_mixed_types(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
-    """UNION branches agree on each column's datatype (ORA-01790).
+COMPARABLE = {"NUMBER": "number", "FLOAT": "number", "VARCHAR2": "text", "CLOB": "text", "DATE": "date", "TIMESTAMP": "date"}
+
+
+def _scopes(ctx: CheckContext, query: QueryDef):
+    """(resolver, [scopes]) of a query, or (None, []) when it cannot be scoped."""
+    from sqlglot.optimizer.scope import build_scope
+
+    from plugin_builder.analysis import _Resolver
+
+    parsed = ctx.parsed(query)
+    if parsed.statement is None:
+        return None, []
+    try:
+        root = build_scope(parsed.statement)
+    except Exception:  # noqa: BLE001 (sqlglot cannot scope some statements; SQ300 covers bad SQL)
+        return None, []
+    if root is None:
+        return None, []
+    return _Resolver(parsed.text, ctx.dictionary), list(root.traverse())
+
+
+def _owned(scopes, node_type):
+    """Nodes of a type with the innermost scope whose query block contains them."""
+    by_node = {id(scope.expression): scope for scope in scopes}
+    seen = set()
+    for scope in scopes:
+        for node in scope.expression.find_all(node_type):
+            if id(node) in seen:
+                continue
+            parent = node.parent
+            while parent is not None and id(parent) not in by_node:
+                parent = parent.parent
+            if parent is scope.expression:
+                seen.add(id(node))
+                yield node, scope
+
+
+@rule("SQ320", "sql.mixed-types", scope="query")
+def sql_mixed_types(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
+    """UNION branches and CASE branches agree on their datatype (ORA-01790, ORA-00932).
 
     Bad::
 
         SELECT s.DCID AS id FROM STUDENTS s UNION ALL SELECT 'T' || u.DCID AS id FROM USERS u
+        CASE WHEN s.GRADE_LEVEL = 0 THEN 'K' ELSE s.GRADE_LEVEL END
 
     Good::
 
         SELECT TO_CHAR(s.DCID) AS id FROM STUDENTS s UNION ALL SELECT 'T' || u.DCID AS id FROM USERS u ORDER BY 1
+        CASE WHEN s.GRADE_LEVEL = 0 THEN 'K' ELSE TO_CHAR(s.GRADE_LEVEL) END
     """
-    parsed = ctx.parsed(query)
-    if parsed.statement is None:
+    resolver, scopes = _scopes(ctx, query)
+    if resolver is None:
         return
-    from plugin_builder.analysis import _Resolver
-    from sqlglot.optimizer.scope import build_scope
-
-    try:
-        root = build_scope(parsed.statement)
-    except Exception:  # noqa: BLE001
-        return
-    if root is None:
-        return
-    resolver = _Resolver(parsed.text, ctx.dictionary)
-    comparable = {"NUMBER": "number", "FLOAT": "number", "VARCHAR2": "text", "CLOB": "text", "DATE": "date", "TIMESTAMP": "date"}
-    for scope in root.traverse():
+    text = ctx.parsed(query).text
+    for scope in scopes:
         branches = _branches(scope)
         if len(branches) < 2:
             continue
-        kinds: list[list[tuple[str | None, exp.Expression]]] = []
-        for branch in branches:
-            kinds.append([(comparable.get(resolver.family_of(branch, e) or ""), e) for e in branch.expression.selects])
-        width = min(len(k) for k in kinds)
-        for index in range(width):
+        kinds = [[(COMPARABLE.get(resolver.family_of(b, e) or ""), e) for e in b.expression.selects] for b in branches]
+        for index in range(min(len(k) for k in kinds)):
             seen = {k[index][0] for k in kinds if k[index][0]}
             if len(seen) > 1:
-                expression = kinds[-1][index][1]
-                line, col = position(expression, parsed.text)
+                line, col = position(kinds[-1][index][1], text)
                 yield Hit(
                     f"column {index + 1} of the UNION is {' in one branch and '.join(sorted(seen))} in another (ORA-01790)",
                     sql_line=line,
                     sql_column=col,
                     hint="convert every branch to one type (TO_CHAR, TO_NUMBER)",
                 )
+    for case, scope in _owned(scopes, exp.Case):
+        results = [branch.args.get("true") for branch in case.args.get("ifs") or []]
+        if case.args.get("default") is not None:
+            results.append(case.args["default"])
+        seen = {COMPARABLE.get(resolver.family_of(scope, r) or "") for r in results if r is not None} - {None}
+        if len(seen) > 1:
+            line, col = position(case, text)
+            yield Hit(
+                f"the CASE returns {' and '.join(sorted(seen))} from different branches (ORA-00932)",
+                sql_line=line,
+                sql_column=col,
+                hint="convert every branch to one type (TO_CHAR, TO_NUMBER)",
+            )
+
+
+@rule("SQ321", "sql.date-string-comparison", scope="query")
+def sql_date_string_comparison(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
+    """A DATE column is not compared with a string literal (its meaning depends on NLS_DATE_FORMAT).
+
+    Bad::
+
+        SELECT c.ID AS id FROM CC c WHERE c.DATEENROLLED >= '2025-08-15'
+
+    Good::
+
+        SELECT c.ID AS id FROM CC c WHERE c.DATEENROLLED >= DATE '2025-08-15' ORDER BY 1
+    """
+    resolver, scopes = _scopes(ctx, query)
+    if resolver is None:
+        return
+    text = ctx.parsed(query).text
+    comparisons = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
+    for node, scope in _owned(scopes, comparisons):
+        for side, other in ((node.this, node.expression), (node.expression, node.this)):
+            if isinstance(side, exp.Column) and isinstance(other, exp.Literal) and other.is_string:
+                if resolver.family_of(scope, side) in ("DATE", "TIMESTAMP"):
+                    line, col = position(other, text)
+                    yield Hit(
+                        f"{side.sql(dialect='oracle')} is a DATE compared with the string {other.sql(dialect='oracle')}",
+                        sql_line=line,
+                        sql_column=col,
+                        hint=f"write DATE {other.sql(dialect='oracle')} or TO_DATE({other.sql(dialect='oracle')}, 'YYYY-MM-DD')",
+                    )
 
 
 def _branches(scope) -> list:
