@@ -96,6 +96,8 @@ class Analysis:
     tables: list[tuple[str, int | None, int | None]] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     outputs: list[OutputColumn] | None = None
+    # (TABLE, FIELD) -> (line, column) of its first reference in the SQL
+    positions: dict[tuple[str, str], tuple[int | None, int | None]] = field(default_factory=dict)
 
 
 def identifier_name(identifier: exp.Identifier | str | None) -> str:
@@ -155,6 +157,7 @@ class _Resolver:
         self.issues: list[Issue] = []
         self.uses: set[FieldUse] = set()
         self.tables: list[tuple[str, int | None, int | None]] = []
+        self.positions: dict[tuple[str, str], tuple[int | None, int | None]] = {}
 
     # -- sources -----------------------------------------------------------------------
 
@@ -323,6 +326,9 @@ class _Resolver:
                             )
                         )
             self.uses.add(FieldUse(table, name, _role(column)))
+            found = self.positions.get((table, name))
+            if found is None or (line or 0, col or 0) < (found[0] or 0, found[1] or 0):
+                self.positions[(table, name)] = (line, col)
         elif isinstance(source, Scope):
             if self._has(source, name) is False:
                 self.issues.append(
@@ -511,6 +517,7 @@ def analyze(sql: str, dictionary: Dictionary | None = None) -> Analysis:
         tables=sorted(set(resolver.tables), key=lambda t: (t[1] or 0, t[2] or 0, t[0])),
         issues=issues,
         outputs=_outputs(resolver, parsed.statement, root),
+        positions=resolver.positions,
     )
 
 

@@ -10,36 +10,25 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqlglot import exp
-
-from plugin_builder.analysis import identifier_name, position
 from plugin_builder.checks import CheckContext, Hit, rule
 from plugin_builder.findings import Severity
 from plugin_builder.model import QueryDef
 
 
-def _needed(ctx: CheckContext, query: QueryDef) -> dict[tuple[str, str], tuple[int | None, int | None, str]]:
-    """(TABLE, FIELD) -> (sql line, sql column, why) for one query."""
-    needed: dict[tuple[str, str], tuple[int | None, int | None, str]] = {}
-    analysis = ctx.analysis(query)
-    for use in analysis.uses:
-        needed.setdefault((use.table, use.field), (None, None, use.role))
+def _needed(ctx: CheckContext, query: QueryDef) -> set[tuple[str, str]]:
+    """(TABLE, FIELD) pairs a query needs in access_request: every field read, plus column= targets."""
+    needed = {(use.table, use.field) for use in ctx.analysis(query).uses}
     for column in query.columns:
         if column.column and "." in column.column:
             table, _, name = column.column.upper().partition(".")
             if ctx.dictionary.has_table(table):
-                needed.setdefault((table, name), (None, None, "column="))
+                needed.add((table, name))
     return needed
 
 
-def first_use(ctx: CheckContext, query: QueryDef, name: str) -> tuple[int | None, int | None]:
-    """SQL position of the first column reference with this name."""
-    parsed = ctx.parsed(query)
-    if parsed.statement is not None:
-        for column in parsed.statement.find_all(exp.Column):
-            if identifier_name(column.this) == name:
-                return position(column, parsed.text)
-    return None, None
+def first_use(ctx: CheckContext, query: QueryDef, table: str, name: str) -> tuple[int | None, int | None]:
+    """SQL position of the first reference to TABLE.FIELD (None, None for a column= target)."""
+    return ctx.analysis(query).positions.get((table, name), (None, None))
 
 
 @rule("AC400", "access.not-requested", scope="query")
@@ -63,11 +52,11 @@ def access_not_requested(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
     if not ctx.oauth:
         return
     requested = {(f.table, f.field) for f in ctx.access_request() or []}
-    missing = sorted(set(_needed(ctx, query)) - requested)
+    missing = sorted(_needed(ctx, query) - requested)
     if not missing:
         return
     for table, name in missing:
-        line, column = first_use(ctx, query, name)
+        line, column = first_use(ctx, query, table, name)
         yield Hit(
             f"{table}.{name} is read but not in access_request; API calls will get 403",
             sql_line=line,
@@ -95,7 +84,7 @@ def access_unused(ctx: CheckContext) -> Iterator[Hit]:
         return  # a query we cannot analyse may read anything
     needed: set[tuple[str, str]] = set()
     for query in ctx.model.queries:
-        needed |= set(_needed(ctx, query))
+        needed |= _needed(ctx, query)
     path = ctx.model.plugin.path if ctx.model.plugin else "plugin.xml"
     for field in request:
         if (field.table, field.field) not in needed:

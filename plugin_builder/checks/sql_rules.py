@@ -418,7 +418,7 @@ def sql_sensitive_field(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
         table, name = read
         key = f"{table}.{name}"
         if key in SENSITIVE_FIELDS or name.endswith(SENSITIVE_SUFFIXES):
-            line, column = first_use(ctx, query, name)
+            line, column = first_use(ctx, query, table, name)
             what = SENSITIVE_FIELDS.get(key) or "a sensitive field"
             yield Hit(
                 f"reads {key} ({what})",
