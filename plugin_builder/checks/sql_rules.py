@@ -414,6 +414,7 @@ def sql_sensitive_field(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
     from plugin_builder.checks.access_rules import first_use
 
     analysis = ctx.analysis(query)
+    short = query.rendered.spec.name if query.rendered is not None else query.name
     for read in sorted({(u.table, u.field) for u in analysis.uses}):
         table, name = read
         key = f"{table}.{name}"
@@ -424,5 +425,5 @@ def sql_sensitive_field(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
                 f"reads {key} ({what})",
                 sql_line=line,
                 sql_column=column,
-                hint=f'remove it, or allow it in plugin.toml: [checks.suppress] <query> = {{ SQ315 = "why" }}',
+                hint=f'remove it, or allow it in plugin.toml: [checks.suppress] {short} = {{ SQ315 = "why" }}',
             )
