@@ -159,3 +159,38 @@ def test_lint_missing_path_is_a_usage_error(runner, tmp_path):
     result = runner.invoke(main, ["lint", str(tmp_path / "nope.zip")])
     assert result.exit_code == 2
     assert "not found" in result.output
+
+
+def test_lint_dictionary_file_declares_district_extensions(runner, tmp_path):
+    plugin = tmp_path / "plugin"
+    (plugin / "queries_root").mkdir(parents=True)
+    (plugin / "plugin.xml").write_text(PLUGIN_XML.replace("Example Unified School District Roster Export", "Roster"))
+    sql = "select x.SCHOOL_EMAIL as email from U_DEF_EXT_STUDENTS x order by 1"
+    (plugin / QUERIES_PATH).write_text(
+        '<queries><query name="org.example.roster.emails" coreTable="students"><columns>'
+        '<column column="U_DEF_EXT_STUDENTS.SCHOOL_EMAIL">email</column></columns>'
+        f"<sql><![CDATA[{sql}]]></sql></query></queries>"
+    )
+    before = runner.invoke(main, ["lint", str(plugin), "--format", "json"])
+    assert "SQ305" in {f["code"] for f in json.loads(before.output)["findings"]}
+    extensions = tmp_path / "extensions.toml"
+    extensions.write_text('U_DEF_EXT_STUDENTS = ["STUDENTSDCID", "SCHOOL_EMAIL"]\n')
+    after = runner.invoke(main, ["lint", str(plugin), "--dictionary", str(extensions), "--format", "json"])
+    codes = {f["code"] for f in json.loads(after.output)["findings"]}
+    assert "SQ305" not in codes and "PQ212" not in codes
+
+
+def test_lint_bad_dictionary_file_is_a_usage_error(runner, tmp_path, broken_zip):
+    extensions = tmp_path / "extensions.toml"
+    extensions.write_text('U_DEF_EXT_STUDENTS = "EMAIL"\n')
+    result = runner.invoke(main, ["lint", str(broken_zip), "--dictionary", str(extensions)])
+    assert result.exit_code == 2
+    assert "extensions.toml" in result.output and "Traceback" not in result.output
+
+
+def test_lint_a_bare_plugin_xml(runner, tmp_path):
+    path = tmp_path / "plugin.xml"
+    path.write_text(PLUGIN_XML)
+    result = runner.invoke(main, ["lint", str(path), "--format", "json"])
+    assert result.exit_code == 1
+    assert {f["code"] for f in json.loads(result.output)["findings"]} >= {"PS102"}
