@@ -106,6 +106,8 @@ def identifier_name(identifier: exp.Identifier | str | None) -> str:
         return ""
     if isinstance(identifier, str):
         return identifier.upper()
+    if not isinstance(identifier, exp.Identifier):  # e.g. a literal after a dot: x.0
+        return identifier.name.upper()
     return identifier.this if identifier.quoted else identifier.this.upper()
 
 

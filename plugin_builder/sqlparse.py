@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -14,6 +15,10 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # <@restricted_table table="students" selector="selectedstudents"/> is a WHERE condition that
 # PowerSchool substitutes; parse it as 1=1, padded to keep every column position.
 _RESTRICTED = re.compile(r"<@restricted_table\b[^>]*/>", re.I)
+
+
+# sqlglot logs (to stderr) what its optimizer cannot scope; our checks report such SQL themselves.
+logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
 
 def clean_message(text: str) -> str:

@@ -211,3 +211,32 @@ def test_a_rule_is_suppressed_per_query_only_with_a_reason(project_dir, runner):
     after = runner.invoke(main, ["validate", "-c", str(config), "--select", "district_email", "--format", "json"])
     assert after.exit_code == 0, after.output
     assert json.loads(after.output)["findings"] == []
+
+
+def test_odd_column_references_do_not_crash_the_analysis():
+    for sql in ["SELECT s.ID AS id FROM STUDENTS s WHERE s.ENROLL_STATUS = x.0 ORDER BY 1", "SELECT PRIOR (SELECT 1 FROM DUAL) AS p FROM DUAL"]:
+        analyze(sql)  # no exception
+
+
+def test_a_failing_rule_is_reported_and_the_others_still_run(monkeypatch, tmp_path):
+    import zipfile
+
+    from plugin_builder.checks import RULES, Rule
+    from plugin_builder.lint import lint
+
+    def broken(ctx, query):
+        raise ValueError("boom")
+        yield  # pragma: no cover
+
+    original = RULES["SQ311"]
+    monkeypatch.setitem(RULES, "SQ311", Rule(original.code, original.name, original.severity, "query", broken))
+    path = tmp_path / "p.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("plugin.xml", '<plugin xmlns="http://plugin.powerschool.pearson.com" name="R" version="1"><publisher name="x"><contact email="a@b.org"/></publisher></plugin>')
+        archive.writestr(
+            "queries_root/a.named_queries.xml",
+            '<queries><query name="org.example.a.b" coreTable="students"><columns><column column="STUDENTS.ID">id</column></columns>'
+            "<sql><![CDATA[SELECT s.ID AS id FROM STUDENTS s;]]></sql></query></queries>",
+        )
+    codes = {f.code for f in lint(path).findings}
+    assert {"PB900", "SQ302"} <= codes

@@ -152,19 +152,38 @@ def _to_finding(rule_: Rule, hit: Hit, query: QueryDef | None) -> Finding:
     )
 
 
+INTERNAL_CODE = "PB900"  # a rule failed on this input: reported, and the other rules still run
+
+
+def _crashed(rule_: Rule, exc: Exception, query: QueryDef | None) -> Finding:
+    return Finding(
+        code=INTERNAL_CODE,
+        severity=Severity.ERROR,
+        message=f"rule {rule_.code} could not check this input ({type(exc).__name__}: {exc}); please report it",
+        file=query.file if query is not None else None,
+        line=query.line if query is not None else None,
+        rule="internal-error",
+        query=query.name if query is not None else None,
+    )
+
+
 def run_rules(ctx: CheckContext, rules: Iterable[Rule] | None = None) -> list[Finding]:
     _load_rule_modules()
     findings: list[Finding] = []
     for rule_ in rules or RULES.values():
         if rule_.scope == "plugin":
-            for hit in rule_.func(ctx):
-                findings.append(_to_finding(rule_, hit, None))
+            try:
+                findings.extend(_to_finding(rule_, hit, None) for hit in rule_.func(ctx))
+            except Exception as exc:  # noqa: BLE001 (one broken rule must not hide the others' findings)
+                findings.append(_crashed(rule_, exc, None))
         else:
             for query in ctx.model.queries:
                 if rule_.code in ctx.suppressed.get(query.name, {}):
                     continue
-                for hit in rule_.func(ctx, query):
-                    findings.append(_to_finding(rule_, hit, query))
+                try:
+                    findings.extend(_to_finding(rule_, hit, query) for hit in rule_.func(ctx, query))
+                except Exception as exc:  # noqa: BLE001
+                    findings.append(_crashed(rule_, exc, query))
     return sort_findings(findings)
 
 
