@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from sqlglot import exp
-from sqlglot.optimizer.scope import Scope, build_scope
+from sqlglot.optimizer.scope import Scope, ScopeType, build_scope
 
 from plugin_builder.dictionary import SYSTEM_TABLES, Dictionary, powerschool_dictionary, type_family
 from plugin_builder.sqlparse import output_expressions, parse_sql
@@ -224,10 +224,14 @@ class _Resolver:
         """(source, alias) a column comes from, or (None, None) if it cannot be told."""
         name = identifier_name(column.this)
         qualifier = column.args.get("table")
+        # Only a (correlated) subquery in an expression sees the blocks around it; a WITH
+        # query or a derived table in FROM does not.
         chain = []
         node: Scope | None = scope
         while node is not None:
             chain.append(node)
+            if node.scope_type not in (ScopeType.SUBQUERY, ScopeType.SET_OPERATION):
+                break
             node = node.parent
         if qualifier is not None:
             alias = identifier_name(qualifier)
