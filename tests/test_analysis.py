@@ -240,3 +240,10 @@ def test_a_failing_rule_is_reported_and_the_others_still_run(monkeypatch, tmp_pa
         )
     codes = {f.code for f in lint(path).findings}
     assert {"PB900", "SQ302"} <= codes
+
+
+def test_a_with_query_does_not_see_the_outer_from_clause():
+    sql = "WITH a AS (SELECT ID AS x FROM CC) SELECT s.ID AS id FROM STUDENTS s JOIN a ON a.x = s.ID ORDER BY 1"
+    assert analyze(sql).issues == []
+    sql = "WITH a AS (SELECT LASTFIRST AS x FROM CC) SELECT s.ID AS id FROM STUDENTS s JOIN a ON a.x = s.ID ORDER BY 1"
+    assert [i.name for i in analyze(sql).issues] == ["CC.LASTFIRST"]  # not STUDENTS.LASTFIRST of the outer block
