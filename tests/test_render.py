@@ -174,3 +174,20 @@ def test_config_values_reach_sql_as_literals(example):
     assert "'Mother''s partner'" in sql
     assert "'Dad' || CHR(58) || 'step'" in sql  # ':' + letter would read as a bind
     assert check_tree(tree, project) == []
+
+
+def test_a_copy_of_the_catalogue_beside_plugin_toml_is_the_catalogue(tmp_path):
+    """The example project at the repository root sits beside the source catalogue."""
+    import shutil
+
+    from plugin_builder.errors import CatalogError
+    from plugin_builder.resources import builtin_queries_dir
+
+    shutil.copytree(builtin_queries_dir(), tmp_path / "queries")
+    write_tree(tmp_path, {"plugin.toml": example_config()})
+    project = load_project(tmp_path / "plugin.toml")
+    assert {s.origin for s in load_catalog(project)} == {"builtin"}
+    changed = tmp_path / "queries" / "one_roster_users.sql.j2"
+    changed.write_text(changed.read_text() + "\n-- edited\n")
+    with pytest.raises(CatalogError, match="has the name of a built-in query"):
+        load_catalog(project)
