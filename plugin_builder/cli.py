@@ -128,12 +128,13 @@ def validate(config: Path, select: tuple[str, ...], fmt: str) -> None:
 @config_option
 @click.option("-o", "--output", default="dist", show_default=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the ZIP.")
 @click.option("--force", is_flag=True, help="Replace an existing ZIP of the same version with different contents.")
+@click.option("--against", type=click.Path(dir_okay=False, path_type=Path), metavar="OLD.zip", help="The previous release: refuse a version not greater than its version.")
 @format_option
-def build(config: Path, output: Path, force: bool, fmt: str) -> None:
+def build(config: Path, output: Path, force: bool, against: Path | None, fmt: str) -> None:
     """Render, validate and package dist/<slug>-<version>.zip (never past an error)."""
     from plugin_builder.pipeline import build as run_build
 
-    result = run_build(config, output, force=force)
+    result = run_build(config, output, force=force, against=against)
     _print_findings(result.validated.findings, fmt, to_err=fmt == "text")
     if result.zip is None:
         click.secho("error: no ZIP written: fix the errors above", fg="red", err=True)
@@ -141,6 +142,8 @@ def build(config: Path, output: Path, force: bool, fmt: str) -> None:
     note = " (unchanged)" if result.zip.unchanged else ""
     click.echo(f"wrote {result.zip.path}{note}", err=True)
     click.echo(f"sha256 {result.zip.sha256}", err=True)
+    if result.guide is not None:
+        click.echo(f"wrote {result.guide} (Data Export Manager setup)", err=True)
 
 
 @main.command("queries")
@@ -183,6 +186,7 @@ def list_checks(code: str | None) -> None:
         return
     for r in rules:
         click.echo(f"{r.code}  {r.severity.value:<7}  {r.name:<32}  {r.summary}")
+
 
 
 if __name__ == "__main__":  # pragma: no cover
