@@ -188,6 +188,29 @@ def list_checks(code: str | None) -> None:
         click.echo(f"{r.code}  {r.severity.value:<7}  {r.name:<32}  {r.summary}")
 
 
+# --- administrators and reviewers (issue 6): init, review --------------------------------
+
+
+@main.command()
+@click.argument("directory", required=False, default=".", type=click.Path(file_okay=False, path_type=Path))
+def init(directory: Path) -> None:
+    """Write a commented plugin.toml (and queries/ for your own queries) into DIRECTORY."""
+    from plugin_builder.scaffold import init_project
+
+    result = init_project(directory)
+    for path in result.written:
+        click.echo(f"wrote {path}", err=True)
+    for path in result.kept:
+        click.echo(f"kept {path} (already there)", err=True)
+    config = directory / "plugin.toml"
+    click.echo(
+        f"next: change the lines marked CHANGE in {config}, then run `plugin-builder build -c {config}`",
+        err=True,
+    )
+
+
+# --- end of issue 6 ---------------------------------------------------------------------
+
 
 if __name__ == "__main__":  # pragma: no cover
     main()
