@@ -209,6 +209,35 @@ def init(directory: Path) -> None:
     )
 
 
+@main.command()
+@config_option
+@click.option("--against", type=click.Path(dir_okay=False, path_type=Path), metavar="OLD.zip", help="A previous release: also report what changed since it.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE.html|FILE.md", help="Where to write the report; the suffix picks HTML or Markdown; - prints Markdown [default: dist/<slug>-<version>-review.html].")
+def review(config: Path, against: Path | None, output: Path | None) -> None:
+    """Report for reviewers: each query's SQL, fields read, personal data, changes."""
+    from plugin_builder.review import build_review, render_review, review_format, write_review
+
+    if output is not None and str(output) != "-":
+        review_format(output)  # a wrong suffix is a usage error before any work
+    report = build_review(config, against)
+    if output is not None and str(output) == "-":
+        click.echo(render_review(report, "md"), nl=False)
+    else:
+        target = output or Path("dist") / f"{report.zip_name.removesuffix('.zip')}-review.html"
+        click.echo(f"wrote {write_review(report, target)}", err=True)
+    if report.errors:
+        click.secho(f"error: the plugin has {report.errors} error finding(s); see the report", fg="red", err=True)
+    comparison = report.comparison
+    if comparison is not None and comparison.version_ok is False:
+        click.secho(
+            f"error: version {report.version} is not greater than {comparison.version} ({comparison.source}); "
+            "raise [plugin] version",
+            fg="red",
+            err=True,
+        )
+    sys.exit(EXIT_OK if report.ok else EXIT_FINDINGS)
+
+
 # --- end of issue 6 ---------------------------------------------------------------------
 
 
