@@ -228,3 +228,19 @@ def test_review_against_a_hostile_zip_is_refused(runner, project_dir: Path) -> N
     assert "member '../../escape.xml' contains '..'" in result.output
     assert not (project_dir.parent / "escape.xml").exists()
     shutil.rmtree(project_dir / "dist", ignore_errors=True)
+
+
+def test_review_of_a_plugin_with_errors_still_reports_and_exits_1(runner, project_dir: Path) -> None:
+    queries = project_dir / "queries"
+    queries.mkdir()
+    (queries / "broken.sql.j2").write_text('SELECT s.ID AS "x" FROM STUDENTS s ORDER BY s.ID;\n')
+    (queries / "broken.toml").write_text(
+        'summary = "b"\ngroup = "custom"\ncore_table = "STUDENTS"\ncolumns = [{ alias = "x", column = "STUDENTS.ID" }]\n'
+    )
+    out = project_dir / "r.html"
+    result = runner.invoke(main, ["review", "-c", str(project_dir / "plugin.toml"), "-o", str(out)])
+    assert result.exit_code == 1
+    assert "error finding(s); see the report" in result.output
+    doc = lxml.html.document_fromstring(out.read_text())
+    rows = doc.xpath("//section[@id='findings']//tr[td[@class='sev-error']]")
+    assert rows and "queries/broken.sql.j2:1" in rows[0].text_content()
