@@ -24,6 +24,7 @@ from plugin_builder.errors import PackageError, Problem
 from plugin_builder.findings import Finding, Severity
 from plugin_builder.model import PluginModel, QueryDef, build_model
 from plugin_builder.package import atomic_write, zip_bytes
+from plugin_builder.sqlparse import parse_sql
 from plugin_builder.versions import compare_versions
 
 # ---------------------------------------------------------------------------------------
@@ -118,6 +119,7 @@ class ReviewQuery:
     columns: list[ColumnRow]
     sql: str
     fields: list[FieldRow]
+    parse_error: str | None = None  # the SQL did not parse, so its fields are unknown
     status: str | None = None  # with --against: "added", "changed" or "unchanged"
     sql_diff: list[str] = field(default_factory=list)
     definition_diff: list[str] = field(default_factory=list)
@@ -251,6 +253,7 @@ def review_query(query: QueryDef) -> ReviewQuery:
         columns=[ColumnRow(c.alias, c.column or "") for c in query.columns],
         sql=query.sql,
         fields=_fields(query.sql),
+        parse_error=parse_sql(query.sql).error,
     )
 
 

@@ -48,6 +48,7 @@ def test_build_writes_the_guide_beside_the_zip(runner, project_dir: Path) -> Non
     assert [n for n, _, _ in rows] == list(range(1, 19))
     # DEM shows <coreTable>.<alias>; the label to type is the alias.
     assert all(field == f"STUDENTS.{label}" for _, field, label in rows)
+    assert "DEM lists the fields alphabetically as `STUDENTS.<name>`" in users
     assert "`NQ - us.ca.k12.exampleusd.rostering.one_roster_users`" in users
     assert "*OneRoster users.csv*" in users
     assert "| Export File Name | `users.csv` |" in users

@@ -244,3 +244,18 @@ def test_review_of_a_plugin_with_errors_still_reports_and_exits_1(runner, projec
     doc = lxml.html.document_fromstring(out.read_text())
     rows = doc.xpath("//section[@id='findings']//tr[td[@class='sev-error']]")
     assert rows and "queries/broken.sql.j2:1" in rows[0].text_content()
+
+
+def test_review_says_when_the_fields_of_a_query_are_unknown(runner, project_dir: Path) -> None:
+    queries = project_dir / "queries"
+    queries.mkdir()
+    (queries / "garbled.sql.j2").write_text('SELECT s.ID AS "x" FROM STUDENTS s WHERE (\n')
+    (queries / "garbled.toml").write_text(
+        'summary = "g"\ngroup = "custom"\ncore_table = "STUDENTS"\ncolumns = [{ alias = "x", column = "STUDENTS.ID" }]\n'
+    )
+    config = project_dir / "plugin.toml"
+    config.write_text(config.read_text().replace('include = ["*"]', 'include = ["garbled"]'))
+    result = runner.invoke(main, ["review", "-c", str(config), "-o", "-"])
+    assert result.exit_code == 1
+    assert "### Fields read (0)\n\n**The SQL could not be parsed (" in result.output
+    assert "the fields it reads are unknown" in result.output
