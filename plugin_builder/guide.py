@@ -50,16 +50,16 @@ RECEIVERS = {
         "column order, but keeping this one makes files easy to compare.",
     ),
     "edfi": Receiver(
-        "CSV for an Ed-Fi loader",
+        "Ed-Fi",
         "The labels are Ed-Fi property names: keep them exactly (case matters).",
     ),
     "attendance": Receiver(
-        "Attendance CSV (Schoology attendance codes)",
+        "Schoology attendance",
         "The labels are the field names the attendance integration reads: keep them exactly.",
     ),
 }
 DEFAULT_RECEIVER = Receiver(
-    "CSV for the receiving system",
+    "a CSV receiver",
     "The labels are the query's output names: keep them unless the receiver asks for others.",
 )
 
@@ -76,10 +76,11 @@ class GuideQuery:
     number: int
     query: RenderedQuery
     receiver: Receiver
-    file_name: str
+    file_name: str  # what DEM writes (a .csv; for an API query, the CSV alternative)
     template_name: str
     fields: list[GuideField]
     multi_valued: list[str]  # this query's multi-valued columns, in column order
+    api_output: str | None = None  # the sidecar's JSON file name: the receiver reads the API
 
     @property
     def spec(self):
@@ -105,15 +106,21 @@ def guide_queries(project: Project, tree: PluginTree) -> list[GuideQuery]:
     result = []
     for number, query in enumerate(tree.queries, start=1):
         receiver = RECEIVERS.get(query.spec.group, DEFAULT_RECEIVER)
+        file_name = query.spec.file_name or f"{query.spec.name}.csv"
+        api_output = None
+        if file_name.lower().endswith(".json"):
+            # DEM writes delimited text only: a JSON receiver calls the PowerQuery API instead.
+            api_output, file_name = file_name, file_name[: -len(".json")] + ".csv"
         result.append(
             GuideQuery(
                 number=number,
                 query=query,
                 receiver=receiver,
-                file_name=query.spec.file_name or f"{query.spec.name}.csv",
+                file_name=file_name,
                 template_name=f"{project.slug}-{query.spec.name}",
                 fields=_fields(query),
                 multi_valued=[c.alias for c in query.spec.columns if c.alias in receiver.multi_valued],
+                api_output=api_output,
             )
         )
     return result

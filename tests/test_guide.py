@@ -111,4 +111,38 @@ def test_user_text_cannot_break_the_markdown(runner, project_dir: Path) -> None:
     # In a table cell a file name's | is escaped and its backtick cannot close the code span.
     assert r"| Export File Name | ``riders\|`.csv`` |" in text
     # An unknown group gets the generic receiver, and the file name is used as given.
-    assert "CSV for the receiving system" in text
+    assert "for\na CSV receiver." in text
+
+
+def _json_query(project_dir: Path) -> None:
+    queries = project_dir / "queries"
+    queries.mkdir()
+    (queries / "cohorts.sql.j2").write_text('SELECT s.STUDENT_NUMBER AS "studentUniqueId" FROM STUDENTS s ORDER BY 1\n')
+    (queries / "cohorts.toml").write_text(
+        'summary = "Ed-Fi cohorts"\ngroup = "edfi"\ncore_table = "STUDENTS"\n'
+        'file_name = "studentCohortAssociations.json"\n'
+        'columns = [{ alias = "studentUniqueId", column = "STUDENTS.STUDENT_NUMBER" }]\n'
+    )
+    config = project_dir / "plugin.toml"
+    config.write_text(config.read_text().replace('include = ["*"]', 'include = ["cohorts", "one_roster_users"]'))
+
+
+def test_a_json_query_is_read_through_the_api(runner, project_dir: Path) -> None:
+    _json_query(project_dir)
+    config, out = project_dir / "plugin.toml", project_dir / "dist"
+    assert runner.invoke(main, ["build", "-c", str(config), "-o", str(out)]).exit_code == 0
+    text = (out / "example-usd-rostering-1.0.0-DEM-setup.md").read_text()
+    assert "1. `studentCohortAssociations.json`: Ed-Fi cohorts (Ed-Fi, through the API)" in text
+    section = _section(text, "studentCohortAssociations.json")
+    assert "reads this query as JSON (`studentCohortAssociations.json`) through PowerSchool's\nAPI" in section
+    assert "built with `[plugin] oauth = false`, so the API is closed" in section
+    # The DEM template remains as an alternative, writing CSV (DEM cannot write JSON).
+    assert "| Export File Name | `studentCohortAssociations.csv` |" in section
+    assert "`studentCohortAssociations.csv` | Ed-Fi (only if it takes CSV instead of the API) |" in text
+    assert "`users.csv` | OneRoster 1.1 bulk CSV |" in text
+
+    config.write_text(config.read_text().replace("oauth = false", "oauth = true").replace('"1.0.0"', '"1.0.1"'))
+    assert runner.invoke(main, ["build", "-c", str(config), "-o", str(out)]).exit_code == 0
+    section = _section((out / "example-usd-rostering-1.0.1-DEM-setup.md").read_text(), "studentCohortAssociations.json")
+    assert "`POST /ws/schema/query/us.ca.k12.exampleusd.rostering.cohorts`" in section
+    assert "oauth = false" not in section
