@@ -318,13 +318,14 @@ def build_review(config: str | Path = "plugin.toml", against: str | Path | None 
     from plugin_builder.pipeline import validate
     from plugin_builder.zipread import read_plugin_zip
 
+    old_files = read_plugin_zip(against) if against is not None else None  # a bad ZIP fails first
     validated = validate(config)
     project, tree = validated.project, validated.tree
     model = build_model(tree.files, tree)
     queries = sorted((review_query(q) for q in model.queries), key=lambda q: q.name)
     comparison = None
-    if against is not None:
-        old_model = build_model(read_plugin_zip(against), origin="linted")
+    if old_files is not None:
+        old_model = build_model(old_files, origin="linted")
         comparison = compare(queries, old_model, str(against), project.plugin.version)
     root = model.plugin_root
     access = []

@@ -74,7 +74,11 @@ def test_build_writes_the_guide_beside_the_zip(runner, project_dir: Path) -> Non
 
 def test_quotes_false_says_multi_valued_columns_keep_one_value(runner, project_dir: Path) -> None:
     config = project_dir / "plugin.toml"
-    config.write_text(config.read_text().replace("quotes = true", "quotes = false"))
+    config.write_text(
+        config.read_text()
+        .replace("quotes = true", "quotes = false")
+        .replace('include = ["*"]', 'include = ["one_roster_users", "one_roster_enrollments"]')
+    )
     out = project_dir / "dist"
     result = runner.invoke(main, ["build", "-c", str(config), "-o", str(out)])
     assert result.exit_code == 0, result.output

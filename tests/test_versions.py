@@ -33,6 +33,14 @@ def test_version_key_refuses_non_numeric() -> None:
         version_key("1.0-beta")
 
 
+@pytest.fixture
+def project_dir(project_dir: Path) -> Path:
+    """The example project with one query: these tests are about versions, not SQL."""
+    config = project_dir / "plugin.toml"
+    config.write_text(config.read_text().replace('include = ["*"]', 'include = ["one_roster_classes"]'))
+    return project_dir
+
+
 def _set_version(config: Path, version: str) -> None:
     text = config.read_text()
     config.write_text(text.replace('version = "1.0.0"', f'version = "{version}"', 1))
