@@ -55,6 +55,7 @@ def test_build_writes_the_guide_beside_the_zip(runner, project_dir: Path) -> Non
     assert "| Character Set | UTF-8 |" in users
     assert "| Include Column Headers | enabled |" in users
     assert "| Line Delimiter | CR-LF |" in users
+    assert "`manifest.csv`" in text
     quoting = next(line for line in users.splitlines() if "Surround Field Values in Quotes" in line)
     assert "**enabled (required)**" in quoting
     assert "`orgSourcedIds`, `userIds`, `agentSourcedIds`, `grades`" in quoting
