@@ -13,6 +13,7 @@ or Markdown, from ``templates/review.html.j2`` / ``review.md.j2``.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -313,8 +314,6 @@ def compare(queries: list[ReviewQuery], old_model: PluginModel, source: str, ver
 
 def build_review(config: str | Path = "plugin.toml", against: str | Path | None = None) -> Review:
     """Render and check the project, and describe it (and its changes) for a reviewer."""
-    import hashlib
-
     from plugin_builder.pipeline import validate
     from plugin_builder.zipread import read_plugin_zip
 
@@ -329,10 +328,9 @@ def build_review(config: str | Path = "plugin.toml", against: str | Path | None 
         comparison = compare(queries, old_model, str(against), project.plugin.version)
     root = model.plugin_root
     access = []
-    if root is not None:
-        ns = {"p": root.nsmap.get(None, "")} if root.nsmap.get(None) else None
-        path = ".//p:access_request/p:field" if ns else ".//access_request/field"
-        access = sorted(f"{f.get('table', '')}.{f.get('field', '')}" for f in root.iterfind(path, ns))
+    if root is not None:  # as plugin.xml requests it, in whatever namespace
+        fields = root.iterfind("{*}access_request/{*}field")
+        access = sorted(f"{f.get('table', '')}.{f.get('field', '')}" for f in fields)
     try:
         digest = hashlib.sha256(zip_bytes(tree.files)).hexdigest()
     except PackageError:
@@ -353,7 +351,7 @@ def build_review(config: str | Path = "plugin.toml", against: str | Path | None 
     )
 
 
-REVIEW_FORMATS = {".html": "review.html.j2", ".htm": "review.html.j2", ".md": "review.md.j2", ".markdown": "review.md.j2"}
+REVIEW_FORMATS = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md"}
 
 
 def render_review(review: Review, fmt: str = "html") -> str:
@@ -375,7 +373,7 @@ def review_format(path: Path) -> str:
                 hint="name the output .html or .md",
             )
         )
-    return "html" if REVIEW_FORMATS[suffix] == "review.html.j2" else "md"
+    return REVIEW_FORMATS[suffix]
 
 
 def write_review(review: Review, path: str | Path) -> Path:

@@ -266,3 +266,17 @@ def test_review_says_when_the_fields_of_a_query_are_unknown(runner, project_dir:
     assert result.exit_code == 1
     assert "### Fields read (0)\n\n**The SQL could not be parsed (" in result.output
     assert "the fields it reads are unknown" in result.output
+
+
+def test_review_lists_the_access_request_of_an_oauth_plugin(runner, project_dir: Path) -> None:
+    config = project_dir / "plugin.toml"
+    config.write_text(
+        config.read_text().replace("oauth = false", "oauth = true").replace('include = ["*"]', 'include = ["one_roster_classes"]')
+    )
+    result = runner.invoke(main, ["review", "-c", str(config), "-o", "-"])
+    assert result.exit_code == 0, result.output
+    requested = re.search(r"yes: (\d+) fields requested, view only", result.output)
+    assert requested
+    listed = result.output.split("## API access requested (access\\_request, view only)\n\n", 1)[1].split("\n", 1)[0]
+    assert len(listed.split(", ")) == int(requested.group(1))
+    assert "`SECTIONS.EXPRESSION`" in listed and "`TERMS.YEARID`" in listed
