@@ -77,3 +77,17 @@ def test_only_allow_listed_entries():
         zip_bytes({"plugin.xml": b"", "queries_root/sub/x.named_queries.xml": b""})
     with pytest.raises(PackageError):
         zip_bytes({"plugin.xml": b"", "user_schema_root/x.xml": b""})
+
+
+def test_written_files_get_the_usual_permissions(project_dir):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        result = build(project_dir / "plugin.toml", project_dir / "dist")
+    finally:
+        os.umask(old)
+    for path in (project_dir / "dist").iterdir():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
+    assert result.zip is not None
