@@ -247,6 +247,10 @@ def _scan(folder: Path, origin: str) -> dict[str, QuerySpec]:
     return specs
 
 
+def _same_files(a: QuerySpec, b: QuerySpec) -> bool:
+    return a.template.read_bytes() == b.template.read_bytes() and a.metadata.read_bytes() == b.metadata.read_bytes()
+
+
 def builtin_catalog() -> dict[str, QuerySpec]:
     return _scan(builtin_queries_dir(), "builtin")
 
@@ -256,6 +260,11 @@ def available_queries(project: Project) -> dict[str, QuerySpec]:
     catalog = builtin_catalog()
     if project.queries_dir.resolve() != builtin_queries_dir().resolve():
         own = _scan(project.queries_dir, "project")
+        # A project folder may be a copy of the catalogue itself (the example project at the
+        # repository root sits beside the source catalogue): identical files are the built-in.
+        for name in sorted(set(own) & set(catalog)):
+            if _same_files(own[name], catalog[name]):
+                del own[name]
         clashes = sorted(set(own) & set(catalog))
         if clashes:
             raise CatalogError(

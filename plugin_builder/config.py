@@ -174,7 +174,7 @@ class _Reader:
         raw = data.get(name)
         if raw is None:
             if required:
-                self.problem(name, f"the [{name}] table is missing", f"add a [{name}] table")
+                self.problem(name, "is missing", f"add a [{name}] table")
             return {}
         if not isinstance(raw, dict):
             self.problem(name, f"must be a table ([{name}]), not {_type_name(raw)}")
@@ -184,7 +184,7 @@ class _Reader:
             if key not in known:
                 self.problem(
                     f"{name}.{key}",
-                    "unknown key",
+                    "is not a known key",
                     "known keys: " + ", ".join(sorted(known)),
                 )
         return {k: v for k, v in raw.items() if k in known}
@@ -275,7 +275,7 @@ def _parse_plugin(reader: _Reader, data: dict) -> PluginSection | None:
         if not VERSION_RE.match(version):
             reader.problem(
                 "plugin.version",
-                f"{version!r} is not a dotted numeric version",
+                f"is {version!r}, not a dotted numeric version",
                 'use digits and dots only, for example "1.0.3"',
             )
         elif len(version) > VERSION_MAX:
@@ -292,7 +292,7 @@ def _parse_plugin(reader: _Reader, data: dict) -> PluginSection | None:
     email = values.get("contact_email")
     if email is not None:
         if not EMAIL_RE.match(email):
-            reader.problem("plugin.contact_email", f"{email!r} is not an e-mail address")
+            reader.problem("plugin.contact_email", f"is {email!r}, not an e-mail address")
         else:
             _check_length(reader, "plugin.contact_email", email, 1, EMAIL_MAX, "PowerSchool")
     phone = values.get("contact_phone")
@@ -307,7 +307,7 @@ def _parse_plugin(reader: _Reader, data: dict) -> PluginSection | None:
         elif not all(NAMESPACE_PART_RE.match(p) for p in parts):
             reader.problem(
                 "plugin.namespace",
-                f"{namespace!r} must be dot-separated parts of letters, digits, _ and -",
+                f"is {namespace!r}; use dot-separated parts of letters, digits, _ and -",
                 'for example "us.ca.k12.exampleusd.rostering"',
             )
         elif any(
@@ -316,7 +316,7 @@ def _parse_plugin(reader: _Reader, data: dict) -> PluginSection | None:
         ):
             reader.problem(
                 "plugin.namespace",
-                f"{namespace!r} starts with a prefix reserved for PowerSchool's own queries",
+                f"is {namespace!r}, which starts with a prefix reserved for PowerSchool's own queries",
                 "use your organisation's reversed domain",
             )
         elif len(namespace) > NAMESPACE_MAX:
@@ -330,7 +330,7 @@ def _parse_plugin(reader: _Reader, data: dict) -> PluginSection | None:
         if not re.match(r"^/[A-Za-z0-9_./-]+\.html$", page) or ".." in page:
             reader.problem(
                 "plugin.permission_page",
-                f"{page!r} is not a PowerSchool page path",
+                f"is {page!r}, not a PowerSchool page path",
                 'for example "/admin/home.html", or "" for no permission mappings',
             )
     if any(values.get(k) is None for k in ("name", "version", "publisher", "contact_email", "namespace")):
@@ -346,7 +346,7 @@ def _codes(reader: _Reader, table: dict, section: str, key: str) -> tuple[str, .
         if not CODE_RE.match(value):
             reader.problem(
                 f"{section}.{key}",
-                f"{value!r} must be 1-100 characters without control characters",
+                f"lists {value!r}; each code must be 1-100 characters without control characters",
             )
     return values
 
@@ -375,7 +375,7 @@ def _parse_queries(reader: _Reader, data: dict) -> QueriesSection:
             if not re.match(r"^[A-Za-z0-9_*?\[\]!-]+$", glob):
                 reader.problem(
                     f"queries.{key}",
-                    f"{glob!r} is not a glob over catalogue names",
+                    f"lists {glob!r}, which is not a glob over catalogue names",
                     "run `plugin-builder queries` for the names",
                 )
     return section
@@ -389,7 +389,7 @@ def _parse_oneroster(reader: _Reader, data: dict) -> OneRosterSection:
             if code in seen:
                 reader.problem(
                     f"oneroster.{key}",
-                    f"relationship {code!r} is also listed in oneroster.{seen[code]}",
+                    f"lists {code!r}, which oneroster.{seen[code]} also lists",
                     "a relationship code maps to exactly one OneRoster role",
                 )
             seen[code] = key
@@ -414,13 +414,13 @@ def _parse_edfi(reader: _Reader, data: dict) -> EdFiSection:
     if not STATE_PREFIX_RE.match(section.state_prefix):
         reader.problem(
             "edfi.state_prefix",
-            f"{section.state_prefix!r} must be exactly two digits",
+            f"is {section.state_prefix!r}; it must be exactly two digits",
             'the first two digits of the 8-digit Ed-Fi schoolId, for example "35"',
         )
     if section.state_course_code not in ("prefs", "course_number", "alt_course_number"):
         reader.problem(
             "edfi.state_course_code",
-            f"{section.state_course_code!r} is not one of prefs, course_number, alt_course_number",
+            f"is {section.state_course_code!r}, not one of prefs, course_number, alt_course_number",
         )
     return section
 
@@ -431,7 +431,7 @@ def _parse_attendance(reader: _Reader, data: dict) -> AttendanceSection:
     if both:
         reader.problem(
             "attendance.excused_codes",
-            f"codes {sorted(both)} are also tardy codes",
+            f"lists {sorted(both)}, which attendance.tardy_codes also lists",
             "a code is either tardy (Present) or excused (Absent)",
         )
     return section
@@ -460,7 +460,7 @@ def parse_project(text: str, path: Path) -> Project:
     reader = _Reader(path, _key_lines(text))
     for key in data:
         if key not in SECTIONS:
-            reader.problem(key, "unknown table or key", "known tables: " + ", ".join(SECTIONS))
+            reader.problem(key, "is not a known table", "known tables: " + ", ".join(SECTIONS))
     plugin = _parse_plugin(reader, data)
     queries = _parse_queries(reader, data)
     csv = _parse_lists(reader, data, "csv", CsvSection)

@@ -92,7 +92,8 @@ def _rewrite(node: exp.Expression, binds: Mapping[str, object], now: dt.datetime
     if isinstance(node, exp.Literal) and node.is_string and node.this == "":
         return exp.Null()
     if isinstance(node, exp.DPipe):
-        return exp.func("CONCAT", node.this, node.expression)
+        # Anonymous: sqlglot would print exp.Concat back as ||, which propagates NULL in DuckDB.
+        return exp.Anonymous(this="CONCAT", expressions=[node.this, node.expression])
     if isinstance(node, exp.CurrentTimestamp):
         return _literal(now)
     if isinstance(node, exp.Placeholder):
@@ -106,7 +107,7 @@ def _rewrite(node: exp.Expression, binds: Mapping[str, object], now: dt.datetime
             if not (isinstance(fmt, exp.Literal) and fmt.is_string):
                 raise UnsupportedOracle("TO_CHAR with a computed format")
             return exp.func("STRFTIME", node.this, exp.Literal.string(oracle_format_to_strftime(fmt.this)))
-        return exp.func("ORA_TO_CHAR", node.this)
+        return exp.Anonymous(this="ORA_TO_CHAR", expressions=[node.this])
     if isinstance(node, (exp.DateTrunc, exp.TimestampTrunc)):
         unit = node.args.get("unit")
         unit_name = unit.name.upper() if unit is not None else "DD"
@@ -120,15 +121,14 @@ def _rewrite(node: exp.Expression, binds: Mapping[str, object], now: dt.datetime
         amount = args[1] if len(args) > 1 else exp.Literal.number(32767)
         offset = args[2] if len(args) > 2 else exp.Literal.number(1)
         return exp.Substring(this=args[0], start=offset, length=amount)
-    if isinstance(node, exp.Window) and node.args.get("keep"):
+    if isinstance(node, exp.Window) and str(node.args.get("over") or "").upper() == "KEEP":
         # MIN/MAX(x) KEEP (DENSE_RANK FIRST|LAST ORDER BY …)
         inner = node.this
         order = node.args.get("order")
         if order is None:
             raise UnsupportedOracle("KEEP without ORDER BY")
         keys = ", ".join(o.sql("duckdb") for o in order.expressions)
-        keep = str(node.args.get("keep")).upper()
-        function = "LAST" if "LAST" in keep else "FIRST"
+        function = "FIRST" if node.args.get("first") else "LAST"
         return sqlglot.parse_one(f"{function}({inner.this.sql('duckdb')} ORDER BY {keys})", read="duckdb")
     return node
 
@@ -138,7 +138,14 @@ def to_duckdb(sql: str, binds: Mapping[str, object] | None = None, now: dt.datet
     tree = sqlglot.parse_one(sql, read="oracle")
     now = now or dt.datetime.now().replace(microsecond=0)
     binds = binds or {}
-    tree = tree.transform(lambda n: _rewrite(n, binds, now))
+    # Children before parents (reversed pre-order), so every rewrite sees rewritten operands.
+    for node in reversed(list(tree.walk(bfs=False))):
+        new = _rewrite(node, binds, now)
+        if new is not node:
+            if node is tree:
+                tree = new
+            else:
+                node.replace(new)
     return tree.sql("duckdb")
 
 
