@@ -137,6 +137,7 @@ def all_rules() -> list[Rule]:
 def _load_rule_modules() -> None:
     # Importing the modules registers their rules.
     from plugin_builder.checks import plugin_rules, query_rules, sql_rules  # noqa: F401
+    from plugin_builder.checks import config_rules  # noqa: F401  (issue 4: [csv] quotes = false)
 
 
 def iter_hits(hits: Iterable[Hit]) -> Iterator[Hit]:
