@@ -57,6 +57,13 @@ HEADERS = {
     "section_attendance": "section_id,student_id,cc_id,date,status,comment",
 }
 
+# The foundation's three OneRoster files (reference/output-formats.md §7).
+FOUNDATION_HEADERS = {
+    "one_roster_users": "sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,userIds,givenName,familyName,middleName,identifier,email,sms,phone,agentSourcedIds,grades,password",
+    "one_roster_classes": "sourcedId,status,dateLastModified,title,grades,courseSourcedId,classCode,classType,location,schoolSourcedId,termSourcedIds,subjects,subjectCodes,periods",
+    "one_roster_enrollments": "sourcedId,status,dateLastModified,classSourcedId,schoolSourcedId,userSourcedId,role,primary,beginDate,endDate",
+}
+
 CLEVER_GRADES = {str(n) for n in range(1, 14)} | {
     "PreKindergarten", "TransitionalKindergarten", "Kindergarten", "InfantToddler",
     "Preschool", "PostGraduate", "Ungraded", "Other", "",
@@ -173,20 +180,9 @@ def test_example_plugin_validates_with_every_catalogue_query():
 
 def test_oneroster_files_reference_each_other(full_district):
     def rows(name):
-        return [dict(zip(HEADERS.get(name, "").split(","), r)) for r in run_query(full_district, name)]
+        header = (HEADERS | FOUNDATION_HEADERS)[name].split(",")
+        return [dict(zip(header, r)) for r in run_query(full_district, name)]
 
-    HEADERS.setdefault(
-        "one_roster_users",
-        "sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,userIds,givenName,familyName,middleName,identifier,email,sms,phone,agentSourcedIds,grades,password",
-    )
-    HEADERS.setdefault(
-        "one_roster_classes",
-        "sourcedId,status,dateLastModified,title,grades,courseSourcedId,classCode,classType,location,schoolSourcedId,termSourcedIds,subjects,subjectCodes,periods",
-    )
-    HEADERS.setdefault(
-        "one_roster_enrollments",
-        "sourcedId,status,dateLastModified,classSourcedId,schoolSourcedId,userSourcedId,role,primary,beginDate,endDate",
-    )
     orgs = {r["sourcedId"]: r for r in rows("one_roster_orgs")}
     sessions = {r["sourcedId"]: r for r in rows("one_roster_academic_sessions")}
     courses = {r["sourcedId"]: r for r in rows("one_roster_courses")}
@@ -390,3 +386,23 @@ def test_clever_outputs_stay_in_the_enumerations(full_district):
         rows = run_query(full_district, "clever_sections", yearid=yearid)
         assert set(column(rows, "clever_sections", "Grade")) <= CLEVER_GRADES
         assert set(column(rows, "clever_sections", "Subject")) <= CLEVER_SUBJECTS
+
+
+def test_every_catalogue_query_is_in_the_example_zip(tmp_path):
+    import zipfile
+
+    from lxml import etree
+
+    from plugin_builder.catalog import builtin_catalog
+    from plugin_builder.pipeline import build
+
+    built = build(EXAMPLE_CONFIG, tmp_path)
+    assert built.zip is not None, [f.message for f in built.validated.findings]
+    project = project_with()
+    with zipfile.ZipFile(built.zip.path) as archive:
+        names = set()
+        for entry in archive.namelist():
+            if entry.startswith("queries_root/"):
+                root = etree.fromstring(archive.read(entry))
+                names |= {q.get("name") for q in root.iter("{*}query", "query")}
+    assert names == {spec.full_name(project.plugin.namespace) for spec in builtin_catalog().values()}
