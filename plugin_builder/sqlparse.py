@@ -46,7 +46,10 @@ def parse_sql(sql: str) -> ParsedSql:
     """Parse Oracle SQL; never raises. Cached: every rule asks for the same parse."""
     text = _substitute_tags(sql)
     try:
-        statements = [s for s in sqlglot.parse(text, read="oracle") if s is not None]
+        # A comment after the last ';' comes back as a Semicolon "statement": not a statement.
+        statements = [
+            s for s in sqlglot.parse(text, read="oracle") if s is not None and not isinstance(s, exp.Semicolon)
+        ]
     except ParseError as exc:
         first = exc.errors[0] if exc.errors else {}
         description = clean_message(first.get("description") or str(exc))
