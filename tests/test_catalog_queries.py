@@ -22,8 +22,8 @@ from plugin_builder.config import load_project
 from plugin_builder.dictionary import load_dictionary
 from plugin_builder.pipeline import validate
 from plugin_builder.render import render_query
-from plugin_builder.templating import sql_environment
 from plugin_builder.resources import builtin_queries_dir
+from plugin_builder.templating import sql_environment
 
 EXTRA = FIXTURES / "district_extra"
 EXPECTED = FIXTURES / "expected_extra"
@@ -124,7 +124,7 @@ def column(rows: list[list[str]], header: str, name: str) -> list[str]:
 
 @pytest.mark.parametrize("query", NEW_QUERIES)
 def test_query_returns_expected_rows(full_district, query):
-    header, rows = read_expected(query)
+    _header, rows = read_expected(query)
     binds = {"start_date": "2026-01-12", "end_date": "2026-01-15"} if query == "section_attendance" else {}
     assert run_query(full_district, query, **binds) == rows
 
