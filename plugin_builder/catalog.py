@@ -16,6 +16,7 @@ Sidecar example::
     args = [{ name = "yearid", column = "TERMS.YEARID", description = "…" }]
     columns = [
       { alias = "sourcedId", column = "STUDENTS.DCID" },
+      { alias = "familyName" },                # column= derived from the SQL
       …
     ]
 """
@@ -185,9 +186,11 @@ def _load_sidecar(name: str, template: Path, sidecar: Path, origin: str) -> Quer
         if alias.lower() in seen:
             bad(f"alias {alias!r} is used twice", key)
         seen.add(alias.lower())
-        column = raw.get("column")
-        if not isinstance(column, str) or not FIELD_RE.match(column):
-            bad(f"column for {alias!r} must be a real TABLE.FIELD", key)
+        # Without column, render fills it from the SQL analysis (the real source column,
+        # else a type-compatible field).
+        column = raw.get("column", "")
+        if not isinstance(column, str) or (column and not FIELD_RE.match(column)):
+            bad(f"column for {alias!r} must be a real TABLE.FIELD (or left out to derive it)", key)
             continue
         columns.append(
             ColumnSpec(alias=alias, column=column.upper(), description=str(raw.get("description", "")))

@@ -241,5 +241,32 @@ def review(config: Path, against: Path | None, output: Path | None) -> None:
 # --- end of issue 6 ---------------------------------------------------------------------
 
 
+# --- lint (issue 3) ------------------------------------------------------------------
+
+
+@main.command("lint")
+@click.argument("path", type=click.Path(path_type=Path, exists=False))
+@format_option
+@click.option(
+    "--dictionary",
+    "dictionary_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help='District extension tables: a TOML file of TABLE = ["COLUMN", …].',
+)
+def lint_command(path: Path, fmt: str, dictionary_file: Path | None) -> None:
+    """Check an existing plugin ZIP, folder or plugin.xml (not built by us)."""
+    from plugin_builder.lint import lint, load_dictionary_file
+
+    dictionary = load_dictionary_file(dictionary_file) if dictionary_file else None
+    result = lint(path, dictionary)
+    _print_findings(result.findings, fmt)
+    if fmt == "text" and not result.findings:
+        click.echo(f"{path}: no findings", err=True)
+    sys.exit(EXIT_OK if result.ok else EXIT_FINDINGS)
+
+
+# --- end lint --------------------------------------------------------------------------
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

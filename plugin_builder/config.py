@@ -85,6 +85,25 @@ class AttendanceSection:
 
 
 @dataclass(frozen=True)
+class DictionarySection:
+    """District extension tables and columns (``[dictionary]``), from plugin.toml and ``file``."""
+
+    extensions: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+    file: str = ""
+
+    @property
+    def tables(self) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+        return self.extensions
+
+
+@dataclass(frozen=True)
+class ChecksSection:
+    """``[checks.suppress]``: catalogue query name -> ((rule code, stated reason), …)."""
+
+    suppress: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+
+
+@dataclass(frozen=True)
 class Project:
     """A validated plugin.toml and where it lives."""
 
@@ -95,6 +114,8 @@ class Project:
     oneroster: OneRosterSection = field(default_factory=OneRosterSection)
     edfi: EdFiSection = field(default_factory=EdFiSection)
     attendance: AttendanceSection = field(default_factory=AttendanceSection)
+    dictionary: DictionarySection = field(default_factory=DictionarySection)
+    checks: ChecksSection = field(default_factory=ChecksSection)
 
     @property
     def root(self) -> Path:
@@ -437,7 +458,72 @@ def _parse_attendance(reader: _Reader, data: dict) -> AttendanceSection:
     return section
 
 
-SECTIONS = ("plugin", "queries", "csv", "oneroster", "edfi", "attendance")
+RULE_CODE_RE = re.compile(r"^[A-Z]{2}\d{3}$")
+
+
+def _parse_dictionary(reader: _Reader, data: dict, path: Path) -> DictionarySection:
+    """``[dictionary] extensions = { TABLE = ["COL", …] }`` and/or ``file = "extensions.toml"``.
+
+    The side file maps table names to their columns the same way, at its top level.
+    """
+    from plugin_builder.dictionary import parse_extensions
+
+    table = reader.section(data, "dictionary", DictionarySection)
+    merged: dict[str, dict[str, str]] = {}
+    if "extensions" in table:
+        tables, problems = parse_extensions(table["extensions"], "dictionary.extensions")
+        for key, message in problems:
+            reader.problem(key, message, 'for example extensions = { S_NM_SEC_X = ["SECTIONSDCID", "SPECIALPROGRAMCODE"] }')
+        merged.update(tables)
+    file = reader.string(table, "dictionary", "file") or ""
+    if file:
+        side = (path.parent / file)
+        try:
+            side_data = tomllib.loads(side.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            reader.problem("dictionary.file", f"{file!r} not found (looked in {side})")
+        except (OSError, UnicodeDecodeError) as exc:
+            reader.problem("dictionary.file", f"{file!r} cannot be read: {exc}")
+        except tomllib.TOMLDecodeError as exc:
+            reader.problem("dictionary.file", f"{file!r} is not valid TOML: {exc}")
+        else:
+            tables, problems = parse_extensions(side_data, file)
+            for key, message in problems:
+                reader.problem("dictionary.file", f"{key}: {message}")
+            for name, columns in tables.items():
+                merged.setdefault(name, {}).update(columns)
+    return DictionarySection(
+        extensions=tuple((t, tuple(sorted(c.items()))) for t, c in sorted(merged.items())),
+        file=file,
+    )
+
+
+def _parse_checks(reader: _Reader, data: dict) -> ChecksSection:
+    """``[checks.suppress] query_name = { CODE = "reason" }``: a reason is required."""
+    table = reader.section(data, "checks", ChecksSection)
+    raw = table.get("suppress", {})
+    if not isinstance(raw, dict):
+        reader.problem("checks.suppress", "must be a table: query_name = { SQ315 = \"reason\" }")
+        return ChecksSection()
+    suppress = []
+    for query, codes in sorted(raw.items()):
+        key = f"checks.suppress.{query}"
+        if not isinstance(codes, dict):
+            reader.problem(key, 'must be a table of rule codes and reasons, e.g. { SQ315 = "why it is fine" }')
+            continue
+        pairs = []
+        for code, reason in sorted(codes.items()):
+            if not RULE_CODE_RE.match(code):
+                reader.problem(key, f"{code!r} is not a rule code", "run `plugin-builder checks` for the codes")
+            elif not isinstance(reason, str) or not reason.strip():
+                reader.problem(key, f"suppressing {code} needs a reason", f'write {code} = "why this query may skip it"')
+            else:
+                pairs.append((code, reason.strip()))
+        suppress.append((query, tuple(pairs)))
+    return ChecksSection(suppress=tuple(suppress))
+
+
+SECTIONS = ("plugin", "queries", "csv", "oneroster", "edfi", "attendance", "dictionary", "checks")
 
 
 def parse_project(text: str, path: Path) -> Project:
@@ -467,6 +553,8 @@ def parse_project(text: str, path: Path) -> Project:
     oneroster = _parse_oneroster(reader, data)
     edfi = _parse_edfi(reader, data)
     attendance = _parse_attendance(reader, data)
+    dictionary = _parse_dictionary(reader, data, path)
+    checks = _parse_checks(reader, data)
     if reader.problems or plugin is None:
         raise ConfigError(reader.problems or [Problem("invalid configuration", file=str(path))])
     return Project(
@@ -477,6 +565,8 @@ def parse_project(text: str, path: Path) -> Project:
         oneroster=oneroster,
         edfi=edfi,
         attendance=attendance,
+        dictionary=dictionary,
+        checks=checks,
     )
 
 

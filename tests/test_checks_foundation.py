@@ -54,8 +54,8 @@ def test_every_schema_violation_is_reported_with_its_line():
       <access_request><field table="STUDENTS" field="ID" access="Everything"/></access_request>
     </plugin>
     """
-    found = [f for f in findings_for({"plugin.xml": plugin}) if f.code == "PS101"]
-    # name (its attribute is on line 2), publisher name and contact email (3), access (4)
+    found = [f for f in findings_for({"plugin.xml": plugin}) if f.code in ("PS101", "PS102")]
+    # name (its attribute is on line 2; PS102 says it), publisher name and contact email (3), access (4)
     assert sorted(f.line for f in found) == [2, 3, 3, 4], [f.message for f in found]
     assert all(f.file == "plugin.xml" for f in found)
 
@@ -101,9 +101,9 @@ def test_more_than_one_statement_and_not_a_select():
 
 
 def test_trailing_semicolon_even_after_a_comment():
-    found = findings_for({"plugin.xml": GOOD_PLUGIN, "queries_root/a.named_queries.xml": queries_xml("SELECT 1 FROM DUAL; -- done")})
+    found = findings_for({"plugin.xml": GOOD_PLUGIN, "queries_root/a.named_queries.xml": queries_xml("SELECT 1 AS one FROM DUAL ORDER BY 1; -- done")})
     assert codes(found) == ["SQ302"]
-    literal = findings_for({"plugin.xml": GOOD_PLUGIN, "queries_root/a.named_queries.xml": queries_xml("SELECT ';' FROM DUAL")})
+    literal = findings_for({"plugin.xml": GOOD_PLUGIN, "queries_root/a.named_queries.xml": queries_xml("SELECT ';' AS x FROM DUAL ORDER BY 1")})
     assert literal == []
 
 

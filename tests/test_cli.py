@@ -35,7 +35,7 @@ def test_validate_reports_errors_with_exit_1(runner, tmp_path):
         tmp_path,
         {
             "plugin.toml": example_config(),
-            "queries/students_by_school.sql.j2": "SELECT s.ID AS id FROM STUDENTS s;\n",
+            "queries/students_by_school.sql.j2": "SELECT s.ID AS id FROM STUDENTS s ORDER BY 1;\n",
             "queries/students_by_school.toml": CUSTOM_QUERY_TOML,
         },
     )

@@ -60,7 +60,7 @@ def test_no_zip_past_an_error(tmp_path):
         tmp_path,
         {
             "plugin.toml": example_config(),
-            "queries/students_by_school.sql.j2": "SELECT s.ID AS id, s.SCHOOLID AS school FROM STUDENTS s;\n",
+            "queries/students_by_school.sql.j2": "SELECT s.ID AS id, s.SCHOOLID AS school FROM STUDENTS s ORDER BY 1;\n",
             "queries/students_by_school.toml": CUSTOM_QUERY_TOML,
         },
     )

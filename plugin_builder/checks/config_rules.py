@@ -22,7 +22,7 @@ def csv_quotes_off(ctx: CheckContext) -> Iterator[Hit]:
     (OneRoster ``orgSourcedIds``, ``agentSourcedIds``) carry only their first value. Use it
     only for a receiver that requires DEM's "Surround field values in quotes" off.
 
-    Bad (for OneRoster, whose lists need quotes)::
+    Bad::
 
         [csv]
         quotes = false
