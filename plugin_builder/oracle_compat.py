@@ -8,6 +8,7 @@ sqlglot translates syntax; the rewrites here restore the behaviour that differs:
 * ``:name`` binds become literals of the values given;
 * ``TO_CHAR(date, 'YYYY-MM-DD…')`` keeps its format (``STRFTIME``);
 * ``TRUNC(date)`` is the day (``CAST … AS DATE``);
+* ``DBMS_LOB.SUBSTR(lob, n, offset)`` is ``SUBSTRING(lob, offset, n)``;
 * ``MIN(x) KEEP (DENSE_RANK FIRST ORDER BY …)`` becomes ``FIRST(x ORDER BY …)``;
 * ``DUAL`` exists (:func:`prepare_connection` creates it).
 
@@ -76,6 +77,17 @@ def _literal(value: object) -> exp.Expression:
     return exp.Literal.string(str(value))
 
 
+def _is_dbms_lob_substr(node: exp.Expression) -> bool:
+    return (
+        isinstance(node, exp.Dot)
+        and isinstance(node.this, exp.Identifier)
+        and node.this.name.upper() == "DBMS_LOB"
+        and isinstance(node.expression, exp.Anonymous)
+        and node.expression.name.upper() == "SUBSTR"
+        and bool(node.expression.expressions)
+    )
+
+
 def _rewrite(node: exp.Expression, binds: Mapping[str, object], now: dt.datetime) -> exp.Expression:
     if isinstance(node, exp.Literal) and node.is_string and node.this == "":
         return exp.Null()
@@ -100,7 +112,15 @@ def _rewrite(node: exp.Expression, binds: Mapping[str, object], now: dt.datetime
         unit = node.args.get("unit")
         unit_name = unit.name.upper() if unit is not None else "DD"
         if unit_name in ("DD", "DDD", "J", "DAY"):
-            return exp.cast(node.this, "DATE")
+            # transform() does not descend into a replaced node: rewrite its argument here
+            # (TRUNC(SYSDATE) must see the fixed clock).
+            return exp.cast(node.this.transform(lambda n: _rewrite(n, binds, now)), "DATE")
+    if _is_dbms_lob_substr(node):
+        # DBMS_LOB.SUBSTR(lob, amount, offset) reads the CLOB as VARCHAR2: SUBSTR(lob, offset, amount).
+        args = [a.transform(lambda n: _rewrite(n, binds, now)) for a in node.expression.expressions]
+        amount = args[1] if len(args) > 1 else exp.Literal.number(32767)
+        offset = args[2] if len(args) > 2 else exp.Literal.number(1)
+        return exp.Substring(this=args[0], start=offset, length=amount)
     if isinstance(node, exp.Window) and str(node.args.get("over") or "").upper() == "KEEP":
         # MIN/MAX(x) KEEP (DENSE_RANK FIRST|LAST ORDER BY …)
         inner = node.this

@@ -8,6 +8,7 @@ Case kinds (the plugin around a case is a minimal valid one):
   ``-- oauth: TABLE.FIELD, …`` (``<oauth/>`` with that access_request),
   ``-- extensions: TABLE=COL,COL`` (declared district extension).
 * ``.named_queries.xml`` / ``.plugin.xml``: that file as written.
+* ``.plugin.toml``: a project, checked with ``validate`` (rules on the configuration, PS19x).
 * ``.entries``: a ZIP listing, one entry per line (``name/`` a folder; ``big NAME BYTES``
   zeros; ``symlink NAME -> TARGET``; ``many PREFIX N`` N files).
 """
@@ -129,6 +130,12 @@ def findings_for(case: Path, tmp_path: Path):
         _write_zip(archive, {"plugin.xml": PLUGIN.format(extra="").encode(), QUERIES_PATH: text.encode()})
     elif case.name.endswith(".plugin.xml"):
         _write_zip(archive, {"plugin.xml": text.encode(), QUERIES_PATH: DEFAULT_QUERIES.encode()})
+    elif case.name.endswith(".plugin.toml"):
+        from plugin_builder.pipeline import validate
+
+        config = tmp_path / "plugin.toml"
+        config.write_text(text, encoding="utf-8")
+        return validate(config).findings
     elif case.suffix == ".entries":
         _entries_zip(archive, text)
     else:

@@ -221,6 +221,7 @@ def _load_rule_modules() -> None:
     # Importing the modules registers their rules.
     from plugin_builder.checks import (  # noqa: F401
         access_rules,
+        config_rules,  # issue 4: PS190 [csv] quotes = false
         oracle_rules,
         plugin_rules,
         query_rules,
