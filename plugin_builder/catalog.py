@@ -16,6 +16,7 @@ Sidecar example::
     args = [{ name = "yearid", column = "TERMS.YEARID", description = "…" }]
     columns = [
       { alias = "sourcedId", column = "STUDENTS.DCID" },
+      { alias = "familyName" },                # column= derived from the SQL
       …
     ]
 """
@@ -185,9 +186,11 @@ def _load_sidecar(name: str, template: Path, sidecar: Path, origin: str) -> Quer
         if alias.lower() in seen:
             bad(f"alias {alias!r} is used twice", key)
         seen.add(alias.lower())
-        column = raw.get("column")
-        if not isinstance(column, str) or not FIELD_RE.match(column):
-            bad(f"column for {alias!r} must be a real TABLE.FIELD", key)
+        # Without column, render fills it from the SQL analysis (the real source column,
+        # else a type-compatible field).
+        column = raw.get("column", "")
+        if not isinstance(column, str) or (column and not FIELD_RE.match(column)):
+            bad(f"column for {alias!r} must be a real TABLE.FIELD (or left out to derive it)", key)
             continue
         columns.append(
             ColumnSpec(alias=alias, column=column.upper(), description=str(raw.get("description", "")))
@@ -247,6 +250,10 @@ def _scan(folder: Path, origin: str) -> dict[str, QuerySpec]:
     return specs
 
 
+def _same_files(a: QuerySpec, b: QuerySpec) -> bool:
+    return a.template.read_bytes() == b.template.read_bytes() and a.metadata.read_bytes() == b.metadata.read_bytes()
+
+
 def builtin_catalog() -> dict[str, QuerySpec]:
     return _scan(builtin_queries_dir(), "builtin")
 
@@ -256,6 +263,11 @@ def available_queries(project: Project) -> dict[str, QuerySpec]:
     catalog = builtin_catalog()
     if project.queries_dir.resolve() != builtin_queries_dir().resolve():
         own = _scan(project.queries_dir, "project")
+        # A project folder may be a copy of the catalogue itself (the example project at the
+        # repository root sits beside the source catalogue): identical files are the built-in.
+        for name in sorted(set(own) & set(catalog)):
+            if _same_files(own[name], catalog[name]):
+                del own[name]
         clashes = sorted(set(own) & set(catalog))
         if clashes:
             raise CatalogError(

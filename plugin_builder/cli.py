@@ -128,12 +128,13 @@ def validate(config: Path, select: tuple[str, ...], fmt: str) -> None:
 @config_option
 @click.option("-o", "--output", default="dist", show_default=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the ZIP.")
 @click.option("--force", is_flag=True, help="Replace an existing ZIP of the same version with different contents.")
+@click.option("--against", type=click.Path(dir_okay=False, path_type=Path), metavar="OLD.zip", help="The previous release: refuse a version not greater than its version.")
 @format_option
-def build(config: Path, output: Path, force: bool, fmt: str) -> None:
+def build(config: Path, output: Path, force: bool, against: Path | None, fmt: str) -> None:
     """Render, validate and package dist/<slug>-<version>.zip (never past an error)."""
     from plugin_builder.pipeline import build as run_build
 
-    result = run_build(config, output, force=force)
+    result = run_build(config, output, force=force, against=against)
     _print_findings(result.validated.findings, fmt, to_err=fmt == "text")
     if result.zip is None:
         click.secho("error: no ZIP written: fix the errors above", fg="red", err=True)
@@ -141,6 +142,8 @@ def build(config: Path, output: Path, force: bool, fmt: str) -> None:
     note = " (unchanged)" if result.zip.unchanged else ""
     click.echo(f"wrote {result.zip.path}{note}", err=True)
     click.echo(f"sha256 {result.zip.sha256}", err=True)
+    if result.guide is not None:
+        click.echo(f"wrote {result.guide} (Data Export Manager setup)", err=True)
 
 
 @main.command("queries")
@@ -183,6 +186,86 @@ def list_checks(code: str | None) -> None:
         return
     for r in rules:
         click.echo(f"{r.code}  {r.severity.value:<7}  {r.name:<32}  {r.summary}")
+
+
+# --- administrators and reviewers (issue 6): init, review --------------------------------
+
+
+@main.command()
+@click.argument("directory", required=False, default=".", type=click.Path(file_okay=False, path_type=Path))
+def init(directory: Path) -> None:
+    """Write a commented plugin.toml (and queries/ for your own queries) into DIRECTORY."""
+    from plugin_builder.scaffold import init_project
+
+    result = init_project(directory)
+    for path in result.written:
+        click.echo(f"wrote {path}", err=True)
+    for path in result.kept:
+        click.echo(f"kept {path} (already there)", err=True)
+    config = directory / "plugin.toml"
+    click.echo(
+        f"next: change the lines marked CHANGE in {config}, then run `plugin-builder build -c {config}`",
+        err=True,
+    )
+
+
+@main.command()
+@config_option
+@click.option("--against", type=click.Path(dir_okay=False, path_type=Path), metavar="OLD.zip", help="A previous release: also report what changed since it.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE.html|FILE.md", help="Where to write the report; the suffix picks HTML or Markdown; - prints Markdown [default: dist/<slug>-<version>-review.html].")
+def review(config: Path, against: Path | None, output: Path | None) -> None:
+    """Report for reviewers: each query's SQL, fields read, personal data, changes."""
+    from plugin_builder.review import build_review, render_review, review_format, write_review
+
+    if output is not None and str(output) != "-":
+        review_format(output)  # a wrong suffix is a usage error before any work
+    report = build_review(config, against)
+    if output is not None and str(output) == "-":
+        click.echo(render_review(report, "md"), nl=False)
+    else:
+        target = output or Path("dist") / f"{report.zip_name.removesuffix('.zip')}-review.html"
+        click.echo(f"wrote {write_review(report, target)}", err=True)
+    if report.errors:
+        click.secho(f"error: the plugin has {report.errors} error finding(s); see the report", fg="red", err=True)
+    comparison = report.comparison
+    if comparison is not None and comparison.version_ok is False:
+        click.secho(
+            f"error: version {report.version} is not greater than {comparison.version} ({comparison.source}); "
+            "raise [plugin] version",
+            fg="red",
+            err=True,
+        )
+    sys.exit(EXIT_OK if report.ok else EXIT_FINDINGS)
+
+
+# --- end of issue 6 ---------------------------------------------------------------------
+
+
+# --- lint (issue 3) ------------------------------------------------------------------
+
+
+@main.command("lint")
+@click.argument("path", type=click.Path(path_type=Path, exists=False))
+@format_option
+@click.option(
+    "--dictionary",
+    "dictionary_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help='District extension tables: a TOML file of TABLE = ["COLUMN", …].',
+)
+def lint_command(path: Path, fmt: str, dictionary_file: Path | None) -> None:
+    """Check an existing plugin ZIP, folder or plugin.xml (not built by us)."""
+    from plugin_builder.lint import lint, load_dictionary_file
+
+    dictionary = load_dictionary_file(dictionary_file) if dictionary_file else None
+    result = lint(path, dictionary)
+    _print_findings(result.findings, fmt)
+    if fmt == "text" and not result.findings:
+        click.echo(f"{path}: no findings", err=True)
+    sys.exit(EXIT_OK if result.ok else EXIT_FINDINGS)
+
+
+# --- end lint --------------------------------------------------------------------------
 
 
 # ---- preview (issue 5) -----------------------------------------------------------------

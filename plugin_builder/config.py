@@ -85,6 +85,25 @@ class AttendanceSection:
 
 
 @dataclass(frozen=True)
+class DictionarySection:
+    """District extension tables and columns (``[dictionary]``), from plugin.toml and ``file``."""
+
+    extensions: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+    file: str = ""
+
+    @property
+    def tables(self) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+        return self.extensions
+
+
+@dataclass(frozen=True)
+class ChecksSection:
+    """``[checks.suppress]``: catalogue query name -> ((rule code, stated reason), …)."""
+
+    suppress: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+
+
+@dataclass(frozen=True)
 class Project:
     """A validated plugin.toml and where it lives."""
 
@@ -95,6 +114,8 @@ class Project:
     oneroster: OneRosterSection = field(default_factory=OneRosterSection)
     edfi: EdFiSection = field(default_factory=EdFiSection)
     attendance: AttendanceSection = field(default_factory=AttendanceSection)
+    dictionary: DictionarySection = field(default_factory=DictionarySection)
+    checks: ChecksSection = field(default_factory=ChecksSection)
 
     @property
     def root(self) -> Path:
@@ -174,7 +195,7 @@ class _Reader:
         raw = data.get(name)
         if raw is None:
             if required:
-                self.problem(name, f"the [{name}] table is missing", f"add a [{name}] table")
+                self.problem(name, "is missing", f"add a [{name}] table")
             return {}
         if not isinstance(raw, dict):
             self.problem(name, f"must be a table ([{name}]), not {_type_name(raw)}")
@@ -184,7 +205,7 @@ class _Reader:
             if key not in known:
                 self.problem(
                     f"{name}.{key}",
-                    "unknown key",
+                    "is not a known key",
                     "known keys: " + ", ".join(sorted(known)),
                 )
         return {k: v for k, v in raw.items() if k in known}
@@ -275,7 +296,7 @@ def _parse_plugin(reader: _Reader, data: dict) -> PluginSection | None:
         if not VERSION_RE.match(version):
             reader.problem(
                 "plugin.version",
-                f"{version!r} is not a dotted numeric version",
+                f"is {version!r}, not a dotted numeric version",
                 'use digits and dots only, for example "1.0.3"',
             )
         elif len(version) > VERSION_MAX:
@@ -292,7 +313,7 @@ def _parse_plugin(reader: _Reader, data: dict) -> PluginSection | None:
     email = values.get("contact_email")
     if email is not None:
         if not EMAIL_RE.match(email):
-            reader.problem("plugin.contact_email", f"{email!r} is not an e-mail address")
+            reader.problem("plugin.contact_email", f"is {email!r}, not an e-mail address")
         else:
             _check_length(reader, "plugin.contact_email", email, 1, EMAIL_MAX, "PowerSchool")
     phone = values.get("contact_phone")
@@ -307,7 +328,7 @@ def _parse_plugin(reader: _Reader, data: dict) -> PluginSection | None:
         elif not all(NAMESPACE_PART_RE.match(p) for p in parts):
             reader.problem(
                 "plugin.namespace",
-                f"{namespace!r} must be dot-separated parts of letters, digits, _ and -",
+                f"is {namespace!r}; use dot-separated parts of letters, digits, _ and -",
                 'for example "us.ca.k12.exampleusd.rostering"',
             )
         elif any(
@@ -316,7 +337,7 @@ def _parse_plugin(reader: _Reader, data: dict) -> PluginSection | None:
         ):
             reader.problem(
                 "plugin.namespace",
-                f"{namespace!r} starts with a prefix reserved for PowerSchool's own queries",
+                f"is {namespace!r}, which starts with a prefix reserved for PowerSchool's own queries",
                 "use your organisation's reversed domain",
             )
         elif len(namespace) > NAMESPACE_MAX:
@@ -330,7 +351,7 @@ def _parse_plugin(reader: _Reader, data: dict) -> PluginSection | None:
         if not re.match(r"^/[A-Za-z0-9_./-]+\.html$", page) or ".." in page:
             reader.problem(
                 "plugin.permission_page",
-                f"{page!r} is not a PowerSchool page path",
+                f"is {page!r}, not a PowerSchool page path",
                 'for example "/admin/home.html", or "" for no permission mappings',
             )
     if any(values.get(k) is None for k in ("name", "version", "publisher", "contact_email", "namespace")):
@@ -346,7 +367,7 @@ def _codes(reader: _Reader, table: dict, section: str, key: str) -> tuple[str, .
         if not CODE_RE.match(value):
             reader.problem(
                 f"{section}.{key}",
-                f"{value!r} must be 1-100 characters without control characters",
+                f"lists {value!r}; each code must be 1-100 characters without control characters",
             )
     return values
 
@@ -375,7 +396,7 @@ def _parse_queries(reader: _Reader, data: dict) -> QueriesSection:
             if not re.match(r"^[A-Za-z0-9_*?\[\]!-]+$", glob):
                 reader.problem(
                     f"queries.{key}",
-                    f"{glob!r} is not a glob over catalogue names",
+                    f"lists {glob!r}, which is not a glob over catalogue names",
                     "run `plugin-builder queries` for the names",
                 )
     return section
@@ -389,7 +410,7 @@ def _parse_oneroster(reader: _Reader, data: dict) -> OneRosterSection:
             if code in seen:
                 reader.problem(
                     f"oneroster.{key}",
-                    f"relationship {code!r} is also listed in oneroster.{seen[code]}",
+                    f"lists {code!r}, which oneroster.{seen[code]} also lists",
                     "a relationship code maps to exactly one OneRoster role",
                 )
             seen[code] = key
@@ -414,13 +435,13 @@ def _parse_edfi(reader: _Reader, data: dict) -> EdFiSection:
     if not STATE_PREFIX_RE.match(section.state_prefix):
         reader.problem(
             "edfi.state_prefix",
-            f"{section.state_prefix!r} must be exactly two digits",
+            f"is {section.state_prefix!r}; it must be exactly two digits",
             'the first two digits of the 8-digit Ed-Fi schoolId, for example "35"',
         )
     if section.state_course_code not in ("prefs", "course_number", "alt_course_number"):
         reader.problem(
             "edfi.state_course_code",
-            f"{section.state_course_code!r} is not one of prefs, course_number, alt_course_number",
+            f"is {section.state_course_code!r}, not one of prefs, course_number, alt_course_number",
         )
     return section
 
@@ -431,13 +452,78 @@ def _parse_attendance(reader: _Reader, data: dict) -> AttendanceSection:
     if both:
         reader.problem(
             "attendance.excused_codes",
-            f"codes {sorted(both)} are also tardy codes",
+            f"lists {sorted(both)}, which attendance.tardy_codes also lists",
             "a code is either tardy (Present) or excused (Absent)",
         )
     return section
 
 
-SECTIONS = ("plugin", "queries", "csv", "oneroster", "edfi", "attendance")
+RULE_CODE_RE = re.compile(r"^[A-Z]{2}\d{3}$")
+
+
+def _parse_dictionary(reader: _Reader, data: dict, path: Path) -> DictionarySection:
+    """``[dictionary] extensions = { TABLE = ["COL", …] }`` and/or ``file = "extensions.toml"``.
+
+    The side file maps table names to their columns the same way, at its top level.
+    """
+    from plugin_builder.dictionary import parse_extensions
+
+    table = reader.section(data, "dictionary", DictionarySection)
+    merged: dict[str, dict[str, str]] = {}
+    if "extensions" in table:
+        tables, problems = parse_extensions(table["extensions"], "dictionary.extensions")
+        for key, message in problems:
+            reader.problem(key, message, 'for example extensions = { S_NM_SEC_X = ["SECTIONSDCID", "SPECIALPROGRAMCODE"] }')
+        merged.update(tables)
+    file = reader.string(table, "dictionary", "file") or ""
+    if file:
+        side = (path.parent / file)
+        try:
+            side_data = tomllib.loads(side.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            reader.problem("dictionary.file", f"{file!r} not found (looked in {side})")
+        except (OSError, UnicodeDecodeError) as exc:
+            reader.problem("dictionary.file", f"{file!r} cannot be read: {exc}")
+        except tomllib.TOMLDecodeError as exc:
+            reader.problem("dictionary.file", f"{file!r} is not valid TOML: {exc}")
+        else:
+            tables, problems = parse_extensions(side_data, file)
+            for key, message in problems:
+                reader.problem("dictionary.file", f"{key}: {message}")
+            for name, columns in tables.items():
+                merged.setdefault(name, {}).update(columns)
+    return DictionarySection(
+        extensions=tuple((t, tuple(sorted(c.items()))) for t, c in sorted(merged.items())),
+        file=file,
+    )
+
+
+def _parse_checks(reader: _Reader, data: dict) -> ChecksSection:
+    """``[checks.suppress] query_name = { CODE = "reason" }``: a reason is required."""
+    table = reader.section(data, "checks", ChecksSection)
+    raw = table.get("suppress", {})
+    if not isinstance(raw, dict):
+        reader.problem("checks.suppress", "must be a table: query_name = { SQ315 = \"reason\" }")
+        return ChecksSection()
+    suppress = []
+    for query, codes in sorted(raw.items()):
+        key = f"checks.suppress.{query}"
+        if not isinstance(codes, dict):
+            reader.problem(key, 'must be a table of rule codes and reasons, e.g. { SQ315 = "why it is fine" }')
+            continue
+        pairs = []
+        for code, reason in sorted(codes.items()):
+            if not RULE_CODE_RE.match(code):
+                reader.problem(key, f"{code!r} is not a rule code", "run `plugin-builder checks` for the codes")
+            elif not isinstance(reason, str) or not reason.strip():
+                reader.problem(key, f"suppressing {code} needs a reason", f'write {code} = "why this query may skip it"')
+            else:
+                pairs.append((code, reason.strip()))
+        suppress.append((query, tuple(pairs)))
+    return ChecksSection(suppress=tuple(suppress))
+
+
+SECTIONS = ("plugin", "queries", "csv", "oneroster", "edfi", "attendance", "dictionary", "checks")
 
 
 def parse_project(text: str, path: Path) -> Project:
@@ -460,13 +546,15 @@ def parse_project(text: str, path: Path) -> Project:
     reader = _Reader(path, _key_lines(text))
     for key in data:
         if key not in SECTIONS:
-            reader.problem(key, "unknown table or key", "known tables: " + ", ".join(SECTIONS))
+            reader.problem(key, "is not a known table", "known tables: " + ", ".join(SECTIONS))
     plugin = _parse_plugin(reader, data)
     queries = _parse_queries(reader, data)
     csv = _parse_lists(reader, data, "csv", CsvSection)
     oneroster = _parse_oneroster(reader, data)
     edfi = _parse_edfi(reader, data)
     attendance = _parse_attendance(reader, data)
+    dictionary = _parse_dictionary(reader, data, path)
+    checks = _parse_checks(reader, data)
     if reader.problems or plugin is None:
         raise ConfigError(reader.problems or [Problem("invalid configuration", file=str(path))])
     return Project(
@@ -477,6 +565,8 @@ def parse_project(text: str, path: Path) -> Project:
         oneroster=oneroster,
         edfi=edfi,
         attendance=attendance,
+        dictionary=dictionary,
+        checks=checks,
     )
 
 

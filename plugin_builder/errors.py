@@ -25,7 +25,7 @@ class Problem:
             where += f":{self.line}"
         parts = [f"{where}: " if where else ""]
         if self.key:
-            parts.append(f"{self.key}: ")
+            parts.append(f"{self.key} ")
         parts.append(self.message)
         if self.hint:
             parts.append(f" ({self.hint})")

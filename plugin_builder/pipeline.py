@@ -32,6 +32,7 @@ class Validated:
 class Built:
     validated: Validated
     zip: BuiltZip | None  # None when an error-level finding stopped the build
+    guide: Path | None = None  # the DEM setup guide written beside the ZIP
 
 
 def validate(config: str | Path = "plugin.toml", select: tuple[str, ...] = ()) -> Validated:
@@ -41,9 +42,24 @@ def validate(config: str | Path = "plugin.toml", select: tuple[str, ...] = ()) -
     return Validated(project, specs, tree, check_tree(tree, project))
 
 
-def build(config: str | Path = "plugin.toml", out_dir: str | Path = "dist", force: bool = False) -> Built:
-    """Render, check and package; no ZIP is written past an error-level finding."""
+def build(
+    config: str | Path = "plugin.toml",
+    out_dir: str | Path = "dist",
+    force: bool = False,
+    against: str | Path | None = None,
+) -> Built:
+    """Render, check and package; no ZIP is written past an error-level finding.
+
+    The version must be greater than ``against`` (a previous release's ZIP) and than every
+    release of the same plugin in ``out_dir``; the DEM setup guide is written beside the ZIP.
+    """
+    from plugin_builder.guide import write_dem_guide
+    from plugin_builder.versions import check_version
+
     validated = validate(config)
     if not validated.ok:
         return Built(validated, None)
-    return Built(validated, write_plugin_zip(validated.tree, validated.project, out_dir, force=force))
+    check_version(validated.project, out_dir, against)
+    built = write_plugin_zip(validated.tree, validated.project, out_dir, force=force)
+    guide = write_dem_guide(validated.project, validated.tree, out_dir, built)
+    return Built(validated, built, guide)

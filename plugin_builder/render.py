@@ -128,6 +128,18 @@ def build_line_map(rendered: str, sources: list[tuple[str, str]]) -> list[Source
     return result
 
 
+def _fill_columns(project: Project, spec: QuerySpec, sql: str) -> QuerySpec:
+    """Sidecar columns without ``column``: the output's real source column, else a placeholder."""
+    from dataclasses import replace
+
+    from plugin_builder.analysis import column_targets
+    from plugin_builder.dictionary import for_project
+
+    targets = column_targets(sql, for_project(project), spec.core_table, len(spec.columns))
+    columns = tuple(c if c.column else replace(c, column=targets[i]) for i, c in enumerate(spec.columns))
+    return replace(spec, columns=columns)
+
+
 def render_query(project: Project, spec: QuerySpec) -> RenderedQuery:
     folders = [spec.template.parent]
     if spec.template.parent.resolve() != builtin_queries_dir().resolve():
@@ -140,6 +152,8 @@ def render_query(project: Project, spec: QuerySpec) -> RenderedQuery:
     for path in [spec.template, *partials]:
         check_sql_template(env, path, _display(path, project))
     sql = normalise_sql(render_template(env, spec.template.name, context, display))
+    if any(not c.column for c in spec.columns):
+        spec = _fill_columns(project, spec, sql)
     sources = [(display, spec.template.read_text(encoding="utf-8"))]
     sources += [(_display(p, project), p.read_text(encoding="utf-8")) for p in partials]
     return RenderedQuery(
@@ -166,7 +180,9 @@ def render_plugin(
     if project.plugin.oauth and access_fields is None:
         from plugin_builder.analysis import access_fields_for
 
-        access_fields = access_fields_for(queries)
+        from plugin_builder.dictionary import for_project
+
+        access_fields = access_fields_for(queries, for_project(project))
     files: dict[str, bytes] = {}
     files[PLUGIN_XML] = render_template(
         env,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -14,6 +15,10 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # <@restricted_table table="students" selector="selectedstudents"/> is a WHERE condition that
 # PowerSchool substitutes; parse it as 1=1, padded to keep every column position.
 _RESTRICTED = re.compile(r"<@restricted_table\b[^>]*/>", re.I)
+
+
+# sqlglot logs (to stderr) what its optimizer cannot scope; our checks report such SQL themselves.
+logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
 
 def clean_message(text: str) -> str:
@@ -46,7 +51,10 @@ def parse_sql(sql: str) -> ParsedSql:
     """Parse Oracle SQL; never raises. Cached: every rule asks for the same parse."""
     text = _substitute_tags(sql)
     try:
-        statements = [s for s in sqlglot.parse(text, read="oracle") if s is not None]
+        # A comment after the last ';' comes back as a Semicolon "statement": not a statement.
+        statements = [
+            s for s in sqlglot.parse(text, read="oracle") if s is not None and not isinstance(s, exp.Semicolon)
+        ]
     except ParseError as exc:
         first = exc.errors[0] if exc.errors else {}
         description = clean_message(first.get("description") or str(exc))
@@ -79,31 +87,39 @@ def is_select(statement: exp.Expression) -> bool:
     return isinstance(node, (exp.Select, exp.SetOperation))
 
 
-def strip_sql_comments(sql: str) -> str:
-    """Remove -- and /* */ comments outside string literals (for raw-text checks)."""
+def strip_sql_comments(sql: str, blank_strings: bool = False) -> str:
+    """Blank out -- and /* */ comments (and with ``blank_strings`` the inside of string
+    literals and quoted identifiers), keeping every other character at its position."""
     out = []
     i, n = 0, len(sql)
+
+    def blank(text: str) -> str:
+        return "".join(c if c == "\n" else " " for c in text)
+
     while i < n:
         ch = sql[i]
-        if ch == "'":
+        if ch in "'\"":
             j = i + 1
             while j < n:
-                if sql[j] == "'" and j + 1 < n and sql[j + 1] == "'":
+                if sql[j] == ch and j + 1 < n and sql[j + 1] == ch:
                     j += 2
                     continue
-                if sql[j] == "'":
+                if sql[j] == ch:
                     break
                 j += 1
-            out.append(sql[i : j + 1])
+            literal = sql[i : j + 1]
+            out.append(ch + blank(literal[1:-1]) + literal[-1:] if blank_strings and len(literal) > 1 else literal)
             i = j + 1
         elif sql.startswith("--", i):
             j = sql.find("\n", i)
-            i = n if j < 0 else j
+            j = n if j < 0 else j
+            out.append(blank(sql[i:j]))
+            i = j
         elif sql.startswith("/*", i):
             j = sql.find("*/", i + 2)
-            skipped = sql[i : n if j < 0 else j + 2]
-            out.append("\n" * skipped.count("\n"))
-            i = n if j < 0 else j + 2
+            j = n if j < 0 else j + 2
+            out.append(blank(sql[i:j]))
+            i = j
         else:
             out.append(ch)
             i += 1

@@ -41,6 +41,8 @@ def sql_literal(value: object) -> SqlText:
     (a bind), ``~(`` / ``~[`` (PS-HTML tags), ``<@`` (restricted_table) and ``]]>`` (end of
     CDATA).
     """
+    if isinstance(value, jinja2.Undefined):
+        value._fail_with_undefined_error()  # StrictUndefined: "'name' is undefined"
     if isinstance(value, bool):
         raise UnsafeValueError(f"{value!r} is a boolean; use it in an {{% if %}}, not in SQL")
     if isinstance(value, int):
@@ -70,6 +72,8 @@ def sql_literal_list(values: Iterable[object]) -> SqlText:
 
 
 def sql_number(value: object) -> SqlText:
+    if isinstance(value, jinja2.Undefined):
+        value._fail_with_undefined_error()
     if isinstance(value, bool) or not isinstance(value, int):
         raise UnsafeValueError(f"{value!r} is not an integer")
     return SqlText(str(value))

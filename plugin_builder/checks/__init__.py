@@ -9,6 +9,9 @@ rule's code and severity and the file/line (the template's, when we rendered the
 
 Code families: ``PS1xx`` plugin.xml, ``PQ2xx`` named queries, ``SQ3xx`` SQL,
 ``AC4xx`` access_request, ``ZP5xx`` the ZIP archive.
+
+A query may skip a rule only with a stated reason: ``[checks.suppress]`` in plugin.toml
+(``one_roster_users = { SQ315 = "why" }``) fills :attr:`CheckContext.suppressed`.
 """
 
 from __future__ import annotations
@@ -19,11 +22,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from plugin_builder.analysis import Analysis, analyze
+from plugin_builder.dictionary import Dictionary, for_project, powerschool_dictionary
 from plugin_builder.findings import Finding, Severity, sort_findings
-from plugin_builder.model import PluginModel, QueryDef, build_model
+from plugin_builder.model import PLUGIN_NS, PluginModel, QueryDef, build_model
 from plugin_builder.sqlparse import ParsedSql, parse_sql
 
 if TYPE_CHECKING:
+    from plugin_builder.archive import ArchiveListing
     from plugin_builder.config import Project
     from plugin_builder.render import PluginTree
 
@@ -76,15 +82,54 @@ def rule(code: str, name: str, severity: Severity = Severity.ERROR, scope: str =
     return register
 
 
+@dataclass(frozen=True)
+class AccessField:
+    """One ``<field table= field= access=>`` of plugin.xml's access_request."""
+
+    table: str
+    field: str
+    access: str
+    line: int | None
+
+
 @dataclass
 class CheckContext:
     model: PluginModel
     project: Project | None = None
     # Rules to skip for one query: full query name -> {code: reason}.
     suppressed: dict[str, dict[str, str]] = field(default_factory=dict)
+    dictionary: Dictionary = field(default_factory=powerschool_dictionary)
+    # What the archive held, for lint (None: a tree we rendered ourselves).
+    archive: ArchiveListing | None = None
 
     def parsed(self, query: QueryDef) -> ParsedSql:
         return parse_sql(query.sql)
+
+    def analysis(self, query: QueryDef) -> Analysis:
+        return analyze(query.sql, self.dictionary)
+
+    @property
+    def oauth(self) -> bool:
+        root = self.model.plugin_root
+        return root is not None and root.find(f"{{{PLUGIN_NS}}}oauth") is not None
+
+    def access_request(self) -> list[AccessField] | None:
+        """The access_request fields of plugin.xml; None when there is no access_request."""
+        root = self.model.plugin_root
+        if root is None:
+            return None
+        request = root.find(f"{{{PLUGIN_NS}}}access_request")
+        if request is None:
+            return None
+        return [
+            AccessField(
+                (f.get("table") or "").upper(),
+                (f.get("field") or "").upper(),
+                f.get("access") or "",
+                f.sourceline,
+            )
+            for f in request.iter(f"{{{PLUGIN_NS}}}field")
+        ]
 
 
 def _to_finding(rule_: Rule, hit: Hit, query: QueryDef | None) -> Finding:
@@ -107,26 +152,64 @@ def _to_finding(rule_: Rule, hit: Hit, query: QueryDef | None) -> Finding:
     )
 
 
+INTERNAL_CODE = "PB900"  # a rule failed on this input: reported, and the other rules still run
+
+
+def _crashed(rule_: Rule, exc: Exception, query: QueryDef | None) -> Finding:
+    return Finding(
+        code=INTERNAL_CODE,
+        severity=Severity.ERROR,
+        message=f"rule {rule_.code} could not check this input ({type(exc).__name__}: {exc}); please report it",
+        file=query.file if query is not None else None,
+        line=query.line if query is not None else None,
+        rule="internal-error",
+        query=query.name if query is not None else None,
+    )
+
+
 def run_rules(ctx: CheckContext, rules: Iterable[Rule] | None = None) -> list[Finding]:
     _load_rule_modules()
     findings: list[Finding] = []
     for rule_ in rules or RULES.values():
         if rule_.scope == "plugin":
-            for hit in rule_.func(ctx):
-                findings.append(_to_finding(rule_, hit, None))
+            try:
+                findings.extend(_to_finding(rule_, hit, None) for hit in rule_.func(ctx))
+            except Exception as exc:  # noqa: BLE001 (one broken rule must not hide the others' findings)
+                findings.append(_crashed(rule_, exc, None))
         else:
             for query in ctx.model.queries:
                 if rule_.code in ctx.suppressed.get(query.name, {}):
                     continue
-                for hit in rule_.func(ctx, query):
-                    findings.append(_to_finding(rule_, hit, query))
+                try:
+                    findings.extend(_to_finding(rule_, hit, query) for hit in rule_.func(ctx, query))
+                except Exception as exc:  # noqa: BLE001
+                    findings.append(_crashed(rule_, exc, query))
     return sort_findings(findings)
+
+
+def project_dictionary(project: Project | None) -> Dictionary:
+    """The shipped dictionary plus the extension tables the project declares."""
+    return for_project(project)
+
+
+def project_suppressions(project: Project | None) -> dict[str, dict[str, str]]:
+    """Full query name -> {code: reason} from ``[checks.suppress]``."""
+    if project is None:
+        return {}
+    namespace = project.plugin.namespace
+    return {f"{namespace}.{name}": dict(codes) for name, codes in project.checks.suppress}
 
 
 def check_tree(tree: PluginTree, project: Project | None = None) -> list[Finding]:
     """Run every rule on a plugin we rendered."""
     model = build_model(tree.files, tree)
-    return run_rules(CheckContext(model=model, project=project))
+    ctx = CheckContext(
+        model=model,
+        project=project,
+        suppressed=project_suppressions(project),
+        dictionary=project_dictionary(project),
+    )
+    return run_rules(ctx)
 
 
 def all_rules() -> list[Rule]:
@@ -136,7 +219,15 @@ def all_rules() -> list[Rule]:
 
 def _load_rule_modules() -> None:
     # Importing the modules registers their rules.
-    from plugin_builder.checks import plugin_rules, query_rules, sql_rules  # noqa: F401
+    from plugin_builder.checks import (  # noqa: F401
+        access_rules,
+        config_rules,  # issue 4: PS190 [csv] quotes = false
+        oracle_rules,
+        plugin_rules,
+        query_rules,
+        sql_rules,
+        zip_rules,
+    )
 
 
 def iter_hits(hits: Iterable[Hit]) -> Iterator[Hit]:

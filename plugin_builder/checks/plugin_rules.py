@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from plugin_builder.checks import CheckContext, Hit, rule
@@ -59,8 +60,138 @@ def plugin_schema(ctx: CheckContext) -> Iterator[Hit]:
         )
         return
     for line, message in violations("plugin", root):
+        if message.startswith(("attribute name=", "attribute version=")) and message.endswith("(at /plugin)"):
+            continue  # PS102 and PS103 say it more clearly
         yield Hit(message, file=xml.path, line=line)
     for xml in ctx.model.permission_files:
         if xml.root is not None:
             for line, message in violations("permission_mappings", xml.root):
                 yield Hit(message, file=xml.path, line=line)
+
+
+NAME_MAX = 40
+VERSION_MAX = 20
+VERSION_RE = re.compile(r"^\d+(\.\d+)*$")
+
+
+def _root(ctx: CheckContext):
+    xml = ctx.model.plugin
+    if xml is None or xml.root is None or xml.root.tag != f"{{{PLUGIN_NS}}}plugin":
+        return None, None
+    return xml, xml.root
+
+
+@rule("PS102", "plugin.name-length")
+def plugin_name_length(ctx: CheckContext) -> Iterator[Hit]:
+    """The plugin name must be 1-40 characters (PluginDef.Name is VARCHAR2(40)).
+
+    A longer name fails the install with a database error.
+
+    Bad::
+
+        <plugin name="Example Unified School District OneRoster Rostering" …>
+
+    Good::
+
+        <plugin name="Example USD Rostering" …>
+    """
+    xml, root = _root(ctx)
+    if root is None:
+        return
+    name = root.get("name")
+    if name is None:
+        return  # PS101 reports the missing attribute
+    if not name.strip():
+        yield Hit("the plugin name is empty", file=xml.path, line=root.sourceline, hint="name it in 1-40 characters")
+    elif len(name) > NAME_MAX:
+        yield Hit(
+            f"the plugin name is {len(name)} characters; PowerSchool allows at most {NAME_MAX}",
+            file=xml.path,
+            line=root.sourceline,
+            hint="shorten [plugin] name",
+        )
+
+
+@rule("PS103", "plugin.version-format")
+def plugin_version_format(ctx: CheckContext) -> Iterator[Hit]:
+    """The plugin version must be dotted numeric and at most 20 characters.
+
+    PowerSchool compares versions to decide whether an upload is an update.
+
+    Bad::
+
+        <plugin version="1.0-beta" …>
+
+    Good::
+
+        <plugin version="1.0.3" …>
+    """
+    xml, root = _root(ctx)
+    if root is None:
+        return
+    version = root.get("version")
+    if version is None:
+        yield Hit("plugin.xml has no version", file=xml.path, line=root.sourceline, hint='add version="1.0.0"')
+    elif not VERSION_RE.match(version):
+        yield Hit(f"version {version!r} is not dotted numeric", file=xml.path, line=root.sourceline, hint='for example "1.0.3"')
+    elif len(version) > VERSION_MAX:
+        yield Hit(
+            f"version is {len(version)} characters; PowerSchool allows at most {VERSION_MAX}",
+            file=xml.path,
+            line=root.sourceline,
+        )
+
+
+@rule("PS104", "plugin.publisher")
+def plugin_publisher(ctx: CheckContext) -> Iterator[Hit]:
+    """plugin.xml must name its publisher with a contact e-mail.
+
+    Bad::
+
+        <plugin name="Rostering" version="1.0"/>
+
+    Good::
+
+        <publisher name="District IT"><contact email="it@example.org"/></publisher>
+    """
+    xml, root = _root(ctx)
+    if root is None:
+        return
+    publisher = root.find(f"{{{PLUGIN_NS}}}publisher")
+    if publisher is None:
+        yield Hit("plugin.xml has no <publisher>", file=xml.path, line=root.sourceline, hint='add <publisher name="…"><contact email="…"/></publisher>')
+        return
+    if not (publisher.get("name") or "").strip():
+        yield Hit("<publisher> has no name", file=xml.path, line=publisher.sourceline)
+    contact = publisher.find(f"{{{PLUGIN_NS}}}contact")
+    if contact is None or not (contact.get("email") or "").strip():
+        yield Hit("<publisher> has no <contact email=…>", file=xml.path, line=publisher.sourceline)
+
+
+@rule("PS105", "xml.doctype")
+def xml_doctype(ctx: CheckContext) -> Iterator[Hit]:
+    """Plugin XML must not carry a DOCTYPE (entities and external DTDs are refused).
+
+    PowerSchool's formats have no DTD. A DOCTYPE can declare entities that expand
+    exponentially or read files and URLs; we never expand or fetch them, and report it.
+
+    Bad::
+
+        <!DOCTYPE plugin [<!ENTITY x SYSTEM "file:///etc/passwd">]>
+        <plugin …>&x;</plugin>
+
+    Good::
+
+        <?xml version="1.0" encoding="UTF-8"?>
+        <plugin xmlns="http://plugin.powerschool.pearson.com" …>
+    """
+    for xml in [ctx.model.plugin, *ctx.model.query_files, *ctx.model.permission_files]:
+        if xml is None:
+            continue
+        if xml.has_doctype or (xml.root is None and b"<!DOCTYPE" in xml.data[:4096].upper()):
+            yield Hit(
+                "has a DOCTYPE; entities and external DTDs are not expanded or fetched",
+                file=xml.path,
+                line=1,
+                hint="remove the DOCTYPE: PowerSchool plugin XML has none",
+            )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from plugin_builder.checks import CheckContext, Hit, rule
 from plugin_builder.checks.xsd import violations
+from plugin_builder.findings import Severity
 from plugin_builder.model import QueryDef
-from plugin_builder.sqlparse import output_expressions
+from plugin_builder.sqlparse import output_expressions, strip_sql_comments
 
 
 @rule("PQ200", "queries.xml-syntax")
@@ -91,3 +93,393 @@ def columns_count(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
             line=query.line,
             hint="declare one <column> per SELECT item, in the same order",
         )
+
+
+QUERY_NAME_MAX = 200
+QUERY_NAME_RE = re.compile(r"^[A-Za-z0-9_.\-]+$")
+RESERVED_PREFIXES = ("com.powerschool", "com.pearson")
+ALIAS_RE = re.compile(r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)?$")
+FIELD_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_$#]*\.[A-Za-z][A-Za-z0-9_$#]*$")
+# :name outside string literals and comments; Oracle binds are identifiers after a colon.
+BIND_RE = re.compile(r"(?<![:\w]):([A-Za-z_][A-Za-z0-9_]*)")
+PS_HTML_RE = re.compile(r"~[(\[]")
+
+
+@rule("PQ203", "query.name-characters", scope="query")
+def query_name_characters(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
+    """A query name uses only letters, digits, ``_``, ``-`` and dots.
+
+    The name is the last segment of ``/ws/schema/query/<name>``.
+
+    Bad::
+
+        <query name="org.example.roster/users v2" …>
+
+    Good::
+
+        <query name="org.example.roster.users_v2" …>
+    """
+    if query.name and not QUERY_NAME_RE.match(query.name):
+        bad = sorted({c for c in query.name if not re.match(r"[A-Za-z0-9_.\-]", c)})
+        yield Hit(
+            f"query name {query.name!r} contains {''.join(bad)!r}",
+            file=query.file,
+            line=query.line,
+            hint="use letters, digits, _ and - in dot-separated parts",
+        )
+
+
+@rule("PQ204", "query.name-length", scope="query")
+def query_name_length(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
+    """A query name is 1-200 characters (PowerSchool refuses longer ones at install).
+
+    Bad::
+
+        <query name="" …>
+
+    Good::
+
+        <query name="org.example.roster.users" …>
+    """
+    if not query.name:
+        yield Hit("the query has no name", file=query.file, line=query.line)
+    elif len(query.name) > QUERY_NAME_MAX:
+        yield Hit(
+            f"the query name is {len(query.name)} characters; PowerSchool allows at most {QUERY_NAME_MAX}",
+            file=query.file,
+            line=query.line,
+        )
+
+
+@rule("PQ205", "query.name-empty-segment", scope="query")
+def query_name_empty_segment(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
+    """A query name has no empty segment (``..``, or a leading or trailing dot).
+
+    Bad::
+
+        <query name="org.example..users" …>
+
+    Good::
+
+        <query name="org.example.roster.users" …>
+    """
+    if query.name and any(part == "" for part in query.name.split(".")):
+        yield Hit(f"query name {query.name!r} has an empty segment", file=query.file, line=query.line)
+
+
+@rule("PQ206", "query.name-reserved", scope="query")
+def query_name_reserved(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
+    """A query name does not start with ``com.powerschool`` or ``com.pearson`` (PowerSchool's own).
+
+    Bad::
+
+        <query name="com.powerschool.core.users" …>
+
+    Good::
+
+        <query name="us.ca.k12.exampleusd.rostering.users" …>
+    """
+    lowered = query.name.lower()
+    for prefix in RESERVED_PREFIXES:
+        if lowered == prefix or lowered.startswith(prefix + "."):
+            yield Hit(
+                f"query name {query.name!r} starts with {prefix!r}, reserved for PowerSchool's own queries",
+                file=query.file,
+                line=query.line,
+                hint="start it with your organisation's reversed domain",
+            )
+
+
+@rule("PQ207", "query.name-duplicate")
+def query_name_duplicate(ctx: CheckContext) -> Iterator[Hit]:
+    """Query names are unique (PowerSchool's query namespace is flat and system-wide).
+
+    Bad::
+
+        <query name="org.example.roster.users" …> … <query name="org.example.roster.users" …>
+
+    Good::
+
+        <query name="org.example.roster.students" …> … <query name="org.example.roster.teachers" …>
+    """
+    seen: dict[str, QueryDef] = {}
+    for query in ctx.model.queries:
+        key = query.name.lower()
+        if key in seen:
+            first = seen[key]
+            yield Hit(
+                f"query {query.name!r} is defined twice (first at {first.file}:{first.line})",
+                file=query.file,
+                line=query.line,
+            )
+        else:
+            seen[key] = query
+
+
+@rule("PQ208", "query.name-few-parts", Severity.WARNING, scope="query")
+def query_name_few_parts(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
+    """A query name has at least 3 dot-separated parts (PowerSchool asks for 5: domain, product, area, name).
+
+    Bad::
+
+        <query name="ican.att_ytd" …>
+
+    Good::
+
+        <query name="org.example.attendance.year_to_date" …>
+    """
+    parts = [p for p in query.name.split(".") if p]
+    if query.name and len(parts) < 3:
+        yield Hit(
+            f"query name {query.name!r} has {len(parts)} part(s); names are global, so namespace them",
+            file=query.file,
+            line=query.line,
+            hint="use <reversed domain>.<product>.<area>.<name>",
+        )
+
+
+def _column_hits(query: QueryDef):
+    return [(index, c) for index, c in enumerate(query.columns)]
+
+
+@rule("PQ209", "column.alias-characters", scope="query")
+def column_alias_characters(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
+    """A ``<column>`` alias is ``name`` or ``table.name`` of letters, digits and ``_``.
+
+    Bad::
+
+        <column column="STUDENTS.ID">student id</column>
+
+    Good::
+
+        <column column="STUDENTS.ID">student_id</column>
+    """
+    for _, column in _column_hits(query):
+        if not ALIAS_RE.match(column.alias):
+            yield Hit(
+                f"column alias {column.alias!r} must be letters, digits and _ (optionally TABLE.name)",
+                file=query.file,
+                line=column.line,
+            )
+
+
+@rule("PQ210", "column.alias-duplicate", scope="query")
+def column_alias_duplicate(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
+    """``<column>`` aliases are unique within a query (case-insensitive).
+
+    Bad::
+
+        <column column="STUDENTS.ID">id</column><column column="SCHOOLS.ID">ID</column>
+
+    Good::
+
+        <column column="STUDENTS.ID">student_id</column><column column="SCHOOLS.ID">school_id</column>
+    """
+    seen: set[str] = set()
+    for _, column in _column_hits(query):
+        key = column.alias.lower()
+        if key in seen:
+            yield Hit(f"column alias {column.alias!r} is used twice", file=query.file, line=column.line)
+        seen.add(key)
+
+
+@rule("PQ211", "column.one-part-alias-without-coretable", scope="query")
+def column_alias_without_core_table(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
+    """A one-part alias needs the query's ``coreTable`` (DEM shows it as ``coreTable.alias``).
+
+    Bad::
+
+        <query name="org.example.users" coreTable=""> … <column column="STUDENTS.ID">id</column>
+
+    Good::
+
+        <query name="org.example.users" coreTable="students"> … <column column="STUDENTS.ID">id</column>
+    """
+    if (query.core_table or "").strip():
+        return
+    for _, column in _column_hits(query):
+        if column.alias and "." not in column.alias:
+            yield Hit(
+                f"one-part alias {column.alias!r} in a query without coreTable",
+                file=query.file,
+                line=column.line,
+                hint='set coreTable="students" (or the main table), or write the alias as table.name',
+            )
+            return
+
+
+@rule("PQ212", "column.not-a-dictionary-field", scope="query")
+def column_not_a_field(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
+    """Each ``<column column=…>`` names a real ``TABLE.FIELD`` (PowerSchool rejects others).
+
+    A computed output still needs a real field of a compatible type as its placeholder.
+
+    Bad::
+
+        <column column="TrackerSG.Email">email</column>
+        <column column="COURSES.ALT_COURSE_NUMBER">alt</column>
+
+    Good::
+
+        <column column="USERS.EMAIL_ADDR">email</column>
+        <column column="COURSESCOREFIELDS.ALT_COURSE_NUMBER">alt</column>
+    """
+    dictionary = ctx.dictionary
+    for _, column in _column_hits(query):
+        target = column.column
+        if not target:
+            yield Hit(f"column {column.alias!r} has no column= field", file=query.file, line=column.line, hint='add column="TABLE.FIELD"')
+            continue
+        if not FIELD_RE.match(target):
+            yield Hit(f"column= {target!r} is not TABLE.FIELD", file=query.file, line=column.line)
+            continue
+        table, name = target.upper().split(".")
+        fix = dictionary.wrong_column(table, name) or dictionary.wrong_table(table)
+        if fix:
+            yield Hit(f"column= {target!r} is not a PowerSchool field", file=query.file, line=column.line, hint=fix)
+        elif not dictionary.has_table(table):
+            yield Hit(
+                f"column= {target!r}: table {table} is not in the PowerSchool dictionary",
+                file=query.file,
+                line=column.line,
+                hint="use a real TABLE.FIELD; declare district extension tables under [dictionary]",
+            )
+        elif dictionary.columns(table) is not None and not dictionary.has_field(table, name):
+            yield Hit(
+                f"column= {target!r} is not in the PowerSchool dictionary",
+                file=query.file,
+                line=column.line,
+                severity=Severity.WARNING,
+                hint="check the name; PowerSchool rejects a column= field it does not have",
+            )
+
+
+@rule("PQ213", "arg.without-column", Severity.WARNING, scope="query")
+def arg_without_column(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
+    """Each ``<arg>`` has a ``column`` attribute; without it the query is hidden from DEM.
+
+    Bad::
+
+        <arg name="yearid" type="primitive" required="false"/>
+
+    Good::
+
+        <arg name="yearid" column="TERMS.YEARID" type="primitive" required="false"/>
+    """
+    for arg in query.args:
+        if not (arg.column or "").strip():
+            yield Hit(
+                f"arg {arg.name!r} has no column=; Data Export Manager will not list this query",
+                file=query.file,
+                line=arg.line,
+                hint='add column="TABLE.FIELD" naming the field it filters',
+            )
+
+
+@rule("PQ214", "arg.ps-html-default", Severity.WARNING, scope="query")
+def arg_ps_html_default(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
+    """An ``<arg default>`` with a PS-HTML tag (``~(curschoolid)``) hides the query from DEM.
+
+    Bad::
+
+        <arg name="schoolid" column="SCHOOLS.SCHOOL_NUMBER" default="~(curschoolid)"/>
+
+    Good::
+
+        <arg name="schoolid" column="SCHOOLS.SCHOOL_NUMBER" required="false"/>
+        … WHERE (:schoolid IS NULL OR s.SCHOOLID = :schoolid)
+    """
+    for arg in query.args:
+        if arg.default and PS_HTML_RE.search(arg.default):
+            yield Hit(
+                f"arg {arg.name!r} defaults to PS-HTML {arg.default!r}; the query will not appear in DEM",
+                file=query.file,
+                line=arg.line,
+                hint="use a plain default, or compute the value in SQL",
+            )
+
+
+def binds_in(sql: str) -> list[tuple[str, int, int]]:
+    """(name, line, column) of every ``:name`` bind outside literals and comments."""
+    code = strip_sql_comments(sql, blank_strings=True)
+    found = []
+    for match in BIND_RE.finditer(code):
+        start = match.start()
+        line = code.count("\n", 0, start) + 1
+        column = start - code.rfind("\n", 0, start)
+        found.append((match.group(1), line, column))
+    return found
+
+
+@rule("PQ215", "bind.undeclared", scope="query")
+def bind_undeclared(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
+    """Every ``:name`` bind in the SQL is declared as an ``<arg>``.
+
+    An undeclared bind fails at run time (ORA-01008: not all variables bound).
+
+    Bad::
+
+        <args/> … WHERE t.YEARID = :yearid
+
+    Good::
+
+        <args><arg name="yearid" column="TERMS.YEARID" required="false"/></args>
+        … WHERE t.YEARID = :yearid
+    """
+    declared = {a.name.lower() for a in query.args}
+    reported: set[str] = set()
+    for name, line, column in binds_in(query.sql):
+        if name.lower() not in declared and name.lower() not in reported:
+            reported.add(name.lower())
+            yield Hit(
+                f"bind :{name} is not declared as an <arg>",
+                sql_line=line,
+                sql_column=column,
+                hint=f'declare <arg name="{name}" column="TABLE.FIELD"/>, or use CHR(58) for a literal colon',
+            )
+
+
+@rule("PQ216", "bind.unused", Severity.WARNING, scope="query")
+def bind_unused(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
+    """Every declared ``<arg>`` is used as a ``:name`` bind in the SQL.
+
+    Bad::
+
+        <args><arg name="schoolid" column="SCHOOLS.SCHOOL_NUMBER"/></args>  (no :schoolid)
+
+    Good::
+
+        … WHERE (:schoolid IS NULL OR s.SCHOOLID = :schoolid)
+    """
+    used = {name.lower() for name, _, _ in binds_in(query.sql)}
+    for arg in query.args:
+        if arg.name and arg.name.lower() not in used:
+            yield Hit(f"arg {arg.name!r} is declared but the SQL never uses :{arg.name}", file=query.file, line=arg.line)
+
+
+@rule("PQ217", "column.source-mismatch", Severity.WARNING, scope="query")
+def column_source_mismatch(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
+    """Where an output is a plain column, ``column=`` names that column (DEM and access use it).
+
+    Bad::
+
+        <column column="STUDENTS.DCID">last_name</column>   SELECT s.LAST_NAME AS last_name …
+
+    Good::
+
+        <column column="STUDENTS.LAST_NAME">last_name</column>   SELECT s.LAST_NAME AS last_name …
+    """
+    outputs = ctx.analysis(query).outputs
+    if not outputs or len(outputs) != len(query.columns):
+        return  # PQ202 reports the count
+    for output, column in zip(outputs, query.columns):
+        if output.source is None or not column.column:
+            continue
+        real = "{}.{}".format(*output.source)
+        if column.column.upper() != real:
+            yield Hit(
+                f"output {output.name or column.alias!r} is the column {real}, but column= says {column.column}",
+                file=query.file,
+                line=column.line,
+                hint=f'write column="{real}"',
+            )

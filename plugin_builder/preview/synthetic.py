@@ -20,7 +20,8 @@ change of lead teacher, a school excluded from state reporting, sections exclude
 state reporting, students without a state id or excluded from state reporting,
 pre-registered and transferred-out students, contacts of every relationship (including
 codes no [oneroster] list maps, inactive and ended ones), names with commas, quotes,
-accents, tabs and line breaks, district-office staff (school 0), inactive staff, a
+accents, tabs and line breaks, district-office staff (school 0), inactive staff (a
+former teacher per school, with last year's sections), a
 teacher at two schools, terms of every portion (year, semesters, trimesters, quarters),
 last year and a next year that has not started, tardy, excused and unexcused codes.
 
@@ -386,17 +387,23 @@ def generate(
                'office' || i || '@springfield.example.org', CAST(79000 + i AS VARCHAR), 'dist' || i, 'dist' || i,
                0, 'ST' || CAST(990000 + i AS VARCHAR), 'District Office'
         FROM range(1, {district_staff} + 1) r(i)
+        UNION ALL
+        -- a former teacher per school (inactive): taught last year's sections only
+        SELECT 95000 + SIDX, pick({_list_sql(FIRST_NAMES)}, 'ffirst', SIDX), 'Former-' || CAST(SIDX AS VARCHAR), NULL,
+               'former' || SIDX || '@springfield.example.org', CAST(78000 + SIDX AS VARCHAR), 'old' || SIDX, 'old' || SIDX,
+               SCHOOLID, 'ST' || CAST(980000 + SIDX AS VARCHAR), 'Teacher'
+        FROM school_info
         """
     )
     x.execute("UPDATE USERS SET LASTFIRST = LAST_NAME || ', ' || FIRST_NAME")
     # SCHOOLSTAFF: each teacher at the home school; every 20th also at the next school;
-    # 2 % inactive; district-office staff at school 0.
+    # district-office staff at school 0; the former teachers inactive (STATUS 2).
     nschools = len(schools)
     x.execute(
         f"""
         INSERT INTO SCHOOLSTAFF BY NAME
         SELECT N + 5000 AS ID, N + 6000 AS DCID, N + 3000 AS USERS_DCID, SCHOOLID,
-               CASE WHEN N = 4 OR rnd('inactive', N) < 0.02 THEN 2 ELSE 1 END AS STATUS, 1 AS STAFFSTATUS
+               1 AS STATUS, 1 AS STAFFSTATUS
         FROM tea
         UNION ALL
         SELECT t.N + 25000, t.N + 26000, t.N + 3000, si.SCHOOLID, 1, 1
@@ -404,6 +411,8 @@ def generate(
         WHERE t.N % 20 = 5
         UNION ALL
         SELECT 45000 + i, 46000 + i, 90000 + i, 0, 1, 2 FROM range(1, {district_staff} + 1) r(i)
+        UNION ALL
+        SELECT 47000 + SIDX, 48000 + SIDX, 95000 + SIDX, SCHOOLID, 2, 1 FROM school_info
         """
     )
     x.execute(
@@ -443,9 +452,10 @@ def generate(
         """
         INSERT INTO SECTIONS BY NAME
         SELECT s.ID + y.SHIFT AS ID, s.ID + 40000 + y.SHIFT AS DCID, s.SCHOOLID, s.COURSE_NUMBER,
-               s.SECTION_NUMBER, s.TERMID + 100 * y.K AS TERMID, s.TEACHER, s.GRADE_LEVEL,
+               s.SECTION_NUMBER, s.TERMID + 100 * y.K AS TERMID,
+               CASE WHEN y.K < 0 THEN 47000 + s.SIDX ELSE s.TEACHER END AS TEACHER, s.GRADE_LEVEL,
                s.EXPRESSION, s.ROOM, 0 AS EXCLUDE_STATE_RPT_YN, 25 AS MAXENROLLMENT, s.ATT_MODE_CODE
-        FROM (SELECT se.*, sc.SEQ FROM SECTIONS se JOIN sec sc ON sc.ID = se.ID) s,
+        FROM (SELECT se.*, sc.SEQ, sc.SIDX FROM SECTIONS se JOIN sec sc ON sc.ID = se.ID) s,
              (VALUES (-1, 300000), (1, 600000)) y(K, SHIFT)
         WHERE s.SEQ % 10 = 0
         """
@@ -654,8 +664,10 @@ def generate(
         INSERT INTO SPENROLLMENTS BY NAME
         SELECT ROW_NUMBER() OVER (ORDER BY s.ID, p.K) AS ID, ROW_NUMBER() OVER (ORDER BY s.ID, p.K) + 800000 AS DCID,
                s.ID AS STUDENTID, s.SCHOOLID, s.GRADE AS GRADELEVEL,
-               60 + (hash('prog', s.ID, p.K) % {len(PROGRAMS)})::INTEGER AS PROGRAMID,
-               DATE '{first}' - INTERVAL ((hash('enter', s.ID) % 400)::INTEGER) DAY AS ENTER_DATE,
+               -- a second program is always another one (one enrollment per program and date)
+               60 + ((hash('prog', s.ID) % {len(PROGRAMS)}) + p.K * (1 + hash('prog2', s.ID) % {len(PROGRAMS) - 1}))::INTEGER
+                   % {len(PROGRAMS)} AS PROGRAMID,
+               DATE '{first}' - INTERVAL ((hash('enter', s.ID) % 400)::INTEGER - 30 * p.K) DAY AS ENTER_DATE,
                CASE WHEN s.ID % 4 = 1 THEN DATE '{start_year}-12-01' END AS EXIT_DATE
         FROM stu s, range(0, 2) p(K)
         WHERE (p.K = 0 AND (s.ID <= 10 OR rnd('prog0', s.ID) < 0.15)) OR (p.K = 1 AND rnd('prog1', s.ID) < 0.03)

@@ -1,0 +1,355 @@
+"""What Oracle rejects although other engines (and DuckDB previews) accept it (SQ316-SQ321).
+
+SPEC §6.1 lists them: non-Oracle functions and syntax, reserved words as unquoted aliases,
+CLOB columns where Oracle needs a comparable type, a select-list alias used in WHERE or
+GROUP BY, mixed datatypes across UNION or CASE branches, and a DATE compared with a string.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from sqlglot import exp
+
+from plugin_builder.analysis import identifier_name, owned_columns, position
+from plugin_builder.checks import CheckContext, Hit, rule
+from plugin_builder.dictionary import SYSTEM_TABLES
+from plugin_builder.model import QueryDef
+from plugin_builder.sqlparse import strip_sql_comments
+
+# Oracle's reserved words (V$RESERVED_WORDS, RESERVED = 'Y'): never an unquoted alias.
+RESERVED = frozenset(
+    """ACCESS ADD ALL ALTER AND ANY AS ASC AUDIT BETWEEN BY CHAR CHECK CLUSTER COLUMN COMMENT
+    COMPRESS CONNECT CREATE CURRENT DATE DECIMAL DEFAULT DELETE DESC DISTINCT DROP ELSE EXCLUSIVE
+    EXISTS FILE FLOAT FOR FROM GRANT GROUP HAVING IDENTIFIED IMMEDIATE IN INCREMENT INDEX INITIAL
+    INSERT INTEGER INTERSECT INTO IS LEVEL LIKE LOCK LONG MAXEXTENTS MINUS MLSLABEL MODE MODIFY
+    NOAUDIT NOCOMPRESS NOT NOWAIT NULL NUMBER OF OFFLINE ON ONLINE OPTION OR ORDER PCTFREE PRIOR
+    PUBLIC RAW RENAME RESOURCE REVOKE ROW ROWID ROWNUM ROWS SELECT SESSION SET SHARE SIZE SMALLINT
+    START SUCCESSFUL SYNONYM SYSDATE TABLE THEN TO TRIGGER UID UNION UNIQUE UPDATE USER VALIDATE
+    VALUES VARCHAR VARCHAR2 VIEW WHENEVER WHERE WITH""".split()
+)
+
+# (pattern on the SQL with comments and literals blanked, what to write instead)
+NOT_ORACLE = [
+    (re.compile(r"\bLIMIT\s+\d", re.I), "LIMIT", "FETCH FIRST n ROWS ONLY, or ROWNUM <= n"),
+    (re.compile(r"\bIFNULL\s*\(", re.I), "IFNULL()", "NVL() or COALESCE()"),
+    (re.compile(r"\bISNULL\s*\(", re.I), "ISNULL()", "NVL() or COALESCE()"),
+    (re.compile(r"\bSTRING_AGG\s*\(", re.I), "STRING_AGG()", "LISTAGG(… ON OVERFLOW …) WITHIN GROUP (ORDER BY …)"),
+    (re.compile(r"\bGROUP_CONCAT\s*\(", re.I), "GROUP_CONCAT()", "LISTAGG(… ON OVERFLOW …) WITHIN GROUP (ORDER BY …)"),
+    (re.compile(r"\bSUBSTRING\s*\(", re.I), "SUBSTRING()", "SUBSTR()"),
+    (re.compile(r"\bLEFT\s*\(", re.I), "LEFT()", "SUBSTR(x, 1, n)"),
+    (re.compile(r"\bRIGHT\s*\(", re.I), "RIGHT()", "SUBSTR(x, -n)"),
+    (re.compile(r"\bLEN\s*\(", re.I), "LEN()", "LENGTH()"),
+    (re.compile(r"\b(GETDATE|NOW)\s*\(", re.I), "GETDATE()/NOW()", "SYSDATE"),
+    (re.compile(r"\b(DATEADD|DATEDIFF|DATE_FORMAT|STR_TO_DATE)\s*\(", re.I), "a non-Oracle date function", "date arithmetic, TO_CHAR, TO_DATE"),
+    (re.compile(r"::\s*[A-Za-z]"), "a :: cast", "CAST(x AS type) or TO_CHAR/TO_NUMBER/TO_DATE"),
+    (re.compile(r"\b(TRUE|FALSE)\b", re.I), "TRUE/FALSE", "1/0, or the strings 'true'/'false'"),
+]
+
+
+def _at(code: str, index: int) -> tuple[int, int]:
+    return code.count("\n", 0, index) + 1, index - code.rfind("\n", 0, index)
+
+
+@rule("SQ316", "sql.not-oracle", scope="query")
+def sql_not_oracle(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
+    """The SQL uses Oracle syntax only (no LIMIT, IFNULL, LEFT(), ``::``, TRUE, AS before a table alias, SELECT without FROM).
+
+    DuckDB and other engines accept these; PowerSchool's Oracle does not.
+
+    Bad::
+
+        SELECT IFNULL(s.HOME_ROOM, '') AS room FROM STUDENTS AS s LIMIT 10
+
+    Good::
+
+        SELECT NVL(s.HOME_ROOM, '-') AS room FROM STUDENTS s WHERE ROWNUM <= 10 ORDER BY 1
+    """
+    code = strip_sql_comments(query.sql, blank_strings=True)
+    for pattern, what, instead in NOT_ORACLE:
+        for match in pattern.finditer(code):
+            line, column = _at(code, match.start())
+            yield Hit(f"{what} is not Oracle SQL", sql_line=line, sql_column=column, hint=f"use {instead}")
+    parsed = ctx.parsed(query)
+    if parsed.statement is None:
+        return
+    for table in parsed.statement.find_all(exp.Table):
+        alias = table.args.get("alias")
+        name_meta, alias_meta = table.this.meta, alias.this.meta if alias is not None and alias.this is not None else None
+        if alias_meta and name_meta and "end" in name_meta and "start" in alias_meta:
+            between = parsed.text[name_meta["end"] + 1 : alias_meta["start"]]
+            if re.search(r"\bAS\b", between, re.I):
+                line, column = _at(parsed.text, alias_meta["start"])
+                yield Hit(
+                    f"AS before the table alias {alias.name} is not Oracle SQL (ORA-00933)",
+                    sql_line=line,
+                    sql_column=column,
+                    hint=f"write {table.name} {alias.name}",
+                )
+    for select in parsed.statement.find_all(exp.Select):
+        if select.args.get("from_") is None and select.args.get("from") is None:
+            line, column = position(select, parsed.text)
+            yield Hit("a SELECT without FROM is not Oracle SQL (ORA-00923)", sql_line=line, sql_column=column, hint="select FROM DUAL")
+
+
+@rule("SQ317", "sql.reserved-alias", scope="query")
+def sql_reserved_alias(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
+    """An alias is not an Oracle reserved word unless quoted (``date``, ``comment``, ``level``, ``size``, ``user``…).
+
+    Bad::
+
+        SELECT TO_CHAR(a.ATT_DATE, 'YYYY-MM-DD') AS date FROM ATTENDANCE a
+
+    Good::
+
+        SELECT TO_CHAR(a.ATT_DATE, 'YYYY-MM-DD') AS "date" FROM ATTENDANCE a ORDER BY 1
+    """
+    parsed = ctx.parsed(query)
+    if parsed.statement is None:
+        return
+    for node in parsed.statement.find_all(exp.Alias, exp.TableAlias):
+        identifier = node.args.get("alias") if isinstance(node, exp.Alias) else node.this
+        if isinstance(identifier, exp.Identifier) and not identifier.quoted and identifier.this.upper() in RESERVED:
+            line, column = position(identifier, parsed.text) if identifier.meta else position(node, parsed.text)
+            yield Hit(
+                f"alias {identifier.this} is an Oracle reserved word",
+                sql_line=line,
+                sql_column=column,
+                hint=f'quote it: AS "{identifier.this}"',
+            )
+
+
+def _direct_parent(node: exp.Expression) -> exp.Expression | None:
+    parent = node.parent
+    while isinstance(parent, exp.Paren):
+        parent = parent.parent
+    return parent
+
+
+@rule("SQ318", "sql.clob-comparison", scope="query")
+def sql_clob_comparison(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
+    """A CLOB column is converted before ``=``, ``IN``, DISTINCT, GROUP BY, ORDER BY or UNION (ORA-00932).
+
+    CLOBs: ``PREFS.VALUE``, ``ATTENDANCE_CODE.DESCRIPTION``, ``ATTENDANCE.ATT_COMMENT``, ``*.CUSTOM``, …
+
+    Bad::
+
+        SELECT p.NAME AS name FROM PREFS p WHERE p.VALUE = '1'
+
+    Good::
+
+        SELECT p.NAME AS name FROM PREFS p WHERE TO_CHAR(p.VALUE) = '1' ORDER BY 1
+    """
+    resolver, scopes = _scopes(ctx, query)
+    if resolver is None:
+        return
+    parsed = ctx.parsed(query)
+    for column, scope in owned_columns(scopes):
+        distinct = isinstance(scope.expression, exp.Select) and scope.expression.args.get("distinct") is not None
+        source, _ = resolver.resolve(scope, column)
+        if not isinstance(source, exp.Table) or source.name.upper() in SYSTEM_TABLES:
+            continue
+        if ctx.dictionary.family(source.name, identifier_name(column.this)) != "CLOB":
+            continue
+        parent = _direct_parent(column)
+        where = None
+        if isinstance(parent, (exp.EQ, exp.NEQ, exp.In)):
+            where = "a comparison"
+        elif isinstance(parent, exp.Ordered) or isinstance(parent, exp.Order):
+            where = "ORDER BY"
+        elif isinstance(parent, exp.Group):
+            where = "GROUP BY"
+        elif distinct and (parent is scope.expression or (isinstance(parent, exp.Alias) and parent.parent is scope.expression)):
+            where = "SELECT DISTINCT"
+        elif (parent is scope.expression or (isinstance(parent, exp.Alias) and parent.parent is scope.expression)) and isinstance(
+            scope.expression.parent, exp.Union
+        ) and scope.expression.parent.args.get("distinct"):
+            where = "UNION"
+        if where:
+            line, col = position(column, parsed.text)
+            name = f"{source.name.upper()}.{identifier_name(column.this)}"
+            yield Hit(
+                f"{name} is a CLOB; Oracle cannot use it in {where}",
+                sql_line=line,
+                sql_column=col,
+                hint=f"convert it first: TO_CHAR({column.sql(dialect='oracle')}) or DBMS_LOB.SUBSTR(…, 4000, 1)",
+            )
+
+
+@rule("SQ319", "sql.alias-in-where", scope="query")
+def sql_alias_in_where(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
+    """WHERE and GROUP BY do not use a select-list alias (Oracle evaluates them first: ORA-00904).
+
+    Bad::
+
+        SELECT s.GRADE_LEVEL + 1 AS next_grade FROM STUDENTS s WHERE next_grade > 12
+
+    Good::
+
+        SELECT s.GRADE_LEVEL + 1 AS next_grade FROM STUDENTS s WHERE s.GRADE_LEVEL + 1 > 12 ORDER BY 1
+    """
+    parsed = ctx.parsed(query)
+    if parsed.statement is None:
+        return
+    for select in parsed.statement.find_all(exp.Select):
+        aliases = {identifier_name(e.args["alias"]) for e in select.selects if isinstance(e, exp.Alias)}
+        if not aliases:
+            continue
+        for clause_name in ("where", "group"):
+            clause = select.args.get(clause_name)
+            if clause is None:
+                continue
+            for column in clause.find_all(exp.Column):
+                if column.table or column.find_ancestor(exp.Select) is not select:
+                    continue
+                name = identifier_name(column.this)
+                if name in aliases and not _is_source_column(ctx, select, name):
+                    line, col = position(column, parsed.text)
+                    yield Hit(
+                        f"{column.sql(dialect='oracle')} is a select-list alias; Oracle does not see it in "
+                        f"{'WHERE' if clause_name == 'where' else 'GROUP BY'}",
+                        sql_line=line,
+                        sql_column=col,
+                        hint="repeat the expression, or select it in a subquery or WITH clause first",
+                    )
+
+
+def _is_source_column(ctx: CheckContext, select: exp.Select, name: str) -> bool:
+    """Whether some table of the SELECT's FROM has this column (then it is not the alias)."""
+    tables = [t for t in select.find_all(exp.Table) if t.find_ancestor(exp.Select) is select]
+    for table in tables:
+        columns = ctx.dictionary.columns(table.name)
+        if columns is None or name in columns:
+            return True
+    return False
+
+
+COMPARABLE = {"NUMBER": "number", "FLOAT": "number", "VARCHAR2": "text", "CLOB": "text", "DATE": "date", "TIMESTAMP": "date"}
+
+
+def _scopes(ctx: CheckContext, query: QueryDef):
+    """(resolver, [scopes]) of a query, or (None, []) when it cannot be scoped."""
+    from sqlglot.optimizer.scope import build_scope
+
+    from plugin_builder.analysis import _Resolver
+
+    parsed = ctx.parsed(query)
+    if parsed.statement is None:
+        return None, []
+    try:
+        root = build_scope(parsed.statement)
+    except Exception:  # noqa: BLE001 (sqlglot cannot scope some statements; SQ300 covers bad SQL)
+        return None, []
+    if root is None:
+        return None, []
+    return _Resolver(parsed.text, ctx.dictionary), list(root.traverse())
+
+
+def _owned(scopes, node_type):
+    """Nodes of a type with the innermost scope whose query block contains them."""
+    by_node = {id(scope.expression): scope for scope in scopes}
+    seen = set()
+    for scope in scopes:
+        for node in scope.expression.find_all(node_type):
+            if id(node) in seen:
+                continue
+            parent = node.parent
+            while parent is not None and id(parent) not in by_node:
+                parent = parent.parent
+            if parent is scope.expression:
+                seen.add(id(node))
+                yield node, scope
+
+
+@rule("SQ320", "sql.mixed-types", scope="query")
+def sql_mixed_types(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
+    """UNION branches and CASE branches agree on their datatype (ORA-01790, ORA-00932).
+
+    Bad::
+
+        SELECT s.DCID AS id FROM STUDENTS s UNION ALL SELECT 'T' || u.DCID AS id FROM USERS u
+        CASE WHEN s.GRADE_LEVEL = 0 THEN 'K' ELSE s.GRADE_LEVEL END
+
+    Good::
+
+        SELECT TO_CHAR(s.DCID) AS id FROM STUDENTS s UNION ALL SELECT 'T' || u.DCID AS id FROM USERS u ORDER BY 1
+        CASE WHEN s.GRADE_LEVEL = 0 THEN 'K' ELSE TO_CHAR(s.GRADE_LEVEL) END
+    """
+    resolver, scopes = _scopes(ctx, query)
+    if resolver is None:
+        return
+    text = ctx.parsed(query).text
+    for scope in scopes:
+        branches = _branches(scope)
+        if len(branches) < 2:
+            continue
+        kinds = [[(COMPARABLE.get(resolver.family_of(b, e) or ""), e) for e in b.expression.selects] for b in branches]
+        for index in range(min(len(k) for k in kinds)):
+            seen = {k[index][0] for k in kinds if k[index][0]}
+            if len(seen) > 1:
+                line, col = position(kinds[-1][index][1], text)
+                yield Hit(
+                    f"column {index + 1} of the UNION is {' in one branch and '.join(sorted(seen))} in another (ORA-01790)",
+                    sql_line=line,
+                    sql_column=col,
+                    hint="convert every branch to one type (TO_CHAR, TO_NUMBER)",
+                )
+    for case, scope in _owned(scopes, exp.Case):
+        results = [branch.args.get("true") for branch in case.args.get("ifs") or []]
+        if case.args.get("default") is not None:
+            results.append(case.args["default"])
+        seen = {COMPARABLE.get(resolver.family_of(scope, r) or "") for r in results if r is not None} - {None}
+        if len(seen) > 1:
+            line, col = position(case, text)
+            yield Hit(
+                f"the CASE returns {' and '.join(sorted(seen))} from different branches (ORA-00932)",
+                sql_line=line,
+                sql_column=col,
+                hint="convert every branch to one type (TO_CHAR, TO_NUMBER)",
+            )
+
+
+@rule("SQ321", "sql.date-string-comparison", scope="query")
+def sql_date_string_comparison(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
+    """A DATE column is not compared with a string literal (its meaning depends on NLS_DATE_FORMAT).
+
+    Bad::
+
+        SELECT c.ID AS id FROM CC c WHERE c.DATEENROLLED >= '2025-08-15'
+
+    Good::
+
+        SELECT c.ID AS id FROM CC c WHERE c.DATEENROLLED >= DATE '2025-08-15' ORDER BY 1
+    """
+    resolver, scopes = _scopes(ctx, query)
+    if resolver is None:
+        return
+    text = ctx.parsed(query).text
+    comparisons = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
+    for node, scope in _owned(scopes, comparisons):
+        for side, other in ((node.this, node.expression), (node.expression, node.this)):
+            if isinstance(side, exp.Column) and isinstance(other, exp.Literal) and other.is_string:
+                if resolver.family_of(scope, side) in ("DATE", "TIMESTAMP"):
+                    line, col = position(other, text)
+                    yield Hit(
+                        f"{side.sql(dialect='oracle')} is a DATE compared with the string {other.sql(dialect='oracle')}",
+                        sql_line=line,
+                        sql_column=col,
+                        hint=f"write DATE {other.sql(dialect='oracle')} or TO_DATE({other.sql(dialect='oracle')}, 'YYYY-MM-DD')",
+                    )
+
+
+def _branches(scope) -> list:
+    """The SELECT scopes of a set-operation scope, left to right (nested unions flattened)."""
+    children = getattr(scope, "set_operation_scopes", None) or getattr(scope, "union_scopes", None)
+    if not children:
+        return []
+    found = []
+    for child in children:
+        nested = _branches(child)
+        if nested:
+            found.extend(nested)
+        elif isinstance(child.expression, exp.Select):
+            found.append(child)
+    return found

@@ -1,0 +1,75 @@
+"""``lint PATH``: the same checks on a plugin ZIP, folder or bare plugin.xml that we did not build.
+
+The archive is read by :mod:`plugin_builder.archive` (bounded, in memory, nothing
+extracted, links never followed) and its XML by :mod:`plugin_builder.model` (no entity
+expansion, no DTD, no network). Findings point at the archive's own files and lines.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from plugin_builder.archive import MAX_MEMBER_BYTES, ArchiveEntry, ArchiveListing, read_folder, read_zip
+from plugin_builder.checks import CheckContext, run_rules
+from plugin_builder.dictionary import Dictionary, parse_extensions, powerschool_dictionary
+from plugin_builder.errors import InputError, Problem
+from plugin_builder.findings import Finding, has_errors
+from plugin_builder.model import PluginModel, build_model
+from plugin_builder.render import PLUGIN_XML
+
+
+@dataclass
+class LintResult:
+    findings: list[Finding]
+    model: PluginModel
+    listing: ArchiveListing
+
+    @property
+    def ok(self) -> bool:
+        return not has_errors(self.findings)
+
+
+def load_dictionary_file(path: str | Path) -> Dictionary:
+    """The shipped dictionary plus a district's extension file (``TABLE = ["COL", …]``)."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(Problem("not found", file=str(path))) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(Problem(f"cannot be read: {exc}", file=str(path))) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(Problem(f"is not valid TOML: {exc}", file=str(path))) from None
+    tables, problems = parse_extensions(data, path.name)
+    if problems:
+        raise InputError([Problem(message, file=str(path), key=key) for key, message in problems])
+    return powerschool_dictionary().extended(tables)
+
+
+def read_plugin(path: str | Path) -> tuple[dict[str, bytes], ArchiveListing]:
+    """The plugin's files and a listing of every entry, whatever form the plugin takes."""
+    path = Path(path)
+    if path.is_symlink():
+        raise InputError(Problem("is a symbolic link", file=str(path), hint="pass the real file or folder"))
+    if path.is_dir():
+        return read_folder(path)
+    if not path.exists():
+        raise InputError(Problem("not found", file=str(path)))
+    if path.suffix.lower() == ".xml":
+        size = path.stat().st_size
+        if size > MAX_MEMBER_BYTES:
+            raise InputError(Problem(f"is {size} bytes; plugin.xml is at most {MAX_MEMBER_BYTES}", file=str(path)))
+        listing = ArchiveListing(source=str(path), kind="folder", entries=[ArchiveEntry(PLUGIN_XML, size, size)], total_entries=1)
+        return {PLUGIN_XML: path.read_bytes()}, listing
+    return read_zip(path)
+
+
+def lint(path: str | Path, dictionary: Dictionary | None = None) -> LintResult:
+    """Run every rule on an existing plugin; raises InputError when it cannot be read at all."""
+    files, listing = read_plugin(path)
+    model = build_model(files, origin="linted")
+    model.source = str(path)
+    ctx = CheckContext(model=model, dictionary=dictionary or powerschool_dictionary(), archive=listing)
+    return LintResult(run_rules(ctx), model, listing)

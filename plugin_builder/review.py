@@ -1,0 +1,386 @@
+"""The reviewer's report (SPEC §9): what the plugin reads, and what changed since the last release.
+
+For each query: its summary and description, the SQL exactly as PowerSchool will run it,
+every TABLE.FIELD it reads with the roles it plays (from
+:func:`plugin_builder.analysis.field_uses`), the personal data among them, its output
+columns and its arguments. With a previous release's ZIP (``--against``): queries added
+and removed, SQL diffs, and the fields read now that were not read before.
+
+The report is HTML (self-contained: inline CSS, no scripts, no external assets, printable)
+or Markdown, from ``templates/review.html.j2`` / ``review.md.j2``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from plugin_builder import __version__
+from plugin_builder.analysis import field_uses
+from plugin_builder.errors import PackageError, Problem
+from plugin_builder.findings import Finding, Severity
+from plugin_builder.model import PluginModel, QueryDef, build_model
+from plugin_builder.package import atomic_write, zip_bytes
+from plugin_builder.sqlparse import parse_sql
+from plugin_builder.versions import compare_versions
+
+# ---------------------------------------------------------------------------------------
+# Personal data: fields a privacy reviewer must see flagged. Exact names where a pattern
+# would catch harmless fields (COURSE_NAME, SCHOOLS.SIF_STATEPRID is a school's state id).
+
+PII_CATEGORIES = ("name", "birth date", "contact", "state or national id", "demographic or health", "credential")
+
+_PII_EXACT = {
+    "name": {
+        "FIRST_NAME", "LAST_NAME", "MIDDLE_NAME", "FIRSTNAME", "LASTNAME", "MIDDLENAME", "LASTFIRST",
+        "PREFERREDNAME", "NAMEASIMPORTED", "PSCORE_LEGAL_FIRST_NAME", "PSCORE_LEGAL_LAST_NAME",
+        "PSCORE_LEGAL_MIDDLE_NAME", "MOTHER", "FATHER", "DOCTOR_NAME", "DENTIST_NAME",
+    },
+    "birth date": {"DOB", "BIRTHDATE", "DATEOFBIRTH", "BIRTH_DATE"},
+    "state or national id": {
+        "STATE_STUDENTNUMBER", "SSN", "SIF_STATEPRID", "STATECONTACTID", "STATECONTACTNUMBER",
+        "STATE_GUARDIANNUMBER",
+    },
+    "demographic or health": {
+        "GENDER", "PSCORE_LEGAL_GENDER", "GENDERCODESETID", "ETHNICITY", "FEDETHNICITY", "FEDRACEDECLINE",
+        "RACECD", "LUNCHSTATUS", "LUNCH_ID", "MEDICAL_CONSIDERATIONS", "ALERT_MEDICAL", "ALERT_DISCIPLINE",
+    },
+    "credential": {"PASSWORD", "WEB_PASSWORD", "STUDENT_WEB_PASSWORD", "WM_PASSWORD", "PSWEBPASSWORD"},
+}
+# Contact details by pattern, except keys and flags that merely point at them.
+_CONTACT = re.compile(r"EMAIL|PHONE|STREET|MAILING_|ADDRESSLINE|^ADDRESS$|^CITY$|^ZIP$")
+_NOT_CONTACT = re.compile(r"(ID|PRIORITYORDER|FLG|TYPECODESETID)$|^IS")
+# Tables describing organisations, not people: their addresses and ids are not personal data.
+_ORGANISATION_TABLES = {"SCHOOLS", "PREFS", "DISTRICT"}
+
+
+def pii_category(table: str, column: str) -> str | None:
+    """The kind of personal data ``table.column`` holds, or None."""
+    table, column = table.upper(), column.upper()
+    if table in _ORGANISATION_TABLES and "PRINCIPAL" not in column:
+        return None
+    for category, names in _PII_EXACT.items():
+        if column in names:
+            return category
+    if _CONTACT.search(column) and not _NOT_CONTACT.search(column):
+        return "contact"
+    return None
+
+
+# ---------------------------------------------------------------------------------------
+
+ROLE_LABELS = {
+    "select": "selected",
+    "join": "join",
+    "filter": "filter",
+    "grouping": "grouping",
+    "ordering": "ordering",
+    "other": "other",
+}
+
+
+def anchor(query_name: str) -> str:
+    """The HTML id of a query's section."""
+    return "q-" + re.sub(r"[^A-Za-z0-9_-]", "-", query_name)
+
+
+@dataclass(frozen=True)
+class FieldRow:
+    name: str  # TABLE.FIELD
+    roles: tuple[str, ...]
+    pii: str | None
+
+
+@dataclass(frozen=True)
+class ArgRow:
+    name: str
+    column: str
+    required: bool
+    description: str
+
+
+@dataclass(frozen=True)
+class ColumnRow:
+    alias: str
+    column: str
+
+
+@dataclass
+class ReviewQuery:
+    name: str
+    summary: str
+    description: str
+    core_table: str
+    file_name: str
+    args: list[ArgRow]
+    columns: list[ColumnRow]
+    sql: str
+    fields: list[FieldRow]
+    parse_error: str | None = None  # the SQL did not parse, so its fields are unknown
+    status: str | None = None  # with --against: "added", "changed" or "unchanged"
+    sql_diff: list[str] = field(default_factory=list)
+    definition_diff: list[str] = field(default_factory=list)
+    new_fields: list[str] = field(default_factory=list)
+    dropped_fields: list[str] = field(default_factory=list)
+
+    @property
+    def anchor(self) -> str:
+        return anchor(self.name)
+
+    @property
+    def field_names(self) -> set[str]:
+        return {f.name for f in self.fields}
+
+    @property
+    def pii(self) -> dict[str, list[str]]:
+        """Personal data read, by category, in category order."""
+        found: dict[str, list[str]] = {}
+        for category in PII_CATEGORIES:
+            names = [f.name for f in self.fields if f.pii == category]
+            if names:
+                found[category] = names
+        return found
+
+    def definition_lines(self) -> list[str]:
+        """Everything but the SQL, one fact a line, for a diff."""
+        lines = [f"summary: {self.summary}", f"coreTable: {self.core_table}"]
+        lines += [f"arg {a.name}: column={a.column} required={str(a.required).lower()}" for a in self.args]
+        lines += [f"column {i}: {c.alias} = {c.column}" for i, c in enumerate(self.columns, start=1)]
+        return lines
+
+
+@dataclass(frozen=True)
+class RemovedQuery:
+    name: str
+    summary: str
+    fields: list[str]
+
+
+@dataclass(frozen=True)
+class NewField:
+    name: str  # TABLE.FIELD read now and not by the previous release
+    pii: str | None
+    readers: list[str]  # the queries that read it
+
+
+@dataclass
+class Comparison:
+    source: str
+    name: str
+    version: str
+    version_ok: bool | None  # None when the old version cannot be compared
+    added: list[str]
+    removed: list[RemovedQuery]
+    changed: list[str]
+    unchanged: list[str]
+    new_fields: list[NewField]
+    dropped_fields: list[str]
+
+
+@dataclass
+class Review:
+    plugin_name: str
+    version: str
+    publisher: str
+    contact_email: str
+    namespace: str
+    oauth: bool
+    access_fields: list[str]
+    zip_name: str
+    sha256: str
+    queries: list[ReviewQuery]
+    findings: list[Finding]
+    comparison: Comparison | None
+    tool_version: str = __version__
+
+    @property
+    def pii(self) -> dict[str, list[str]]:
+        merged: dict[str, set[str]] = defaultdict(set)
+        for query in self.queries:
+            for category, names in query.pii.items():
+                merged[category].update(names)
+        return {c: sorted(merged[c]) for c in PII_CATEGORIES if c in merged}
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity is Severity.ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in self.findings if f.severity is Severity.WARNING)
+
+    @property
+    def ok(self) -> bool:
+        """No error finding, and the version is greater than the release compared with."""
+        return self.errors == 0 and (self.comparison is None or self.comparison.version_ok is not False)
+
+
+def _fields(sql: str) -> list[FieldRow]:
+    roles: dict[str, list[str]] = defaultdict(list)
+    for use in field_uses(sql):
+        name = f"{use.table}.{use.field}"
+        label = ROLE_LABELS.get(use.role, use.role)
+        if label not in roles[name]:
+            roles[name].append(label)
+    return [
+        FieldRow(name, tuple(labels), pii_category(*name.split(".", 1)))
+        for name, labels in sorted(roles.items())
+    ]
+
+
+def review_query(query: QueryDef) -> ReviewQuery:
+    """A query as the report shows it; ``query.rendered`` adds what only our build knows."""
+    spec = query.rendered.spec if query.rendered is not None else None
+    descriptions = {a.name: a.description for a in spec.args} if spec else {}
+    return ReviewQuery(
+        name=query.name,
+        summary=query.summary or "",
+        description=spec.description if spec else "",
+        core_table=query.core_table or "",
+        file_name=spec.file_name if spec else "",
+        args=[
+            ArgRow(
+                name=a.name,
+                column=a.column or "",
+                required=a.attrs.get("required", "false").lower() == "true",
+                description=descriptions.get(a.name) or a.attrs.get("description", ""),
+            )
+            for a in query.args
+        ],
+        columns=[ColumnRow(c.alias, c.column or "") for c in query.columns],
+        sql=query.sql,
+        fields=_fields(query.sql),
+        parse_error=parse_sql(query.sql).error,
+    )
+
+
+def _diff(old: list[str], new: list[str], old_label: str, new_label: str) -> list[str]:
+    return list(difflib.unified_diff(old, new, old_label, new_label, lineterm="", n=3))
+
+
+def compare(queries: list[ReviewQuery], old_model: PluginModel, source: str, version: str) -> Comparison:
+    """Mark each query added/changed/unchanged against an older plugin, and what it newly reads."""
+    root = old_model.plugin_root
+    old_name = root.get("name", "") if root is not None else ""
+    old_version = root.get("version", "") if root is not None else ""
+    try:
+        version_ok: bool | None = compare_versions(version, old_version) > 0
+    except ValueError:
+        version_ok = None
+    old_queries = {q.name: review_query(q) for q in old_model.queries}
+    new_names = {q.name for q in queries}
+    added, changed, unchanged = [], [], []
+    for query in queries:
+        old = old_queries.get(query.name)
+        if old is None:
+            query.status = "added"
+            query.new_fields = sorted(query.field_names)
+            added.append(query.name)
+            continue
+        query.sql_diff = _diff(old.sql.splitlines(), query.sql.splitlines(), f"{source}: {query.name}", query.name)
+        query.definition_diff = _diff(old.definition_lines(), query.definition_lines(), source, "now")
+        query.new_fields = sorted(query.field_names - old.field_names)
+        query.dropped_fields = sorted(old.field_names - query.field_names)
+        query.status = "changed" if query.sql_diff or query.definition_diff else "unchanged"
+        (changed if query.status == "changed" else unchanged).append(query.name)
+    removed = [
+        RemovedQuery(q.name, q.summary, sorted(q.field_names))
+        for name, q in sorted(old_queries.items())
+        if name not in new_names
+    ]
+    old_fields = set().union(*(q.field_names for q in old_queries.values()))
+    readers: dict[str, list[str]] = defaultdict(list)
+    for query in queries:
+        for name in sorted(query.field_names - old_fields):
+            readers[name].append(query.name)
+    now_fields = set().union(*(q.field_names for q in queries))
+    return Comparison(
+        source=source,
+        name=old_name,
+        version=old_version,
+        version_ok=version_ok,
+        added=added,
+        removed=removed,
+        changed=changed,
+        unchanged=unchanged,
+        new_fields=[NewField(n, pii_category(*n.split(".", 1)), r) for n, r in sorted(readers.items())],
+        dropped_fields=sorted(old_fields - now_fields),
+    )
+
+
+def build_review(config: str | Path = "plugin.toml", against: str | Path | None = None) -> Review:
+    """Render and check the project, and describe it (and its changes) for a reviewer."""
+    from plugin_builder.pipeline import validate
+    from plugin_builder.zipread import read_plugin_zip
+
+    old_files = read_plugin_zip(against) if against is not None else None  # a bad ZIP fails first
+    validated = validate(config)
+    project, tree = validated.project, validated.tree
+    model = build_model(tree.files, tree)
+    queries = sorted((review_query(q) for q in model.queries), key=lambda q: q.name)
+    comparison = None
+    if old_files is not None:
+        old_model = build_model(old_files, origin="linted")
+        comparison = compare(queries, old_model, str(against), project.plugin.version)
+    root = model.plugin_root
+    access = []
+    if root is not None:  # as plugin.xml requests it, in whatever namespace
+        fields = root.iterfind("{*}access_request/{*}field")
+        access = sorted(f"{f.get('table', '')}.{f.get('field', '')}" for f in fields)
+    try:
+        digest = hashlib.sha256(zip_bytes(tree.files)).hexdigest()
+    except PackageError:
+        digest = ""
+    return Review(
+        plugin_name=project.plugin.name,
+        version=project.plugin.version,
+        publisher=project.plugin.publisher,
+        contact_email=project.plugin.contact_email,
+        namespace=project.plugin.namespace,
+        oauth=project.plugin.oauth,
+        access_fields=access,
+        zip_name=project.zip_name,
+        sha256=digest,
+        queries=queries,
+        findings=validated.findings,
+        comparison=comparison,
+    )
+
+
+REVIEW_FORMATS = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md"}
+
+
+def render_review(review: Review, fmt: str = "html") -> str:
+    """The report as ``html`` or ``md`` text."""
+    from plugin_builder.mdtext import document_environment
+
+    template = {"html": "review.html.j2", "md": "review.md.j2"}[fmt]
+    env = document_environment(autoescape=fmt == "html")
+    env.filters["anchor"] = anchor
+    return env.get_template(template).render(review=review, categories=PII_CATEGORIES)
+
+
+def review_format(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in REVIEW_FORMATS:
+        raise PackageError(
+            Problem(
+                message=f"{path}: cannot tell the report format from {suffix or 'no suffix'!r}",
+                hint="name the output .html or .md",
+            )
+        )
+    return REVIEW_FORMATS[suffix]
+
+
+def write_review(review: Review, path: str | Path) -> Path:
+    path = Path(path)
+    text = render_review(review, review_format(path))
+    try:
+        atomic_write(path, text.encode("utf-8"))
+    except OSError as exc:
+        raise PackageError(Problem(message=f"cannot write {path}: {exc.strerror}")) from None
+    return path

@@ -1,0 +1,102 @@
+"""The version guard (SPEC §9): a release's version must be greater than the last one.
+
+PowerSchool rejects or warns about an update whose version did not increase, and how it
+compares versions is undocumented, so we compare the safe way: dotted numbers, part by
+part, numerically (``1.10 > 1.9``), trailing zeros ignored (``1.0 == 1.0.0``).
+
+The last release is the ``--against`` ZIP (its ``plugin.xml`` version) and every
+``<slug>-<version>.zip`` of the same plugin already in the output folder. The ZIP of
+exactly the version being built is left to :mod:`plugin_builder.package`, which refuses to
+change its bytes without ``--force``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from plugin_builder.config import VERSION_RE, Project
+from plugin_builder.errors import InputError, PackageError, Problem
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """``"1.10.0"`` -> ``(1, 10)``: numeric parts without trailing zeros, for comparing."""
+    if not VERSION_RE.match(version):
+        raise ValueError(f"{version!r} is not a dotted numeric version")
+    parts = [int(p) for p in version.split(".")]
+    while len(parts) > 1 and parts[-1] == 0:
+        parts.pop()
+    return tuple(parts)
+
+
+def compare_versions(a: str, b: str) -> int:
+    """-1, 0 or 1 as ``a`` is lower than, equal to or greater than ``b``."""
+    ka, kb = version_key(a), version_key(b)
+    return (ka > kb) - (ka < kb)
+
+
+@dataclass(frozen=True)
+class Release:
+    """A previous release: its version and the ZIP it came from."""
+
+    version: str
+    path: Path
+
+
+def releases_in(out_dir: str | Path, slug: str) -> list[Release]:
+    """Every ``<slug>-<version>.zip`` in a folder, oldest first."""
+    folder = Path(out_dir)
+    if not folder.is_dir():
+        return []
+    pattern = re.compile(rf"^{re.escape(slug)}-(\d+(?:\.\d+)*)\.zip$")
+    found = []
+    for path in folder.iterdir():
+        match = pattern.match(path.name)
+        if match and path.is_file():
+            found.append(Release(match.group(1), path))
+    return sorted(found, key=lambda r: (version_key(r.version), r.path.name))
+
+
+def release_of_zip(path: str | Path) -> Release:
+    """The version in an existing plugin ZIP's ``plugin.xml``."""
+    from plugin_builder.model import build_model
+    from plugin_builder.zipread import read_plugin_zip
+
+    model = build_model(read_plugin_zip(path))
+    root = model.plugin_root
+    version = root.get("version") if root is not None else None
+    if version is None or not VERSION_RE.match(version):
+        raise InputError(
+            Problem(
+                message="its plugin.xml has no dotted numeric version to compare with"
+                if version is None
+                else f"its plugin.xml version {version!r} is not dotted numeric",
+                file=str(path),
+            )
+        )
+    return Release(version, Path(path))
+
+
+def _refuse(project: Project, last: Release) -> PackageError:
+    return PackageError(
+        Problem(
+            message=f"version {project.plugin.version} is not greater than {last.version} ({last.path}); "
+            "raise [plugin] version",
+            file=str(project.config_path),
+        )
+    )
+
+
+def check_version(project: Project, out_dir: str | Path, against: str | Path | None = None) -> None:
+    """Raise :class:`PackageError` unless the version is greater than every previous release."""
+    version = project.plugin.version
+    if against is not None:
+        previous = release_of_zip(against)
+        if compare_versions(version, previous.version) <= 0:
+            raise _refuse(project, previous)
+    others = [r for r in releases_in(out_dir, project.slug) if r.path.name != project.zip_name]
+    if others:
+        newest = others[-1]
+        if compare_versions(version, newest.version) <= 0:
+            raise _refuse(project, newest)

@@ -1,0 +1,73 @@
+"""``plugin-builder init``: a commented plugin.toml that builds as is, never overwritten."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import fields
+from typing import get_type_hints
+from pathlib import Path
+
+from plugin_builder import config as config_module
+from plugin_builder.cli import main
+from plugin_builder.resources import templates_dir
+
+
+def test_init_writes_a_config_that_builds(runner, tmp_path: Path) -> None:
+    target = tmp_path / "district"
+    result = runner.invoke(main, ["init", str(target)])
+    assert result.exit_code == 0, result.output
+    assert f"wrote {target / 'plugin.toml'}" in result.output
+    assert sorted(p.relative_to(target).as_posix() for p in target.rglob("*")) == [
+        "plugin.toml",
+        "queries",
+        "queries/README.txt",
+    ]
+    out = tmp_path / "dist"
+    built = runner.invoke(main, ["build", "-c", str(target / "plugin.toml"), "-o", str(out)])
+    assert built.exit_code == 0, built.output
+    assert (out / "example-district-rostering-1.0.0.zip").is_file()
+    assert (out / "example-district-rostering-1.0.0-DEM-setup.md").is_file()
+
+
+def test_init_refuses_to_overwrite(runner, tmp_path: Path) -> None:
+    config = tmp_path / "plugin.toml"
+    config.write_text("# mine\n")
+    result = runner.invoke(main, ["init", str(tmp_path)])
+    assert result.exit_code == 2
+    assert f"{config}: already exists; init never overwrites it" in result.output
+    assert config.read_text() == "# mine\n"
+    assert not (tmp_path / "queries").exists()
+
+
+def test_init_in_the_current_folder_keeps_an_existing_queries_readme(runner, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "queries").mkdir()
+    (tmp_path / "queries" / "README.txt").write_text("my notes\n")
+    result = runner.invoke(main, ["init"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "plugin.toml").is_file()
+    assert (tmp_path / "queries" / "README.txt").read_text() == "my notes\n"
+    assert "kept queries/README.txt" in result.output
+    assert runner.invoke(main, ["init"]).exit_code == 2
+
+
+def test_init_template_documents_every_config_key() -> None:
+    """A key added to plugin.toml's schema must be added (and commented) in the init template too.
+
+    Required and everyday sections are written out in full; optional advanced ones may be a
+    commented-out example (``# [name]``).
+    """
+    text = (templates_dir() / "init" / "plugin.toml").read_text(encoding="utf-8")
+    data = tomllib.loads(text)
+    section_types = get_type_hints(config_module.Project)
+    assert set(data) <= set(config_module.SECTIONS)
+    for name in ("plugin", "queries", "csv", "oneroster", "edfi", "attendance"):
+        assert name in data, name
+    for name in config_module.SECTIONS:
+        if name in data:
+            assert set(data[name]) == {f.name for f in fields(section_types[name])}, name
+        else:
+            assert f"# [{name}" in text, f"[{name}] is not mentioned"
+    for line in text.splitlines():
+        if "=" in line and not line.lstrip().startswith("#"):
+            assert "#" in line, f"uncommented key: {line}"

@@ -1,0 +1,31 @@
+"""The two shim additions the catalogue needs (issue 4): TRUNC(SYSDATE) and DBMS_LOB.SUBSTR."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+
+from plugin_builder import oracle_compat
+
+NOW = dt.datetime(2026, 1, 15, 10, 30)
+
+
+def test_trunc_sysdate_is_the_fixed_day_not_the_machine_clock():
+    con = duckdb.connect()
+    assert oracle_compat.run(con, "SELECT TRUNC(SYSDATE) FROM DUAL", {}, NOW) == [(dt.date(2026, 1, 15),)]
+
+
+def test_trunc_of_a_bind_is_rewritten_inside():
+    con = duckdb.connect()
+    sql = "SELECT TRUNC(NVL(TO_DATE(:d, 'YYYY-MM-DD'), SYSDATE)) FROM DUAL"
+    assert oracle_compat.run(con, sql, {"d": None}, NOW) == [(dt.date(2026, 1, 15),)]
+    assert oracle_compat.run(con, sql, {"d": "2025-09-02"}, NOW) == [(dt.date(2025, 9, 2),)]
+
+
+def test_dbms_lob_substr_takes_amount_then_offset():
+    con = duckdb.connect()
+    con.execute("CREATE TABLE T (C VARCHAR)")
+    con.execute("INSERT INTO T VALUES ('abcdef'), (NULL)")
+    sql = "SELECT DBMS_LOB.SUBSTR(t.C, 3, 2), DBMS_LOB.SUBSTR(t.C, 2) FROM T t ORDER BY 1"
+    assert oracle_compat.run(con, sql, {}, NOW) == [("bcd", "ab"), (None, None)]

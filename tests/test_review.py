@@ -1,0 +1,282 @@
+"""The reviewer's report: fields read and their roles, personal data, changes since a release."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import lxml.html
+import pytest
+
+from plugin_builder.cli import main
+from plugin_builder.review import pii_category
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.mark.parametrize(
+    ("table", "field", "category"),
+    [
+        ("STUDENTS", "FIRST_NAME", "name"),
+        ("PERSON", "LASTNAME", "name"),
+        ("students", "dob", "birth date"),
+        ("USERS", "EMAIL_ADDR", "contact"),
+        ("EMAILADDRESS", "EMAILADDRESS", "contact"),
+        ("PHONENUMBER", "PHONENUMBER", "contact"),
+        ("STUDENTS", "MAILING_STREET", "contact"),
+        ("STUDENTS", "STATE_STUDENTNUMBER", "state or national id"),
+        ("USERS", "SIF_STATEPRID", "state or national id"),
+        ("STUDENTS", "SSN", "state or national id"),
+        ("STUDENTS", "GENDER", "demographic or health"),
+        ("USERS", "PASSWORD", "credential"),
+        ("SCHOOLS", "PRINCIPALEMAIL", "contact"),
+        # Not personal data: keys and flags pointing at contact details, organisations, courses.
+        ("EMAILADDRESS", "EMAILADDRESSID", None),
+        ("PERSONEMAILADDRESSASSOC", "ISPRIMARYEMAILADDRESS", None),
+        ("PHONENUMBER", "PHONENUMBERID", None),
+        ("SCHOOLS", "SIF_STATEPRID", None),
+        ("SCHOOLS", "SCHOOLPHONE", None),
+        ("COURSES", "COURSE_NAME", None),
+        ("STUDENTS", "STUDENT_NUMBER", None),
+    ],
+)
+def test_pii_categories(table: str, field: str, category: str | None) -> None:
+    assert pii_category(table, field) == category
+
+
+QUERIES = ["one_roster_classes", "one_roster_enrollments", "one_roster_users", "student_list"]
+CUSTOM_SQL_V1 = 'SELECT s.STUDENT_NUMBER AS "student_id" FROM STUDENTS s ORDER BY s.STUDENT_NUMBER\n'
+CUSTOM_SQL_V2 = (
+    'SELECT s.STUDENT_NUMBER AS "student_id",\n'
+    '       TO_CHAR(s.DOB, \'YYYY-MM-DD\') AS "birth_date"\n'
+    "FROM STUDENTS s\n"
+    "WHERE s.ENROLL_STATUS = 0\n"
+    "ORDER BY s.STUDENT_NUMBER\n"
+)
+SIDECAR = """summary = "Students <b>by</b> number"
+description = "Reviewers <script>alert(1)</script> must see this escaped"
+group = "custom"
+core_table = "STUDENTS"
+file_name = "students.csv"
+columns = [
+{columns}
+]
+"""
+
+
+def _write_custom(project: Path, sql: str, columns: list[tuple[str, str]]) -> None:
+    queries = project / "queries"
+    queries.mkdir(exist_ok=True)
+    (queries / "student_list.sql.j2").write_text(sql)
+    rows = ",\n".join(f'  {{ alias = "{a}", column = "{c}" }}' for a, c in columns)
+    (queries / "student_list.toml").write_text(SIDECAR.replace("{columns}", rows))
+
+
+@pytest.fixture
+def releases(runner, project_dir: Path, tmp_path_factory) -> tuple[Path, Path]:
+    """v1.0.0 without one_roster_users and with the custom query's first SQL; the project at v1.1.0."""
+    config = project_dir / "plugin.toml"
+    # A fixed set of queries, so that the counts below do not change with the catalogue.
+    original = config.read_text().replace('include = ["*"]', f"include = {json.dumps(QUERIES)}")
+    _write_custom(project_dir, CUSTOM_SQL_V1, [("student_id", "STUDENTS.STUDENT_NUMBER")])
+    config.write_text(original.replace("exclude = []", 'exclude = ["one_roster_users"]'))
+    old_out = tmp_path_factory.mktemp("released")
+    result = runner.invoke(main, ["build", "-c", str(config), "-o", str(old_out)])
+    assert result.exit_code == 0, result.output
+    old_zip = old_out / "example-usd-rostering-1.0.0.zip"
+
+    config.write_text(original.replace('version = "1.0.0"', 'version = "1.1.0"'))
+    _write_custom(
+        project_dir, CUSTOM_SQL_V2, [("student_id", "STUDENTS.STUDENT_NUMBER"), ("birth_date", "STUDENTS.DOB")]
+    )
+    return config, old_zip
+
+
+NS = "us.ca.k12.exampleusd.rostering"
+
+
+def test_review_against_an_older_build_markdown(runner, releases) -> None:
+    config, old_zip = releases
+    out = config.parent / "review.md"
+    result = runner.invoke(main, ["review", "-c", str(config), "--against", str(old_zip), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+
+    changes = text[text.index("## Changes since") : text.index(f"## {NS}.one\\_roster\\_classes")]
+    assert "Version 1.1.0 is greater than 1.0.0." in changes
+    assert f"- Queries added: `{NS}.one_roster_users`" in changes
+    assert "- Queries removed: none" in changes
+    assert f"- Queries changed: `{NS}.student_list`" in changes
+    assert "- Queries unchanged: 2" in changes
+    new_fields = dict(re.findall(r"^\| `([A-Z_]+\.[A-Z_]+)` \| ([a-z ]*) \|", changes, re.M))
+    # Read only by one_roster_users (contacts, e-mail) or by the custom query's new SQL.
+    assert new_fields["PERSON.FIRSTNAME"] == "name"
+    assert new_fields["EMAILADDRESS.EMAILADDRESS"] == "contact"
+    assert new_fields["USERS.EMAIL_ADDR"] == "contact"
+    assert new_fields["STUDENTS.DOB"] == "birth date"
+    # Read by v1.0.0 already (classes/enrollments use the same student and section CTEs).
+    assert "SECTIONS.ID" not in new_fields
+    assert "STUDENTS.STUDENT_NUMBER" not in new_fields
+
+    custom = text[text.index(f"## {NS}.student\\_list (changed)") :]
+    assert "Newly reads: `STUDENTS.DOB`, `STUDENTS.ENROLL_STATUS`" in custom
+    assert "+column 2: birth_date = STUDENTS.DOB" in custom
+    assert "+       TO_CHAR(s.DOB, 'YYYY-MM-DD') AS \"birth_date\"" in custom
+    assert '-SELECT s.STUDENT_NUMBER AS "student_id" FROM STUDENTS s ORDER BY s.STUDENT_NUMBER' in custom
+    assert "| `STUDENTS.ENROLL_STATUS` | filter |  |" in custom
+    assert "| `STUDENTS.DOB` | selected | birth date |" in custom
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in custom and "<script>" not in text
+
+
+def test_review_html_is_self_contained_and_escaped(runner, releases) -> None:
+    config, old_zip = releases
+    out = config.parent / "review.html"
+    result = runner.invoke(main, ["review", "-c", str(config), "--against", str(old_zip), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    raw = out.read_text(encoding="utf-8")
+    doc = lxml.html.document_fromstring(raw)
+
+    # No external assets and nothing active: inline CSS only, with print styles.
+    assert doc.xpath("//script|//link|//img|//iframe|//object|//embed") == []
+    assert [e for e in doc.iter() if isinstance(e.tag, str) and (e.get("src") or e.get("style"))] == []
+    assert all(a.get("href", "").startswith("#") for a in doc.xpath("//a"))
+    css = doc.xpath("//style")[0].text
+    assert "@media print" in css and "url(" not in css and "@import" not in css
+
+    # User text is text, not markup.
+    custom = doc.get_element_by_id(f"q-{NS.replace('.', '-')}-student_list")
+    assert "<script>alert(1)</script>" in custom.text_content()
+    assert custom.xpath(".//b") == []
+    assert custom.xpath(".//h2/span[@class='status changed']")
+
+    # Every query has a section; the navigation links to each; the changes are listed.
+    sections = doc.xpath("//section[@class='query']")
+    assert [s.get("id") for s in sections] == [
+        a.get("href")[1:] for a in doc.xpath("//nav//a")
+    ]
+    assert len(sections) == 4
+    changes = doc.get_element_by_id("changes").text_content()
+    assert f"{NS}.one_roster_users" in changes and "PERSON.FIRSTNAME" in changes
+    added_rows = doc.xpath("//section[@id='changes']//tr[th='Queries added']/td//code/text()")
+    assert added_rows == [f"{NS}.one_roster_users"]
+    diff_added = custom.xpath(".//pre[@class='diff']/span[@class='add']/text()")
+    assert "+       TO_CHAR(s.DOB, 'YYYY-MM-DD') AS \"birth_date\"" in diff_added
+    users = doc.get_element_by_id(f"q-{NS.replace('.', '-')}-one_roster_users")
+    pii = users.xpath(".//table[@class='meta']//tr[th='Personal data']//span[@class='pii']/text()")
+    assert pii == ["name", "contact"]
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium to render with")
+def test_review_html_renders_in_chromium(runner, releases, tmp_path: Path) -> None:
+    config, old_zip = releases
+    out = tmp_path / "review.html"
+    assert runner.invoke(main, ["review", "-c", str(config), "--against", str(old_zip), "-o", str(out)]).exit_code == 0
+    png = tmp_path / "review.png"
+    subprocess.run(
+        [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", f"--screenshot={png}",
+         "--window-size=1200,2000", out.as_uri()],
+        check=True, capture_output=True, timeout=120,
+    )
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert png.stat().st_size > 10_000  # more than a blank page
+
+
+def test_review_without_against_and_to_stdout(runner, project_dir: Path) -> None:
+    result = runner.invoke(main, ["review", "-c", str(project_dir / "plugin.toml"), "-o", "-"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("# Review: Example USD Rostering 1.0.0")
+    assert "## Changes since" not in result.output
+    names = next(line for line in result.output.splitlines() if line.startswith("| name | "))
+    assert "`PERSON.FIRSTNAME`" in names and "`STUDENTS.LAST_NAME`" in names
+
+
+def test_review_refuses_a_version_not_greater(runner, project_dir: Path, tmp_path_factory) -> None:
+    config = project_dir / "plugin.toml"
+    config.write_text(config.read_text().replace('include = ["*"]', 'include = ["one_roster_*"]'))
+    old_out = tmp_path_factory.mktemp("released")
+    assert runner.invoke(main, ["build", "-c", str(config), "-o", str(old_out)]).exit_code == 0
+    out = project_dir / "r.md"
+    old_zip = old_out / "example-usd-rostering-1.0.0.zip"
+    result = runner.invoke(main, ["review", "-c", str(config), "--against", str(old_zip), "-o", str(out)])
+    assert result.exit_code == 1
+    assert "version 1.0.0 is not greater than 1.0.0" in result.output
+    assert "**Version 1.0.0 is not greater than 1.0.0" in out.read_text()
+    assert "- Queries added: none\n- Queries removed: none\n- Queries changed: none\n" in out.read_text()
+
+
+def test_review_output_suffix_must_name_a_format(runner, project_dir: Path) -> None:
+    result = runner.invoke(main, ["review", "-c", str(project_dir / "plugin.toml"), "-o", str(project_dir / "r.pdf")])
+    assert result.exit_code == 2
+    assert "name the output .html or .md" in result.output
+    assert not (project_dir / "r.pdf").exists()
+
+
+def test_review_default_output_is_in_dist(runner, project_dir: Path, monkeypatch) -> None:
+    monkeypatch.chdir(project_dir)
+    result = runner.invoke(main, ["review"])
+    assert result.exit_code == 0, result.output
+    assert (project_dir / "dist" / "example-usd-rostering-1.0.0-review.html").is_file()
+
+
+def test_review_against_a_hostile_zip_is_refused(runner, project_dir: Path) -> None:
+    import zipfile
+
+    bad = project_dir / "old.zip"
+    with zipfile.ZipFile(bad, "w") as archive:
+        archive.writestr("plugin.xml", "<plugin/>")
+        archive.writestr("../../escape.xml", "x")
+    result = runner.invoke(main, ["review", "-c", str(project_dir / "plugin.toml"), "--against", str(bad), "-o", "-"])
+    assert result.exit_code == 2
+    assert "member '../../escape.xml' contains '..'" in result.output
+    assert not (project_dir.parent / "escape.xml").exists()
+    shutil.rmtree(project_dir / "dist", ignore_errors=True)
+
+
+def test_review_of_a_plugin_with_errors_still_reports_and_exits_1(runner, project_dir: Path) -> None:
+    queries = project_dir / "queries"
+    queries.mkdir()
+    (queries / "broken.sql.j2").write_text('SELECT s.ID AS "x" FROM STUDENTS s ORDER BY s.ID;\n')
+    (queries / "broken.toml").write_text(
+        'summary = "b"\ngroup = "custom"\ncore_table = "STUDENTS"\ncolumns = [{ alias = "x", column = "STUDENTS.ID" }]\n'
+    )
+    config = project_dir / "plugin.toml"
+    config.write_text(config.read_text().replace('include = ["*"]', 'include = ["broken"]'))
+    out = project_dir / "r.html"
+    result = runner.invoke(main, ["review", "-c", str(project_dir / "plugin.toml"), "-o", str(out)])
+    assert result.exit_code == 1
+    assert "error finding(s); see the report" in result.output
+    doc = lxml.html.document_fromstring(out.read_text())
+    rows = doc.xpath("//section[@id='findings']//tr[td[@class='sev-error']]")
+    assert rows and "queries/broken.sql.j2:1" in rows[0].text_content()
+
+
+def test_review_says_when_the_fields_of_a_query_are_unknown(runner, project_dir: Path) -> None:
+    queries = project_dir / "queries"
+    queries.mkdir()
+    (queries / "garbled.sql.j2").write_text('SELECT s.ID AS "x" FROM STUDENTS s WHERE (\n')
+    (queries / "garbled.toml").write_text(
+        'summary = "g"\ngroup = "custom"\ncore_table = "STUDENTS"\ncolumns = [{ alias = "x", column = "STUDENTS.ID" }]\n'
+    )
+    config = project_dir / "plugin.toml"
+    config.write_text(config.read_text().replace('include = ["*"]', 'include = ["garbled"]'))
+    result = runner.invoke(main, ["review", "-c", str(config), "-o", "-"])
+    assert result.exit_code == 1
+    assert "### Fields read (0)\n\n**The SQL could not be parsed (" in result.output
+    assert "the fields it reads are unknown" in result.output
+
+
+def test_review_lists_the_access_request_of_an_oauth_plugin(runner, project_dir: Path) -> None:
+    config = project_dir / "plugin.toml"
+    config.write_text(
+        config.read_text().replace("oauth = false", "oauth = true").replace('include = ["*"]', 'include = ["one_roster_classes"]')
+    )
+    result = runner.invoke(main, ["review", "-c", str(config), "-o", "-"])
+    assert result.exit_code == 0, result.output
+    requested = re.search(r"yes: (\d+) fields requested, view only", result.output)
+    assert requested
+    listed = result.output.split("## API access requested (access\\_request, view only)\n\n", 1)[1].split("\n", 1)[0]
+    assert len(listed.split(", ")) == int(requested.group(1))
+    assert "`SECTIONS.EXPRESSION`" in listed and "`TERMS.YEARID`" in listed

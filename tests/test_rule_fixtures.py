@@ -1,0 +1,174 @@
+"""Every rule, tested as data: tests/fixtures/rules/<CODE>/{bad,good}/<case>.<kind>.
+
+A ``bad`` case must produce at least one finding with its rule's code, a ``good`` case none.
+Case kinds (the plugin around a case is a minimal valid one):
+
+* ``.sql``: the SQL of one query; ``<columns>`` follow its SELECT. Comment lines set options:
+  ``-- args: name=TABLE.FIELD, …``, ``-- columns: alias, …`` (instead of the SELECT's),
+  ``-- oauth: TABLE.FIELD, …`` (``<oauth/>`` with that access_request),
+  ``-- extensions: TABLE=COL,COL`` (declared district extension).
+* ``.named_queries.xml`` / ``.plugin.xml``: that file as written.
+* ``.plugin.toml``: a project, checked with ``validate`` (rules on the configuration, PS19x).
+* ``.entries``: a ZIP listing, one entry per line (``name/`` a folder; ``big NAME BYTES``
+  zeros; ``symlink NAME -> TARGET``; ``many PREFIX N`` N files).
+"""
+
+from __future__ import annotations
+
+import re
+import stat
+import zipfile
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import pytest
+
+from plugin_builder.analysis import analyze
+from plugin_builder.checks import all_rules
+from plugin_builder.dictionary import powerschool_dictionary
+from plugin_builder.lint import lint
+
+FIXTURES = Path(__file__).parent / "fixtures" / "rules"
+QUERIES_PATH = "queries_root/org.example.roster.named_queries.xml"
+PLUGIN = """<plugin xmlns="http://plugin.powerschool.pearson.com" name="Roster" version="1.0">
+  <publisher name="District IT"><contact email="it@example.org"/></publisher>{extra}
+</plugin>
+"""
+QUERIES = """<queries>
+  <query name="org.example.roster.test" coreTable="students" flattened="true">
+    <args>{args}
+    </args>
+    <columns>{columns}
+    </columns>
+    <sql><![CDATA[
+{sql}
+]]></sql>
+  </query>
+</queries>
+"""
+DEFAULT_QUERIES = QUERIES.format(
+    args="", columns='\n      <column column="STUDENTS.DCID">dcid</column>', sql="SELECT s.DCID AS dcid FROM STUDENTS s ORDER BY 1"
+)
+
+CASES = sorted(FIXTURES.glob("*/*/*"))
+
+
+def _options(sql: str) -> dict[str, str]:
+    return {m.group(1): m.group(2).strip() for m in re.finditer(r"^--\s*(\w+):(.*)$", sql, re.M)}
+
+
+def _sql_plugin(sql: str) -> tuple[dict[str, bytes], dict]:
+    options = _options(sql)
+    args = ""
+    for item in filter(None, (a.strip() for a in options.get("args", "").split(","))):
+        name, _, column = item.partition("=")
+        args += f'\n      <arg name="{name}" column="{column}" type="primitive" required="false"/>'
+    if "columns" in options:
+        columns = [(a.strip(), "STUDENTS.DCID") for a in options["columns"].split(",")]
+    else:
+        outputs = analyze(sql).outputs or []
+        columns = [(o.name or f"col{i}", "{}.{}".format(*o.source) if o.source else "STUDENTS.DCID") for i, o in enumerate(outputs, 1)]
+    column_xml = "".join(f'\n      <column column="{c}">{escape(a)}</column>' for a, c in columns)
+    extra = ""
+    if "oauth" in options:
+        fields = [f.strip().split(".") for f in options["oauth"].split(",")]
+        extra = "\n  <oauth/>\n  <access_request>" + "".join(
+            f'<field table="{t}" field="{f}" access="ViewOnly"/>' for t, f in fields
+        ) + "</access_request>"
+    extensions = {}
+    if "extensions" in options:
+        table, _, cols = options["extensions"].partition("=")
+        extensions[table.strip()] = {c.strip(): "VARCHAR2" for c in cols.split(",")}
+    files = {
+        "plugin.xml": PLUGIN.format(extra=extra).encode(),
+        QUERIES_PATH: QUERIES.format(args=args, columns=column_xml, sql=sql.rstrip("\n")).encode(),
+    }
+    return files, extensions
+
+
+def _write_zip(path: Path, files: dict[str, bytes]) -> None:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+
+
+def _entries_zip(path: Path, listing: str) -> None:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for line in filter(None, (x.strip() for x in listing.splitlines())):
+            if line.startswith("big "):
+                _, name, size = line.split()
+                archive.writestr(name, b"\0" * int(size))
+            elif line.startswith("symlink "):
+                name, _, target = line[len("symlink ") :].partition(" -> ")
+                info = zipfile.ZipInfo(name)
+                info.create_system = 3
+                info.external_attr = (stat.S_IFLNK | 0o777) << 16
+                archive.writestr(info, target)
+            elif line.startswith("many "):
+                _, prefix, count = line.split()
+                for i in range(int(count)):
+                    archive.writestr(f"{prefix}{i}.txt", "")
+            elif line.endswith("/"):
+                archive.writestr(zipfile.ZipInfo(line), "")
+            elif line.endswith("plugin.xml"):
+                archive.writestr(line, PLUGIN.format(extra=""))
+            elif line.endswith(".named_queries.xml"):
+                archive.writestr(line, DEFAULT_QUERIES)
+            else:
+                archive.writestr(line, "x")
+
+
+def findings_for(case: Path, tmp_path: Path):
+    text = case.read_text(encoding="utf-8")
+    archive = tmp_path / "case.zip"
+    dictionary = None
+    if case.suffix == ".sql":
+        files, extensions = _sql_plugin(text)
+        _write_zip(archive, files)
+        dictionary = powerschool_dictionary().extended(extensions) if extensions else None
+    elif case.name.endswith(".named_queries.xml"):
+        _write_zip(archive, {"plugin.xml": PLUGIN.format(extra="").encode(), QUERIES_PATH: text.encode()})
+    elif case.name.endswith(".plugin.xml"):
+        _write_zip(archive, {"plugin.xml": text.encode(), QUERIES_PATH: DEFAULT_QUERIES.encode()})
+    elif case.name.endswith(".plugin.toml"):
+        from plugin_builder.pipeline import validate
+
+        config = tmp_path / "plugin.toml"
+        config.write_text(text, encoding="utf-8")
+        return validate(config).findings
+    elif case.suffix == ".entries":
+        _entries_zip(archive, text)
+    else:
+        raise AssertionError(f"unknown fixture kind: {case.name}")
+    return lint(archive, dictionary).findings
+
+
+@pytest.mark.parametrize("case", CASES, ids=[str(c.relative_to(FIXTURES)) for c in CASES])
+def test_rule_fixture(case: Path, tmp_path: Path):
+    code, kind = case.parent.parent.name, case.parent.name
+    findings = findings_for(case, tmp_path)
+    hits = [f for f in findings if f.code == code]
+    if kind == "bad":
+        assert hits, f"{code} not reported; got {[(f.code, f.message) for f in findings]}"
+        assert all(f.file for f in hits), "every finding names a file"
+    else:
+        assert not hits, [(f.code, f.message) for f in hits]
+
+
+def test_every_rule_has_failing_and_passing_fixtures():
+    missing = []
+    for rule in all_rules():
+        for kind in ("bad", "good"):
+            if not any((FIXTURES / rule.code / kind).glob("*")):
+                missing.append(f"{rule.code}/{kind}")
+    assert missing == []
+
+
+def test_every_rule_documents_a_bad_and_a_good_example():
+    for rule in all_rules():
+        assert "Bad::" in rule.doc and "Good::" in rule.doc, rule.code
+
+
+def test_docs_list_every_rule():
+    docs = (Path(__file__).parent.parent / "docs" / "checks.md").read_text(encoding="utf-8")
+    assert [r.code for r in all_rules() if f"`{r.code}`" not in docs] == []

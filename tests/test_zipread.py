@@ -1,0 +1,87 @@
+"""Reading someone else's plugin ZIP for --against: in memory, size-limited, no unsafe names."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from plugin_builder import zipread
+from plugin_builder.errors import InputError
+from plugin_builder.zipread import read_plugin_zip
+
+PLUGIN = b'<plugin xmlns="http://plugin.powerschool.pearson.com" name="x" version="1.0"/>'
+
+
+def _zip(path: Path, members: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED) -> Path:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression) as archive:
+        for name, data in members.items():
+            archive.writestr(zipfile.ZipInfo(name), data, compress_type=compression)
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def test_reads_members_in_memory(tmp_path: Path) -> None:
+    path = _zip(tmp_path / "p.zip", {"plugin.xml": PLUGIN, "queries_root/a.named_queries.xml": b"<queries/>"})
+    assert read_plugin_zip(path) == {"plugin.xml": PLUGIN, "queries_root/a.named_queries.xml": b"<queries/>"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.zip"]  # nothing extracted
+
+
+def test_a_wrapper_folder_is_looked_into(tmp_path: Path) -> None:
+    path = _zip(tmp_path / "p.zip", {"myplugin/": b"", "myplugin/plugin.xml": PLUGIN, "myplugin/queries_root/a.xml": b"x"})
+    assert sorted(read_plugin_zip(path)) == ["plugin.xml", "queries_root/a.xml"]
+
+
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [
+        ("../evil.xml", "contains '..'"),
+        ("queries_root/../../evil.xml", "contains '..'"),
+        ("/etc/passwd", "is an absolute path"),
+        ("C:/evil.xml", "is an absolute path"),
+        ("queries_root\\evil.xml", "contains a backslash"),
+    ],
+)
+def test_unsafe_names_are_refused(tmp_path: Path, name: str, why: str) -> None:
+    path = _zip(tmp_path / "p.zip", {"plugin.xml": PLUGIN, name: b"x"})
+    with pytest.raises(InputError) as caught:
+        read_plugin_zip(path)
+    assert f"member {name!r} {why}" in str(caught.value)
+
+
+def test_an_oversized_member_is_refused_without_reading_it_whole(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(zipread, "MAX_MEMBER_BYTES", 100_000)
+    path = _zip(tmp_path / "p.zip", {"plugin.xml": PLUGIN, "big.xml": b"<a/>" * 50_000})
+    with pytest.raises(InputError, match="larger than 100000 bytes"):
+        read_plugin_zip(path)
+
+
+def test_a_zip_bomb_is_refused(tmp_path: Path) -> None:
+    path = _zip(tmp_path / "p.zip", {"plugin.xml": PLUGIN, "bomb.xml": b"\0" * (3 * 1024 * 1024)})
+    with pytest.raises(InputError, match="compressed more than 200:1"):
+        read_plugin_zip(path)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"not a zip at all", "is not a readable ZIP file"),
+        (None, "has no plugin.xml"),
+    ],
+)
+def test_not_a_plugin_zip(tmp_path: Path, content: bytes | None, message: str) -> None:
+    path = tmp_path / "p.zip"
+    if content is None:
+        _zip(path, {"README.md": b"hello"})
+    else:
+        path.write_bytes(content)
+    with pytest.raises(InputError, match=message):
+        read_plugin_zip(path)
+
+
+def test_a_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="not found"):
+        read_plugin_zip(tmp_path / "nope.zip")
