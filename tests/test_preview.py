@@ -402,3 +402,52 @@ def test_bad_extract_values_and_bad_today_are_clear_errors(runner, project_dir, 
     assert "TERMS.csv: cannot be loaded" in result.output and "YYYY-MM-DD" in result.output
     result = runner.invoke(main, ["preview", "-c", str(project_dir / "plugin.toml"), "--today", "15/01/2026"])
     assert result.exit_code == 2 and "is not a date" in result.output
+
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+EXPECTED_CSV = {
+    "oneroster/academicSessions.csv": "expected_extra/one_roster_academic_sessions.csv",
+    "oneroster/courses.csv": "expected_extra/one_roster_courses.csv",
+    "oneroster/demographics.csv": "expected_extra/one_roster_demographics.csv",
+    "oneroster/orgs.csv": "expected_extra/one_roster_orgs.csv",
+    "clever/sections.csv": "expected_extra/clever_sections.csv",
+    "clever/enrollments.csv": "expected_extra/clever_enrollments.csv",
+}
+
+
+def read_rows(path: Path) -> list[list[str]]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.reader(handle))
+
+
+def test_preview_of_the_fixture_district_gives_the_hand_written_rows(runner, tmp_path):
+    """The catalogue's fixture district as CSV extracts (base + extra folder): every output
+    is clean and equals the rows the catalogue's tests expect, written by hand."""
+    config = str(Path(__file__).resolve().parent.parent / "plugin.toml")
+    base = ["--tables", str(FIXTURES / "district"), "--today", "2026-01-15T10:30:00", "--quiet"]
+    out = tmp_path / "base"
+    selected = ["--select", "one_roster_users", "--select", "one_roster_classes", "--select", "one_roster_enrollments"]
+    result = run_cli(runner, "preview", "-c", config, *base, "-o", str(out), *selected)
+    assert result.exit_code == 0, result.output
+    for name in ("users", "classes", "enrollments"):
+        assert read_rows(out / "oneroster" / f"{name}.csv") == read_rows(FIXTURES / "expected" / f"one_roster_{name}.csv"), name
+
+    out = tmp_path / "full"
+    attendance_range = ["--arg", "start_date=2026-01-12", "--arg", "end_date=2026-01-15"]
+    result = run_cli(runner, "preview", "-c", config, *base, "--tables", str(FIXTURES / "district_extra"), "-o", str(out), *attendance_range)
+    assert result.exit_code == 0, result.output
+    for written, expected in EXPECTED_CSV.items():
+        assert read_rows(out / written) == read_rows(FIXTURES / expected), written
+    from plugin_builder.preview.formats import edfi_resource_for
+    from plugin_builder.preview.writers import edfi_object
+
+    for query in ("ed_fi_student_section_associations", "ed_fi_staff_section_associations", "ed_fi_student_cohort_associations"):
+        header, *rows = read_rows(FIXTURES / "expected_extra" / f"{query}.csv")
+        resource = edfi_resource_for(query)
+        written = json.loads((out / "edfi" / f"{resource}.json").read_text(encoding="utf-8"))
+        assert written == [edfi_object(resource, header, tuple(r)) for r in rows], query
+    header, *rows = read_rows(FIXTURES / "expected_extra" / "section_attendance.csv")
+    sections = {r[header.index("section_id")] for r in rows}
+    assert sorted(p.stem for p in (out / "attendance").glob("*.json")) == sorted(sections)
+    statuses = [a["status"] for p in sorted((out / "attendance").glob("*.json")) for a in json.loads(p.read_text())["attendances"]["attendance"]]
+    assert sorted(statuses) == sorted(int(r[header.index("status")]) for r in rows)

@@ -98,14 +98,19 @@ def run_queries(
     today: dt.datetime,
     district: District | None = None,
     progress: Progress | None = None,
+    args: dict[str, str] | None = None,
 ) -> list[writers.QueryResult]:
+    """Run each query with its args left blank (see :func:`default_binds`) unless ``args``
+    gives a value (blank = NULL), as DEM passes text."""
     results = []
     for index, query in enumerate(queries, start=1):
         started = time.perf_counter()
         if progress:
             progress(f"[{index}/{len(queries)}] {query.spec.name} …")
         try:
-            cursor = execute(con, query.sql, default_binds(query, district, today), today)
+            binds = default_binds(query, district, today)
+            binds.update({name: value for name, value in (args or {}).items() if name in binds})
+            cursor = execute(con, query.sql, binds, today)
             rows = cursor.fetchall()
         except (UnsupportedOracle, sqlglot.errors.SqlglotError) as exc:
             raise PreviewQueryError(
@@ -160,17 +165,20 @@ def run_preview(
     out: str | Path = "preview",
     students: int | None = None,
     db: Path | None = None,
-    tables: Path | None = None,
+    tables: Path | list[Path] | None = None,
     seed: int = 1,
     today: dt.datetime | None = None,
     progress: Progress | None = None,
     queries: list[RenderedQuery] | None = None,
+    select: tuple[str, ...] = (),
+    args: dict[str, str] | None = None,
 ) -> PreviewResult:
-    """Render, load the data, run every query, write and check every output."""
+    """Render, load the data, run every query (or those ``select`` globs match), write
+    and check every output."""
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     note = progress or (lambda _message: None)
-    validated = validate(config)
+    validated = validate(config, select)
     project = validated.project
     rendered = queries if queries is not None else validated.tree.queries
     errors = sum(1 for f in validated.findings if f.severity.value == "error")
@@ -183,7 +191,7 @@ def run_preview(
     if db is not None:
         source: Source = duckdb_source(Path(db))
     elif tables is not None:
-        source = tables_source(Path(tables))
+        source = tables_source([Path(t) for t in tables] if isinstance(tables, (list, tuple)) else Path(tables))
     else:
         count = students or DEFAULT_STUDENTS
         note(f"generating a synthetic district of {count} students …")
@@ -194,7 +202,7 @@ def run_preview(
     note(f"data: {source.description} (SYSDATE {today:%Y-%m-%d %H:%M})")
 
     clock = time.perf_counter()
-    results = run_queries(source.con, rendered, today, district, progress)
+    results = run_queries(source.con, rendered, today, district, progress, args or {})
     timings["queries"] = time.perf_counter() - clock
 
     clock = time.perf_counter()

@@ -70,57 +70,68 @@ def duckdb_source(path: Path) -> Source:
     return Source(con, "duckdb", f"DuckDB file {path}", tables)
 
 
-def tables_source(folder: Path) -> Source:
-    if not folder.is_dir():
-        raise PreviewSourceError(Problem(f"no folder {folder}", file=str(folder), hint="--tables takes a folder of <TABLE>.csv files"))
-    files = sorted(folder.glob("*.csv")) + sorted(folder.glob("*.CSV"))
-    if not files:
-        raise PreviewSourceError(
-            Problem(f"no <TABLE>.csv files in {folder}", file=str(folder), hint="one CSV per PowerSchool table, e.g. STUDENTS.csv, CC.csv")
-        )
+def tables_source(folders: Path | list[Path]) -> Source:
+    """Load ``<TABLE>.csv`` extracts; several folders add their rows to the same tables
+    (a base district and extra rows, as the catalogue's test fixtures are laid out)."""
+    folders = [folders] if isinstance(folders, Path) else list(folders)
     dictionary = load_dictionary()
     con = duckdb.connect()
     columns: dict[str, set[str]] = {}
     problems = []
-    for path in files:
-        table = path.stem.upper()
-        try:
-            with open(path, encoding="utf-8-sig", newline="") as handle:
-                header = next(csv.reader(handle), [])
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(Problem(f"cannot be read: {exc}", file=str(path)))
+    for folder in folders:
+        if not folder.is_dir():
+            problems.append(Problem(f"no folder {folder}", file=str(folder), hint="--tables takes a folder of <TABLE>.csv files"))
             continue
-        header_upper = [h.strip().upper() for h in header]
-        if not header_upper or any(not h for h in header_upper):
-            problems.append(Problem("has no header row of column names", file=str(path), hint="first line: ID,DCID,…"))
-            continue
-        known = dictionary.get(table)
-        if known is None:
-            con.execute(f'CREATE TABLE "{table}" ({", ".join(f"{chr(34)}{h}{chr(34)} VARCHAR" for h in header_upper)})')
-            wanted = header_upper
-        else:
-            create_tables(con, [table])
-            # extension columns beyond the dictionary are loaded as text
-            for h in header_upper:
-                if h not in known:
-                    con.execute(f'ALTER TABLE "{table}" ADD COLUMN "{h}" VARCHAR')
-            wanted = header_upper
-        select = ", ".join(f'NULLIF("{h}", \'\') AS "{h}"' for h in header)
-        try:
-            con.execute(
-                f'INSERT INTO "{table}" BY NAME SELECT {select} FROM read_csv(?, header = true, all_varchar = true, '
-                f"quote = '\"', escape = '\"', delim = ',', strict_mode = false)",
-                [str(path)],
+        files = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".csv")
+        if not files:
+            problems.append(
+                Problem(f"no <TABLE>.csv files in {folder}", file=str(folder), hint="one CSV per PowerSchool table, e.g. STUDENTS.csv, CC.csv")
             )
-        except duckdb.Error as exc:
-            message = str(exc).split("\n")[0]
-            problems.append(Problem(f"cannot be loaded: {message}", file=str(path), hint="dates as YYYY-MM-DD, numbers without separators"))
-            continue
-        columns[table] = set(wanted)
+        for path in files:
+            problem = _load_csv(con, path, dictionary, columns)
+            if problem:
+                problems.append(problem)
     if problems:
         raise PreviewSourceError(problems)
-    # Tables without a file exist, empty, so that a query's error names what is missing.
-    return Source(con, "tables", f"CSV extracts in {folder}", columns)
+    where = ", ".join(str(f) for f in folders)
+    return Source(con, "tables", f"CSV extracts in {where}", columns)
+
+
+def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, dictionary: dict, columns: dict[str, set[str]]) -> Problem | None:
+    """Append one ``<TABLE>.csv`` to its table (created on first sight); ``columns`` learns its header."""
+    table = path.stem.upper()
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            header = next(csv.reader(handle), [])
+    except (OSError, UnicodeDecodeError) as exc:
+        return Problem(f"cannot be read: {exc}", file=str(path))
+    header_upper = [h.strip().upper() for h in header]
+    if not header_upper or any(not h for h in header_upper):
+        return Problem("has no header row of column names", file=str(path), hint="first line: ID,DCID,…")
+    if table not in columns:
+        if table in dictionary:
+            create_tables(con, [table])
+        else:  # a district extension (U_…): text columns
+            con.execute(f'CREATE TABLE "{table}" ("{header_upper[0]}" VARCHAR)')
+        columns[table] = set()
+    existing = {c.upper() for (c,) in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]).fetchall()}
+    for h in header_upper:
+        if h not in existing:  # beyond the dictionary: loaded as text
+            con.execute(f'ALTER TABLE "{table}" ADD COLUMN "{h}" VARCHAR')
+            existing.add(h)
+    select = ", ".join(f'NULLIF("{h}", \'\') AS "{h.strip().upper()}"' for h in header)
+    try:
+        con.execute(
+            f'INSERT INTO "{table}" BY NAME SELECT {select} FROM read_csv(?, header = true, all_varchar = true, '
+            f"quote = '\"', escape = '\"', delim = ',', strict_mode = false)",
+            [str(path)],
+        )
+    except duckdb.Error as exc:
+        message = str(exc).split("\n")[0]
+        return Problem(f"cannot be loaded: {message}", file=str(path), hint="dates as YYYY-MM-DD, numbers without separators")
+    columns[table] |= set(header_upper)
+    return None
 
 
 def check_requirements(source: Source, needs: dict[str, dict[str, set[str]]]) -> None:
@@ -145,7 +156,7 @@ def check_requirements(source: Source, needs: dict[str, dict[str, set[str]]]) ->
         problems.append(
             Problem(
                 f"{where} is missing from {source.description}; needed by {', '.join(queries)}",
-                hint="export it from PowerSchool (all the columns the queries read)",
+                hint="export it from PowerSchool with the columns the queries read",
             )
         )
     if problems:
