@@ -252,6 +252,7 @@ def test_edfi_checker_uses_the_ds5_schema(tmp_path):
         {"beginDate": "08/13/2025", "sectionReference": {**good["sectionReference"], "schoolId": "35042101"}, "studentReference": good["studentReference"]},
         {"sectionReference": good["sectionReference"], "studentReference": good["studentReference"], "beginDat": "2025-08-13"},
     ]
+    bad.append({**good, "sectionReference": {**good["sectionReference"], "schoolYear": True}})  # True == 1 in Python
     write(tmp_path / "edfi/studentSectionAssociation.json", json.dumps([good] + bad))
     found = messages(checkers.check_edfi(tmp_path))
     assert "studentSectionAssociation.json:1" not in found
@@ -259,6 +260,7 @@ def test_edfi_checker_uses_the_ds5_schema(tmp_path):
     assert "beginDate '08/13/2025' is not a YYYY-MM-DD date" in found
     assert "sectionReference.schoolId '35042101' must be integer" in found
     assert "beginDate is required" in found and "beginDat is not a property" in found
+    assert "sectionReference.schoolYear True must be integer" in found
     staff = {**good, "staffReference": {"staffUniqueId": "ST1"}, "classroomPositionDescriptor": "Teacher of Record"}
     del staff["studentReference"]
     write(tmp_path / "edfi/staffSectionAssociation.json", json.dumps([staff]))

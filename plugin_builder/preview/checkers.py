@@ -392,10 +392,15 @@ def compile_schema(schema: dict, path: str = "") -> Validator:
             if not isinstance(value, dict):
                 emit("null" if value is None else "type", f"{label} is null (leave optional fields out)" if value is None else f"{label} must be an object")
                 return
-            flat = path and all(type(v) in (str, int, float) for v in value.values())
-            if flat:
-                key = tuple(value.items())
-                found = memo.get(key)
+            found = key = None
+            if path:  # a reference: flat, so its items are hashable (else TypeError)
+                try:
+                    # the types too: True == 1 and 1.0 == 1, but only 1 is a valid integer
+                    key = (tuple(value.items()), tuple(map(type, value.values())))
+                    found = memo.get(key)
+                except TypeError:
+                    key = None
+            if key is not None:
                 if found is None:
                     found = []
                     _check_members(value, lambda check, message: found.append((check, message)))
@@ -472,7 +477,12 @@ def _identity_properties(schema: dict) -> list[str]:
 def _hashable(value: object) -> object:
     """Identity values are scalars or flat references (dicts of scalars)."""
     if type(value) is dict:
-        return tuple(sorted(value.items(), key=itemgetter(0))) if all(type(v) in (str, int, float) for v in value.values()) else repr(value)
+        key = tuple(value.items())
+        try:
+            hash(key)
+        except TypeError:
+            return repr(value)
+        return key
     if type(value) is list:
         return repr(value)
     return value
