@@ -252,7 +252,11 @@ def test_edfi_checker_uses_the_ds5_schema(tmp_path):
         {"beginDate": "08/13/2025", "sectionReference": {**good["sectionReference"], "schoolId": "35042101"}, "studentReference": good["studentReference"]},
         {"sectionReference": good["sectionReference"], "studentReference": good["studentReference"], "beginDat": "2025-08-13"},
     ]
-    bad.append({**good, "sectionReference": {**good["sectionReference"], "schoolYear": True}})  # True == 1 in Python
+    # a valid schoolYear 1 first: True == 1 in Python, yet True is not an integer
+    one_year = {**good, "sectionReference": {**good["sectionReference"], "schoolYear": 1}}
+    bad.append({**good, "sectionReference": {**good["sectionReference"], "schoolYear": True}})
+    write(tmp_path / "edfi/studentSectionAssociation.json", json.dumps([one_year] + bad))
+    assert "schoolYear True must be integer" in messages(checkers.check_edfi(tmp_path))
     write(tmp_path / "edfi/studentSectionAssociation.json", json.dumps([good] + bad))
     found = messages(checkers.check_edfi(tmp_path))
     assert "studentSectionAssociation.json:1" not in found
