@@ -49,9 +49,9 @@ def main() -> int:
     parser.add_argument(
         "--demo",
         type=int,
-        default=50000,
+        default=0,
         metavar="N",
-        help="also preview the test demo project (Clever, Ed-Fi, attendance queries besides OneRoster) at N students; 0 = skip",
+        help="also preview the test demo project (tests/fixtures/preview_project: the catalogue plus demo queries) at N students",
     )
     options = parser.parse_args()
     exe = shutil.which("plugin-builder", path=str(Path(sys.executable).parent)) or "plugin-builder"

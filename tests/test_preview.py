@@ -290,16 +290,26 @@ def test_edfi_writer_nests_references_and_omits_blanks():
 
 
 def test_attendance_checker(tmp_path):
-    write(tmp_path / "attendance/10001.json", json.dumps({"attendances": {"attendance": [
-        {"enrollment_id": 5, "date": "2026-01-14", "status": 3, "comment": "bus"},
-        {"enrollment_id": 5, "date": "2026-01-14", "status": 2},
-        {"enrollment_id": "5", "date": "2026-1-14", "status": 5},
-    ]}}))
+    write(tmp_path / "attendance/section_attendance.json", json.dumps({
+        "10001": {"attendances": {"attendance": [
+            {"enrollment_id": 5, "date": "2026-01-14", "status": 3, "comment": "bus"},
+            {"enrollment_id": 5, "date": "2026-01-14", "status": 2},
+            {"enrollment_id": "5", "date": "2026-1-14", "status": 5},
+        ]}},
+        "10002": {"attendances": {"attendance": [{"enrollment_id": 7, "date": "2026-01-14", "status": 1}]}},
+        "10003": {"attendance": []},
+    }))
     found = messages(checkers.check_attendance(tmp_path))
-    assert "10001.json:1" not in found
-    assert "enrollment 5 has two statuses on 2026-01-14" in found
-    assert "enrollment_id '5' must be an integer" in found
+    assert "attendance 1:" not in found and "section 10002" not in found
+    assert "section 10001: enrollment 5 has two statuses on 2026-01-14" in found
+    assert "section 10001, attendance 3: enrollment_id '5' must be an integer" in found
     assert "status 5 is not 1 present" in found and "date '2026-1-14'" in found
+    assert "section 10003: not a Schoology body" in found
+
+
+def attendance_bodies(folder: Path) -> dict[str, dict]:
+    """section id -> PUT body, over every attendance file."""
+    return {section: body for path in sorted(folder.glob("*.json")) for section, body in json.loads(path.read_text(encoding="utf-8")).items()}
 
 
 def test_oneroster_checker_finds_two_primary_teachers_and_one_way_agents(tmp_path):
@@ -348,8 +358,8 @@ def test_queries_of_every_group_plug_in_by_their_sidecar(runner, tmp_path):
     schema = {"$ref": "#/components/schemas/edFi_studentSectionAssociation", "components": {"schemas": edfi_schemas()}}
     validator = jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker())
     assert not [e.message for o in objects for e in validator.iter_errors(o)]
-    bodies = sorted((out / "attendance").glob("*.json"))
-    statuses = {a["status"] for b in bodies for a in json.loads(b.read_text())["attendances"]["attendance"]}
+    bodies = attendance_bodies(out / "attendance")
+    statuses = {a["status"] for body in bodies.values() for a in body["attendances"]["attendance"]}
     assert statuses == {1, 2, 3, 4}  # present codes (P, TE), unexcused, tardy, excused
     with open(out / "clever" / "sections.csv", newline="", encoding="utf-8") as handle:
         header = next(csv.reader(handle))
@@ -454,6 +464,7 @@ def test_preview_of_the_fixture_district_gives_the_hand_written_rows(runner, tmp
         assert written == [edfi_object(resource, header, tuple(r)) for r in rows], query
     header, *rows = read_rows(FIXTURES / "expected_extra" / "section_attendance.csv")
     sections = {r[header.index("section_id")] for r in rows}
-    assert sorted(p.stem for p in (out / "attendance").glob("*.json")) == sorted(sections)
-    statuses = [a["status"] for p in sorted((out / "attendance").glob("*.json")) for a in json.loads(p.read_text())["attendances"]["attendance"]]
+    bodies = attendance_bodies(out / "attendance")
+    assert sorted(bodies) == sorted(sections)
+    statuses = [a["status"] for body in bodies.values() for a in body["attendances"]["attendance"]]
     assert sorted(statuses) == sorted(int(r[header.index("status")]) for r in rows)

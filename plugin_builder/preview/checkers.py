@@ -527,39 +527,49 @@ def check_edfi(out: Path, full_lists: bool = True) -> list[Violation]:
 
 
 def check_attendance(out: Path, full_lists: bool = True) -> list[Violation]:
+    """Each file maps section ids to Schoology PUT bodies ``{"attendances": {"attendance": […]}}``."""
     c = Collector("attendance")
     for path in sorted((out / "attendance").glob("*.json")):
         rel = f"attendance/{path.name}"
         try:
-            body = json.loads(path.read_text(encoding="utf-8"))
-            entries = body["attendances"]["attendance"]
-        except (ValueError, KeyError, TypeError, UnicodeDecodeError):
-            c.add(rel, "json", 'is not a Schoology body {"attendances": {"attendance": [...]}}')
+            sections = json.loads(path.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            c.add(rel, "json", f"is not JSON: {exc}")
             continue
-        if set(body) != {"attendances"} or not isinstance(entries, list) or not entries:
-            c.add(rel, "json", "must hold exactly attendances.attendance, a non-empty list")
+        if not isinstance(sections, dict):
+            c.add(rel, "json", "must map section ids to PUT bodies")
             continue
-        seen = set()
-        for number, entry in enumerate(entries, start=1):
-            if not isinstance(entry, dict):
-                c.add(rel, "json", "an attendance must be an object", number)
-                continue
-            extra = set(entry) - {"enrollment_id", "date", "status", "comment"}
-            if extra:
-                c.add(rel, "property", f"unknown fields {sorted(extra)}", number)
-            if not isinstance(entry.get("enrollment_id"), int) or isinstance(entry.get("enrollment_id"), bool):
-                c.add(rel, "type", f"enrollment_id {entry.get('enrollment_id')!r} must be an integer", number)
-            if not isinstance(entry.get("date"), str) or not _valid_date(entry["date"]):
-                c.add(rel, "date", f"date {entry.get('date')!r} is not YYYY-MM-DD", number)
-            if entry.get("status") not in formats.SCHOOLOGY_STATUSES or isinstance(entry.get("status"), bool):
-                c.add(rel, "enum", f"status {entry.get('status')!r} is not 1 present, 2 absent, 3 late or 4 excused", number)
-            if "comment" in entry and not isinstance(entry["comment"], str):
-                c.add(rel, "type", "comment must be a string", number)
-            key = (entry.get("enrollment_id"), entry.get("date"))
-            if key in seen:
-                c.add(rel, "unique", f"enrollment {key[0]} has two statuses on {key[1]}", number)
-            seen.add(key)
+        for section, body in sections.items():
+            _check_attendance_body(c, rel, section, body)
     return c.finish()
+
+
+def _check_attendance_body(c: Collector, rel: str, section: str, body: object) -> None:
+    entries = body.get("attendances", {}).get("attendance") if isinstance(body, dict) and isinstance(body.get("attendances"), dict) else None
+    if set(body if isinstance(body, dict) else ()) != {"attendances"} or not isinstance(entries, list) or not entries:
+        c.add(rel, "json", f'section {section}: not a Schoology body {{"attendances": {{"attendance": [...]}}}} with attendances')
+        return
+    seen = set()
+    for number, entry in enumerate(entries, start=1):
+        where = f"section {section}, attendance {number}"
+        if not isinstance(entry, dict):
+            c.add(rel, "json", f"{where}: must be an object")
+            continue
+        extra = set(entry) - {"enrollment_id", "date", "status", "comment"}
+        if extra:
+            c.add(rel, "property", f"{where}: unknown fields {sorted(extra)}")
+        if not isinstance(entry.get("enrollment_id"), int) or isinstance(entry.get("enrollment_id"), bool):
+            c.add(rel, "type", f"{where}: enrollment_id {entry.get('enrollment_id')!r} must be an integer")
+        if not isinstance(entry.get("date"), str) or not _valid_date(entry["date"]):
+            c.add(rel, "date", f"{where}: date {entry.get('date')!r} is not YYYY-MM-DD")
+        if entry.get("status") not in formats.SCHOOLOGY_STATUSES or isinstance(entry.get("status"), bool):
+            c.add(rel, "enum", f"{where}: status {entry.get('status')!r} is not 1 present, 2 absent, 3 late or 4 excused")
+        if "comment" in entry and not isinstance(entry["comment"], str):
+            c.add(rel, "type", f"{where}: comment must be a string")
+        key = (entry.get("enrollment_id"), entry.get("date"))
+        if key in seen:
+            c.add(rel, "unique", f"section {section}: enrollment {key[0]} has two statuses on {key[1]}")
+        seen.add(key)
 
 
 CHECKERS = {"oneroster": check_oneroster, "edfi": check_edfi, "clever": check_clever, "attendance": check_attendance}
