@@ -410,15 +410,21 @@ def compile_schema(schema: dict, path: str = "") -> Validator:
             else:
                 _check_members(value, emit)
 
+        required_names = frozenset(required)
+        known_names = frozenset(children)
+
         def _check_members(value: dict, emit: Emit) -> None:
-            for name in required:
-                if name not in value:
-                    emit("required", f"{path}.{name} is required".lstrip("."))
+            keys = value.keys()
+            if not required_names <= keys:
+                for name in required:
+                    if name not in value:
+                        emit("required", f"{path}.{name} is required".lstrip("."))
+            if not keys <= known_names:
+                for name in sorted(keys - known_names):
+                    emit("property", f"{path}.{name} is not a property of the resource".lstrip("."))
             for name, item in value.items():
                 child = children.get(name)
-                if child is None:
-                    emit("property", f"{path}.{name} is not a property of the resource".lstrip("."))
-                else:
+                if child is not None:
                     child(item, emit)
 
         return check_object
