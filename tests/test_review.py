@@ -230,7 +230,7 @@ def test_review_against_a_hostile_zip_is_refused(runner, project_dir: Path) -> N
         archive.writestr("../../escape.xml", "x")
     result = runner.invoke(main, ["review", "-c", str(project_dir / "plugin.toml"), "--against", str(bad), "-o", "-"])
     assert result.exit_code == 2
-    assert "member '../../escape.xml' contains '..'" in result.output
+    assert "member '../../escape.xml' climbs out of the archive with '..'" in result.output
     assert not (project_dir.parent / "escape.xml").exists()
     shutil.rmtree(project_dir / "dist", ignore_errors=True)
 
