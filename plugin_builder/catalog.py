@@ -108,8 +108,28 @@ def _load_sidecar(name: str, template: Path, sidecar: Path, origin: str) -> Quer
                 hint=f"write {sidecar.name} beside {template.name} (summary, columns, …)",
             )
         ) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
-        raise CatalogError(Problem(message=f"cannot be read: {exc}", file=where)) from None
+    except tomllib.TOMLDecodeError as exc:
+        line = re.search(r"line (\d+)", str(exc))
+        raise CatalogError(
+            Problem(
+                message=f"is not valid TOML: {exc}",
+                file=where,
+                line=int(line.group(1)) if line else None,
+                hint="check quoting and brackets on that line",
+            )
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise CatalogError(
+            Problem(message=f"is not UTF-8 (byte {exc.start})", file=where, hint="save the file as UTF-8")
+        ) from None
+    except OSError as exc:
+        raise CatalogError(
+            Problem(
+                message=f"cannot be read: {exc.strerror}",
+                file=where,
+                hint="check that it is a file and that you may read it (its permissions)",
+            )
+        ) from None
 
     for key in data:
         if key not in _SIDECAR_KEYS:
