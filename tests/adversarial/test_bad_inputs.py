@@ -293,3 +293,8 @@ def test_import_of_a_missing_macro_file(tmp_path):
     config = write_project(tmp_path)
     add_query(tmp_path, "mine", '{% import "_nowhere.sql.j2" as m %}\nSELECT s.ID AS "id" FROM STUDENTS s ORDER BY 1\n')
     assert_usage_error(validate(config), "queries/mine.sql.j2", "'_nowhere.sql.j2' not found")
+
+
+def test_config_path_that_is_a_folder_named_plugin_toml(tmp_path):
+    (tmp_path / "plugin.toml").mkdir()
+    assert_usage_error(validate(tmp_path), "plugin.toml: cannot be read: Is a directory", "check that it is a file")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import re
 from pathlib import Path
 
 import duckdb
@@ -148,9 +149,16 @@ def expected_echo(project) -> set[tuple[str, str]]:
     return {row for row in rows if row[1] != ""}
 
 
+# What PowerSchool reads in SQL text even inside a string literal: a bind, PS-HTML tags,
+# restricted_table, and the end of the CDATA section the SQL sits in.
+READ_INSIDE_LITERALS = re.compile(r":[A-Za-z_]|~\(|~\[|<@|]]>")
+
+
 def assert_same_meaning(project) -> None:
     spec = next(s for s in load_catalog(project, ("config_echo",)))
     sql = render_query(project, spec).sql
+    # The echo query has no binds or tags of its own: any of these came from a value.
+    assert not READ_INSIDE_LITERALS.search(sql), READ_INSIDE_LITERALS.search(sql)
     lists = in_lists(sql)
     # An empty list is written IN (NULL): it matches nothing.
     expected = [configured(project, k) or (None,) for k in ECHO_KEYS]
@@ -377,3 +385,13 @@ def test_property_version_is_refused_or_dotted_ascii_digits(echo_dir, version):
     assert len(version) <= 20 and all(p and all(c in "0123456789" for c in p) for p in parts)
     assert project.zip_name.endswith(f"-{version}.zip")
     assert_xml_holds(project)
+
+
+@pytest.mark.parametrize("page", ["/admin/home.html", "/admin/students/more_info-2.html"])
+def test_permission_page_reaches_valid_permission_mappings(echo_dir, page):
+    project = load(echo_dir, set_override("plugin.permission_page", page))
+    tree = render_plugin(project, load_catalog(project, ("config_echo",)))
+    path = f"permissions_root/{project.plugin.namespace}.permission_mappings.xml"
+    root = etree.fromstring(tree.files[path])
+    assert root.find("permission").get("name") == page
+    assert [f for f in check_tree(tree, project) if f.code in XML_RULES] == []
