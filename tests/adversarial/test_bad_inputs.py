@@ -34,7 +34,7 @@ def write_config(folder: Path, text: str) -> Path:
 @pytest.mark.parametrize(
     "broken, line, fragments",
     [
-        # (replace this line of the example, with, expected line, expected fragments)
+        # ((line of the example that starts with, replaced by), expected line, fragments)
         (("[plugin]", "[plugin"), 1, ["is not valid TOML", "check quoting"]),
         (('name = "', 'name = "Unclosed'), 2, ["is not valid TOML"]),
         (('version = "1.0.0"', 'version = "1.0.0" "2.0"'), 3, ["is not valid TOML"]),
@@ -46,7 +46,7 @@ def test_malformed_toml(tmp_path, broken, line, fragments):
     old, new = broken
     lines = config_text().splitlines()
     index = next(i for i, text in enumerate(lines) if text.startswith(old))
-    lines[index] = new if old != 'name = "' else new
+    lines[index] = new
     config = write_config(tmp_path, "\n".join(lines) + "\n")
     assert_usage_error(validate(config), f"plugin.toml:{line}:", *fragments)
 

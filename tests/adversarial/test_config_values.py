@@ -29,7 +29,6 @@ from plugin_builder.checks import check_tree
 from plugin_builder.config import load_project, parse_project
 from plugin_builder.dictionary import create_tables
 from plugin_builder.errors import ConfigError
-from plugin_builder.findings import Severity
 from plugin_builder.model import PLUGIN_NS
 from plugin_builder.render import render_plugin, render_query
 from plugin_builder.sqlparse import is_select, parse_sql
