@@ -12,6 +12,7 @@ which refuses a body containing ``]]>``.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -196,10 +197,33 @@ def _cdata(value: str) -> Markup:
     return Markup(f"<![CDATA[{value}]]>")
 
 
+class KeyUndefined(jinja2.StrictUndefined):
+    """StrictUndefined that names the known keys when a config section has no such key.
+
+    ``{{ oneroster.parnet }}`` says "'parnet' is not a key of OneRosterSection (known:
+    parent, guardian, …)" rather than "'plugin_builder.config.OneRosterSection object' has
+    no attribute 'parnet'".
+    """
+
+    __slots__ = ()
+
+    @property
+    def _undefined_message(self) -> str:
+        owner = self._undefined_obj
+        if (
+            not self._undefined_hint
+            and isinstance(self._undefined_name, str)
+            and dataclasses.is_dataclass(owner)
+        ):
+            known = ", ".join(f.name for f in dataclasses.fields(owner))
+            return f"{self._undefined_name!r} is not a key of {type(owner).__name__} (known: {known})"
+        return super()._undefined_message
+
+
 def sql_environment(search_path: list[Path]) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(p) for p in search_path]),
-        undefined=jinja2.StrictUndefined,
+        undefined=KeyUndefined,
         autoescape=False,
         finalize=_finalize,
         keep_trailing_newline=True,

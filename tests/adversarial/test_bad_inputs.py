@@ -236,7 +236,7 @@ def test_unreadable_query_template(tmp_path):
         (
             'SELECT s.ID AS "id"\nFROM STUDENTS s\nWHERE s.LASTFIRST IN ({{ oneroster.parnet | lits }})\nORDER BY 1\n',
             3,
-            ["has no attribute 'parnet'", "configuration is under plugin, csv, oneroster, edfi, attendance"],
+            ["'parnet' is not a key of OneRosterSection (known: parent, guardian", "configuration is under plugin, csv, oneroster, edfi, attendance"],
         ),
         (
             'SELECT s.ID AS "id"\nFROM STUDENTS s\n\nWHERE s.LASTFIRST = {{ district_name | lit }}\nORDER BY 1\n',

@@ -328,9 +328,11 @@ free_text = st.lists(any_text | printable_text | st.sampled_from(SPECIAL), max_s
 
 
 @PROPERTY
-@given(key=st.sampled_from(["name", "description", "publisher"]), value=free_text)
+@given(key=st.sampled_from(["name", "description", "publisher", "contact_email", "contact_phone"]), value=free_text)
 def test_property_free_text_is_refused_or_kept_exactly(echo_dir, key, value):
     dotted = f"plugin.{key}"
+    if key == "contact_email":
+        value = f"{value}@example.org"
     try:
         project = load(echo_dir, set_override(dotted, value))
     except ConfigError as error:
@@ -338,7 +340,8 @@ def test_property_free_text_is_refused_or_kept_exactly(echo_dir, key, value):
         return
     assert configured(project, dotted) == value
     assert_xml_holds(project)
-    assert_same_meaning(project)
+    if dotted in ECHO_SCALARS:
+        assert_same_meaning(project)
 
 
 @PROPERTY

@@ -269,3 +269,13 @@ def test_render_tree_into_a_read_only_folder_simulated(tmp_path, monkeypatch):
     monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
     assert_usage_error(invoke(["render", "-c", str(config), "-o", str(out)]), "permission denied")
     assert snapshot(out) == {}
+
+
+def test_plugin_name_cannot_lead_the_zip_out_of_dist(tmp_path):
+    """The ZIP's file name is a slug of the name: no separators, no dots, no '..'."""
+    config = write_project(tmp_path / "project", {"plugin": {"name": "../../Escape/..\\zip"}})
+    dist = tmp_path / "dist"
+    result = build(config, dist)
+    assert result.exit_code == 0, result.output
+    assert set(snapshot(dist)) == {"escape-zip-1.0.0.zip", "escape-zip-1.0.0.zip.sha256"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dist", "project"]
