@@ -133,7 +133,7 @@ def _load_sidecar(name: str, template: Path, sidecar: Path, origin: str) -> Quer
 
     for key in data:
         if key not in _SIDECAR_KEYS:
-            bad("unknown key", key, "known keys: " + ", ".join(sorted(_SIDECAR_KEYS)))
+            bad("is not a known key", key, "known keys: " + ", ".join(sorted(_SIDECAR_KEYS)))
 
     def text(key: str, required: bool = True, default: str = "") -> str:
         value = data.get(key, None)

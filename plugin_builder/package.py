@@ -87,17 +87,27 @@ def _remove(path: Path) -> None:
         pass
 
 
+def _holds(path: Path, data: bytes) -> bool:
+    """Whether ``path`` is a file with exactly these bytes already."""
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
+
+
 def atomic_replace(files: dict[Path, bytes]) -> None:
     """Write several files so that each is either its old or its new self, never partial.
 
     Every file is first written in full to a temporary file in its folder (where a full
     disk or an interrupt would strike); only then are they renamed into place. On any
-    failure, including KeyboardInterrupt, the temporary files are removed.
+    failure, including KeyboardInterrupt, the temporary files are removed. A file that
+    already holds the same bytes is left alone (so an identical rebuild writes nothing).
     """
     staged: dict[Path, Path] = {}
     try:
         for path, data in files.items():
-            staged[path] = _stage(path, data)
+            if not _holds(path, data):
+                staged[path] = _stage(path, data)
         for path, tmp in staged.items():
             os.replace(tmp, path)
     finally:
@@ -168,13 +178,7 @@ def write_plugin_zip(tree: PluginTree, project: Project, out_dir: str | Path, fo
                         hint="raise [plugin] version for a new release, or pass --force to replace it",
                     )
                 )
-        writes: dict[Path, bytes] = {}
-        if not unchanged:
-            writes[target] = data
-        if not (sha_path.is_file() and sha_path.read_bytes() == sha_line):
-            writes[sha_path] = sha_line
-        if writes:
-            atomic_replace(writes)
+        atomic_replace({target: data, sha_path: sha_line})
     except OSError as exc:
         raise _write_error(exc, target, out) from None
     return BuiltZip(path=target, sha256=digest, sha256_path=sha_path, unchanged=unchanged)

@@ -54,9 +54,9 @@ def test_malformed_toml(tmp_path, broken, line, fragments):
 @pytest.mark.parametrize(
     "section_line, bad_line, key, fragments",
     [
-        ("[plugin]", 'nmae = "Typo"', "plugin.nmae", ["unknown key", "known keys:", "name"]),
-        ("[csv]", "quote = true", "csv.quote", ["unknown key", "quotes"]),
-        ("[edfi]", 'stateprefix = "35"', "edfi.stateprefix", ["unknown key", "state_prefix"]),
+        ("[plugin]", 'nmae = "Typo"', "plugin.nmae", ["is not a known key", "known keys:", "name"]),
+        ("[csv]", "quote = true", "csv.quote", ["is not a known key", "quotes"]),
+        ("[edfi]", 'stateprefix = "35"', "edfi.stateprefix", ["is not a known key", "state_prefix"]),
         ("[plugin]", "name = 3", "plugin.name", ["must be a string, not an integer"]),
         ("[plugin]", "version = 1.0", "plugin.version", ["must be a string, not a number"]),
         ("[plugin]", 'oauth = "yes"', "plugin.oauth", ["must be true or false, not a string"]),
@@ -65,7 +65,7 @@ def test_malformed_toml(tmp_path, broken, line, fragments):
         ("[oneroster]", 'guardian = ["Guardian", 2]', "oneroster.guardian", ["must be a list of strings"]),
         ("[attendance]", "tardy_codes = [[\"T\"]]", "attendance.tardy_codes", ["must be a list of strings"]),
         ("[edfi]", "state_prefix = 35", "edfi.state_prefix", ["must be a string, not an integer"]),
-        ("[edfi]", 'state_course_code = "alt"', "edfi.state_course_code", ["is not one of prefs"]),
+        ("[edfi]", 'state_course_code = "alt"', "edfi.state_course_code", ["is 'alt', not one of prefs"]),
         ("[plugin]", "contact_email = 2026-01-01", "plugin.contact_email", ["must be a string, not"]),
     ],
     ids=lambda v: v if isinstance(v, str) and "." in v and " " not in v else None,
@@ -85,17 +85,17 @@ def test_unknown_key_or_wrong_type_names_key_and_line(tmp_path, section_line, ba
             line = i + 1
             break
     config = write_config(tmp_path, "\n".join(lines) + "\n")
-    assert_usage_error(validate(config), f"plugin.toml:{line}: {key}: ", *fragments)
+    assert_usage_error(validate(config), f"plugin.toml:{line}: {key} ", *fragments)
 
 
 @pytest.mark.parametrize(
     "text, fragments",
     [
-        ("[plugins]\nname = 'x'\n", ["plugin.toml:1: plugins: unknown table or key", "known tables:"]),
-        ('plugin = "Rostering"\n', ["plugin.toml:1: plugin: must be a table ([plugin]), not a string"]),
-        ("[[plugin]]\nname = 'x'\n", ["plugin: must be a table ([plugin]), not a list"]),
-        ("[csv]\nquotes = true\n", ["plugin: the [plugin] table is missing", "add a [plugin] table"]),
-        ("", ["plugin: the [plugin] table is missing"]),
+        ("[plugins]\nname = 'x'\n", ["plugin.toml:1: plugins is not a known table", "known tables:"]),
+        ('plugin = "Rostering"\n', ["plugin.toml:1: plugin must be a table ([plugin]), not a string"]),
+        ("[[plugin]]\nname = 'x'\n", ["plugin must be a table ([plugin]), not a list"]),
+        ("[csv]\nquotes = true\n", ["plugin.toml: plugin is missing", "add a [plugin] table"]),
+        ("", ["plugin.toml: plugin is missing"]),
     ],
     ids=["unknown-table", "string-for-table", "array-of-tables", "no-plugin-table", "empty-file"],
 )
@@ -105,7 +105,7 @@ def test_wrong_shape(tmp_path, text, fragments):
 
 def test_every_mistake_is_listed_not_only_the_first(tmp_path):
     text = config_text({"plugin": {"name": "x" * 41, "version": "one"}, "edfi": {"state_prefix": "3"}})
-    output = assert_usage_error(validate(write_config(tmp_path, text)), "plugin.name:", "plugin.version:", "edfi.state_prefix:")
+    output = assert_usage_error(validate(write_config(tmp_path, text)), "plugin.name is 41 characters", "plugin.version is 'one'", "edfi.state_prefix is '3'")
     assert output.count("error:") == 3
 
 
@@ -176,7 +176,7 @@ def test_sidecar_without_query_template(tmp_path):
 
 def test_selecting_a_query_that_does_not_exist(tmp_path):
     config = write_project(tmp_path)
-    assert_usage_error(invoke(["validate", "-c", str(config), "--select", "one_roster_uzers"]), "--select: 'one_roster_uzers' matches no query")
+    assert_usage_error(invoke(["validate", "-c", str(config), "--select", "one_roster_uzers"]), "--select 'one_roster_uzers' matches no query")
 
 
 def test_sidecar_with_malformed_toml(tmp_path):
@@ -194,7 +194,7 @@ def test_sidecar_with_unknown_key_and_wrong_type(tmp_path):
         'summary = 5\ngroup = "custom"\ncore_table = "STUDENTS"\ncolums = []\n'
         'columns = [{ alias = "id", column = "STUDENTS.ID" }]\n',
     )
-    assert_usage_error(validate(config), "mine.toml: colums: unknown key", "mine.toml: summary: must be a string")
+    assert_usage_error(validate(config), "mine.toml: colums is not a known key", "mine.toml: summary must be a string")
 
 
 def test_query_template_that_is_not_utf8(tmp_path):

@@ -22,6 +22,8 @@ from hostile import assert_usage_error, invoke, write_project
 
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 ZIP = "example-usd-rostering-1.0.0.zip"
+GUIDE = "example-usd-rostering-1.0.0-DEM-setup.md"
+BUILT = {ZIP, f"{ZIP}.sha256", GUIDE}
 
 
 def build(config: Path, out: Path, *extra: str):
@@ -43,7 +45,7 @@ def released(tmp_path) -> tuple[Path, Path, dict[str, bytes]]:
     result = build(config, dist)
     assert result.exit_code == 0, result.output
     before = snapshot(dist)
-    assert set(before) == {ZIP, f"{ZIP}.sha256"}
+    assert set(before) == BUILT
     write_project(tmp_path / "project", {"plugin": {"description": "Changed, so the ZIP differs"}})
     return config, dist, before
 
@@ -78,7 +80,7 @@ def test_missing_dist_is_created_with_readable_files(tmp_path):
     finally:
         os.umask(old_umask)
     assert result.exit_code == 0, result.output
-    assert set(snapshot(dist)) == {ZIP, f"{ZIP}.sha256"}
+    assert set(snapshot(dist)) == BUILT
     # Not mkstemp's 0600: whoever deploys the ZIP can read it.
     assert stat.S_IMODE((dist / ZIP).stat().st_mode) == 0o644
     with zipfile.ZipFile(dist / ZIP) as archive:
@@ -277,5 +279,20 @@ def test_plugin_name_cannot_lead_the_zip_out_of_dist(tmp_path):
     dist = tmp_path / "dist"
     result = build(config, dist)
     assert result.exit_code == 0, result.output
-    assert set(snapshot(dist)) == {"escape-zip-1.0.0.zip", "escape-zip-1.0.0.zip.sha256"}
+    assert set(snapshot(dist)) == {"escape-zip-1.0.0.zip", "escape-zip-1.0.0.zip.sha256", "escape-zip-1.0.0-DEM-setup.md"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dist", "project"]
+
+
+def test_full_disk_while_writing_the_dem_guide_keeps_zip_and_checksum_consistent(released, monkeypatch):
+    """The guide is written after the ZIP: the new ZIP stands with its own checksum."""
+    config, dist, before = released
+    zip_size = new_zip_size(config)
+    sha_size = 64 + 2 + len(ZIP) + 1
+    full_disk_after(monkeypatch, zip_size + sha_size + 10, OSError(errno.ENOSPC, "No space left on device"))
+    assert_usage_error(build(config, dist, "--force"), f"cannot write {dist / GUIDE}")
+    after = snapshot(dist)
+    assert set(after) == BUILT  # no temporary file
+    import hashlib
+
+    assert after[f"{ZIP}.sha256"].decode().split()[0] == hashlib.sha256(after[ZIP]).hexdigest()
+    assert after[GUIDE] == before[GUIDE]  # known limit: the guide still describes the old ZIP
