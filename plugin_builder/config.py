@@ -472,7 +472,7 @@ def _parse_attendance(reader: _Reader, data: dict) -> AttendanceSection:
     return section
 
 
-RULE_CODE_RE = re.compile(r"^[A-Z]{2}\d{3}$")
+RULE_CODE_RE = re.compile(r"[A-Z]{2}[0-9]{3}")
 
 
 def _parse_dictionary(reader: _Reader, data: dict, path: Path) -> DictionarySection:
@@ -527,7 +527,7 @@ def _parse_checks(reader: _Reader, data: dict) -> ChecksSection:
             continue
         pairs = []
         for code, reason in sorted(codes.items()):
-            if not RULE_CODE_RE.match(code):
+            if not RULE_CODE_RE.fullmatch(code):
                 reader.problem(key, f"{code!r} is not a rule code", "run `plugin-builder checks` for the codes")
             elif not isinstance(reason, str) or not reason.strip():
                 reader.problem(key, f"suppressing {code} needs a reason", f'write {code} = "why this query may skip it"')

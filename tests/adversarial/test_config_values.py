@@ -397,3 +397,22 @@ def test_permission_page_reaches_valid_permission_mappings(echo_dir, page):
     root = etree.fromstring(tree.files[path])
     assert root.find("permission").get("name") == page
     assert [f for f in check_tree(tree, project) if f.code in XML_RULES] == []
+
+
+@pytest.mark.parametrize(
+    "section, key, value, problem_key",
+    [
+        ("dictionary", "extensions", {"S_NM_SEC_X\n": ["SPECIALPROGRAMCODE"]}, "dictionary.extensions"),
+        ("dictionary", "extensions", {"S_NM_SEC_X": ["CODE\n"]}, "dictionary.extensions"),
+        ("dictionary", "extensions", {"S_NM_SEC_X": ["CODE]]>"]}, "dictionary.extensions"),
+        ("dictionary", "extensions", {"U_X": ["１D"]}, "dictionary.extensions"),
+        ("checks", "suppress", {"one_roster_users": {"SQ315\n": "reviewed"}}, "checks.suppress"),
+        ("checks", "suppress", {"one_roster_users": {"SQ３15": "reviewed"}}, "checks.suppress"),
+    ],
+    ids=repr,
+)
+def test_extension_names_and_rule_codes_are_refused_when_malformed(echo_dir, section, key, value, problem_key):
+    """Extension tables and columns become identifiers in access_request; codes name rules."""
+    with pytest.raises(ConfigError) as caught:
+        load(echo_dir, {section: {key: value}})
+    assert any(p.key and p.key.startswith(problem_key) and p.line for p in caught.value.problems), str(caught.value)
