@@ -300,3 +300,29 @@ def test_import_of_a_missing_macro_file(tmp_path):
 def test_config_path_that_is_a_folder_named_plugin_toml(tmp_path):
     (tmp_path / "plugin.toml").mkdir()
     assert_usage_error(validate(tmp_path), "plugin.toml: cannot be read: Is a directory", "check that it is a file")
+
+
+@pytest.mark.parametrize(
+    "sidecar, fragment",
+    [
+        ('group = "custom\\n"', "group 'custom\\n' must be lower-case letters"),
+        ('args = [{ name = "yearid\\n", column = "TERMS.YEARID" }]', "args[0] 'yearid\\n' is not a Java identifier"),
+        ('args = [{ name = "yearid", column = "TERMS.YEARID\\n" }]', 'args[0] needs column = "TABLE.FIELD"'),
+        ('columns = [{ alias = "id\\n", column = "STUDENTS.ID" }]', "columns[0] alias 'id\\n' may use only"),
+        ('columns = [{ alias = "id", column = "STUDENTS.ID\\n" }]', "columns[0] column for 'id' must be a real TABLE.FIELD"),
+        ('columns = [{ alias = "id]]>", column = "STUDENTS.ID" }]', "columns[0] alias 'id]]>' may use only"),
+    ],
+    ids=["group", "arg-name", "arg-column", "alias", "column", "alias-cdata-end"],
+)
+def test_sidecar_names_with_a_trailing_newline_or_markup_are_refused(tmp_path, sidecar, fragment):
+    """These names become file names, XML attributes and headers."""
+    config = write_project(tmp_path)
+    lines = {
+        "summary": 'summary = "Mine"',
+        "group": 'group = "custom"',
+        "core_table": 'core_table = "STUDENTS"',
+        "columns": 'columns = [{ alias = "id", column = "STUDENTS.ID" }]',
+    }
+    lines[sidecar.split(" ")[0]] = sidecar
+    add_query(tmp_path, "mine", 'SELECT s.ID AS "id" FROM STUDENTS s ORDER BY 1\n', "\n".join(lines.values()) + "\n")
+    assert_usage_error(validate(config), "queries/mine.toml: ", fragment)
