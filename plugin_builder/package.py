@@ -15,6 +15,7 @@ import io
 import os
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -153,11 +154,19 @@ class BuiltZip:
     unchanged: bool  # an identical ZIP was already there
 
 
-def write_plugin_zip(tree: PluginTree, project: Project, out_dir: str | Path, force: bool = False) -> BuiltZip:
-    """Write ``<out_dir>/<slug>-<version>.zip`` and its ``.sha256``.
+def write_plugin_zip(
+    tree: PluginTree,
+    project: Project,
+    out_dir: str | Path,
+    force: bool = False,
+    companions: Callable[[str], dict[str, bytes]] | None = None,
+) -> BuiltZip:
+    """Write ``<out_dir>/<slug>-<version>.zip``, its ``.sha256`` and any companion files.
 
-    An existing ZIP of the same version with different bytes is kept unless ``force``:
-    a released version must not silently change.
+    ``companions`` receives the ZIP's SHA-256 and returns file name -> bytes to write beside
+    it (the DEM setup guide); all of them are replaced together, so a failure never leaves
+    a new ZIP beside an old guide. An existing ZIP of the same version with different bytes
+    is kept unless ``force``: a released version must not silently change.
     """
     out = Path(out_dir)
     data = zip_bytes(tree.files)
@@ -178,7 +187,10 @@ def write_plugin_zip(tree: PluginTree, project: Project, out_dir: str | Path, fo
                         hint="raise [plugin] version for a new release, or pass --force to replace it",
                     )
                 )
-        atomic_replace({target: data, sha_path: sha_line})
+        batch = {target: data, sha_path: sha_line}
+        for name, content in (companions(digest) if companions else {}).items():
+            batch[out / name] = content
+        atomic_replace(batch)
     except OSError as exc:
         raise _write_error(exc, target, out) from None
     return BuiltZip(path=target, sha256=digest, sha256_path=sha_path, unchanged=unchanged)
