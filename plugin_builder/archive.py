@@ -165,10 +165,15 @@ def read_zip(path: Path) -> tuple[dict[str, bytes], ArchiveListing]:
         names = [i.filename for i in infos if unsafe_name(i.filename) is None]
         listing.wrapper = _find_wrapper(names)
         total = 0
+        seen: set[str] = set()
         for info in infos:
             name = info.filename
             mode = info.external_attr >> 16
             reason = unsafe_name(name)
+            if reason is None and name in seen:
+                # ZIP readers disagree on which of two same-named members counts.
+                reason = "appears twice in the archive"
+            seen.add(name)
             if reason:
                 listing.entries.append(ArchiveEntry(name, info.file_size, info.compress_size, "file", ("ZP504", reason)))
                 continue

@@ -33,6 +33,7 @@ from plugin_builder.config import Project
 from plugin_builder.errors import CatalogError, Problem
 from plugin_builder.resources import builtin_queries_dir
 
+# Applied with fullmatch: "$" alone accepts a trailing newline, which would reach file and XML names.
 QUERY_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,48}$")
 ALIAS_RE = re.compile(r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)?$")
 FIELD_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_$#]*\.[A-Za-z][A-Za-z0-9_$#]*$")
@@ -108,12 +109,32 @@ def _load_sidecar(name: str, template: Path, sidecar: Path, origin: str) -> Quer
                 hint=f"write {sidecar.name} beside {template.name} (summary, columns, …)",
             )
         ) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
-        raise CatalogError(Problem(message=f"cannot be read: {exc}", file=where)) from None
+    except tomllib.TOMLDecodeError as exc:
+        line = re.search(r"line (\d+)", str(exc))
+        raise CatalogError(
+            Problem(
+                message=f"is not valid TOML: {exc}",
+                file=where,
+                line=int(line.group(1)) if line else None,
+                hint="check quoting and brackets on that line",
+            )
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise CatalogError(
+            Problem(message=f"is not UTF-8 (byte {exc.start})", file=where, hint="save the file as UTF-8")
+        ) from None
+    except OSError as exc:
+        raise CatalogError(
+            Problem(
+                message=f"cannot be read: {exc.strerror}",
+                file=where,
+                hint="check that it is a file and that you may read it (its permissions)",
+            )
+        ) from None
 
     for key in data:
         if key not in _SIDECAR_KEYS:
-            bad("unknown key", key, "known keys: " + ", ".join(sorted(_SIDECAR_KEYS)))
+            bad("is not a known key", key, "known keys: " + ", ".join(sorted(_SIDECAR_KEYS)))
 
     def text(key: str, required: bool = True, default: str = "") -> str:
         value = data.get(key, None)
@@ -130,7 +151,7 @@ def _load_sidecar(name: str, template: Path, sidecar: Path, origin: str) -> Quer
     if len(summary) > SUMMARY_MAX:
         bad(f"is {len(summary)} characters; DEM shows at most {SUMMARY_MAX}", "summary")
     group = text("group")
-    if group and not re.match(r"^[a-z][a-z0-9_]*$", group):
+    if group and not re.fullmatch(r"[a-z][a-z0-9_]*", group):
         bad(f"{group!r} must be lower-case letters, digits and _", "group")
     core_table = text("core_table")
     flattened = data.get("flattened", True)
@@ -144,9 +165,9 @@ def _load_sidecar(name: str, template: Path, sidecar: Path, origin: str) -> Quer
         if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
             bad("must be a table with a name", key)
             continue
-        if not ARG_NAME_RE.match(raw["name"]):
+        if not ARG_NAME_RE.fullmatch(raw["name"]):
             bad(f"{raw['name']!r} is not a Java identifier", key)
-        if not isinstance(raw.get("column"), str) or not FIELD_RE.match(raw["column"]):
+        if not isinstance(raw.get("column"), str) or not FIELD_RE.fullmatch(raw["column"]):
             bad(
                 "needs column = \"TABLE.FIELD\"",
                 key,
@@ -181,7 +202,7 @@ def _load_sidecar(name: str, template: Path, sidecar: Path, origin: str) -> Quer
             bad("must be a table with alias and column", key)
             continue
         alias = raw["alias"]
-        if not ALIAS_RE.match(alias):
+        if not ALIAS_RE.fullmatch(alias):
             bad(f"alias {alias!r} may use only letters, digits and _", key)
         if alias.lower() in seen:
             bad(f"alias {alias!r} is used twice", key)
@@ -189,7 +210,7 @@ def _load_sidecar(name: str, template: Path, sidecar: Path, origin: str) -> Quer
         # Without column, render fills it from the SQL analysis (the real source column,
         # else a type-compatible field).
         column = raw.get("column", "")
-        if not isinstance(column, str) or (column and not FIELD_RE.match(column)):
+        if not isinstance(column, str) or (column and not FIELD_RE.fullmatch(column)):
             bad(f"column for {alias!r} must be a real TABLE.FIELD (or left out to derive it)", key)
             continue
         columns.append(
@@ -223,7 +244,7 @@ def _scan(folder: Path, origin: str) -> dict[str, QuerySpec]:
         name = template.name[: -len(".sql.j2")]
         if name.startswith("_"):
             continue
-        if not QUERY_NAME_RE.match(name):
+        if not QUERY_NAME_RE.fullmatch(name):
             problems.append(
                 Problem(
                     message=f"{name!r} is not a valid query name",

@@ -22,13 +22,18 @@ EMAIL_MAX = 40
 PHONE_MAX = 20
 NAMESPACE_MAX = 150  # leaves room for ".<catalogue name>" under PowerSchool's 200-character query names
 
-VERSION_RE = re.compile(r"^\d+(\.\d+)*$")
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-NAMESPACE_PART_RE = re.compile(r"^[A-Za-z0-9_-]+$")
+# Patterns are applied with fullmatch (``$`` alone would accept a trailing newline) and
+# spell digits [0-9] (``\d`` also matches other scripts' digits, such as "١" or "５").
+VERSION_RE = re.compile(r"[0-9]+(\.[0-9]+)*")
+EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+NAMESPACE_PART_RE = re.compile(r"[A-Za-z0-9_-]+")
 RESERVED_NAMESPACES = ("com.powerschool", "com.pearson")
 # Values that reach SQL as literals are quoted by the |lit filter; these limits keep them sane.
-CODE_RE = re.compile(r"^[^\x00-\x1f\x7f]{1,100}$")
-STATE_PREFIX_RE = re.compile(r"^\d{2}$")
+# No control characters, nor U+FFFE/U+FFFF, which XML 1.0 cannot hold (the SQL sits in CDATA).
+CODE_RE = re.compile(r"[^\x00-\x1f\x7f\ufffe\uffff]{1,100}")
+STATE_PREFIX_RE = re.compile(r"[0-9]{2}")
+PERMISSION_PAGE_RE = re.compile(r"/[A-Za-z0-9_./-]+\.html")
+QUERY_GLOB_RE = re.compile(r"[A-Za-z0-9_*?\[\]!-]+")
 
 
 @dataclass(frozen=True)
@@ -269,9 +274,17 @@ def _check_length(reader: _Reader, key: str, value: str, low: int, high: int, wh
 
 
 def _check_text(reader: _Reader, key: str, value: str, multiline: bool = False) -> None:
-    bad = [c for c in value if (ord(c) < 32 and not (multiline and c in "\n\t")) or ord(c) == 127]
+    bad = [
+        c
+        for c in value
+        if (ord(c) < 32 and not (multiline and c in "\n\t")) or ord(c) == 127 or c in "\ufffe\uffff"
+    ]
     if bad:
-        reader.problem(key, f"contains a control character ({bad[0]!r})", "remove it")
+        reader.problem(
+            key, f"contains a control character or one XML cannot hold ({bad[0]!r})", "remove it"
+        )
+    elif value and not value.strip():
+        reader.problem(key, "is blank (only spaces)", "write the text, or leave the key out")
 
 
 def _parse_plugin(reader: _Reader, data: dict) -> PluginSection | None:
@@ -293,7 +306,7 @@ def _parse_plugin(reader: _Reader, data: dict) -> PluginSection | None:
         _check_text(reader, "plugin.name", name)
     version = values.get("version")
     if version is not None:
-        if not VERSION_RE.match(version):
+        if not VERSION_RE.fullmatch(version):
             reader.problem(
                 "plugin.version",
                 f"is {version!r}, not a dotted numeric version",
@@ -312,10 +325,11 @@ def _parse_plugin(reader: _Reader, data: dict) -> PluginSection | None:
         _check_text(reader, "plugin.publisher", values["publisher"])
     email = values.get("contact_email")
     if email is not None:
-        if not EMAIL_RE.match(email):
+        if not EMAIL_RE.fullmatch(email):
             reader.problem("plugin.contact_email", f"is {email!r}, not an e-mail address")
         else:
             _check_length(reader, "plugin.contact_email", email, 1, EMAIL_MAX, "PowerSchool")
+            _check_text(reader, "plugin.contact_email", email)
     phone = values.get("contact_phone")
     if phone:
         _check_length(reader, "plugin.contact_phone", phone, 0, PHONE_MAX, "PowerSchool")
@@ -325,7 +339,7 @@ def _parse_plugin(reader: _Reader, data: dict) -> PluginSection | None:
         parts = namespace.split(".")
         if not namespace:
             reader.problem("plugin.namespace", "must not be empty")
-        elif not all(NAMESPACE_PART_RE.match(p) for p in parts):
+        elif not all(NAMESPACE_PART_RE.fullmatch(p) for p in parts):
             reader.problem(
                 "plugin.namespace",
                 f"is {namespace!r}; use dot-separated parts of letters, digits, _ and -",
@@ -348,7 +362,7 @@ def _parse_plugin(reader: _Reader, data: dict) -> PluginSection | None:
             )
     page = values.get("permission_page")
     if page:
-        if not re.match(r"^/[A-Za-z0-9_./-]+\.html$", page) or ".." in page:
+        if not PERMISSION_PAGE_RE.fullmatch(page) or ".." in page:
             reader.problem(
                 "plugin.permission_page",
                 f"is {page!r}, not a PowerSchool page path",
@@ -364,7 +378,7 @@ def _codes(reader: _Reader, table: dict, section: str, key: str) -> tuple[str, .
     if values is None:
         return None
     for value in values:
-        if not CODE_RE.match(value):
+        if not CODE_RE.fullmatch(value):
             reader.problem(
                 f"{section}.{key}",
                 f"lists {value!r}; each code must be 1-100 characters without control characters",
@@ -393,7 +407,7 @@ def _parse_queries(reader: _Reader, data: dict) -> QueriesSection:
     section = _parse_lists(reader, data, "queries", QueriesSection)
     for key in ("include", "exclude"):
         for glob in getattr(section, key):
-            if not re.match(r"^[A-Za-z0-9_*?\[\]!-]+$", glob):
+            if not QUERY_GLOB_RE.fullmatch(glob):
                 reader.problem(
                     f"queries.{key}",
                     f"lists {glob!r}, which is not a glob over catalogue names",
@@ -432,7 +446,7 @@ def _parse_oneroster(reader: _Reader, data: dict) -> OneRosterSection:
 
 def _parse_edfi(reader: _Reader, data: dict) -> EdFiSection:
     section = _parse_lists(reader, data, "edfi", EdFiSection)
-    if not STATE_PREFIX_RE.match(section.state_prefix):
+    if not STATE_PREFIX_RE.fullmatch(section.state_prefix):
         reader.problem(
             "edfi.state_prefix",
             f"is {section.state_prefix!r}; it must be exactly two digits",
@@ -458,7 +472,7 @@ def _parse_attendance(reader: _Reader, data: dict) -> AttendanceSection:
     return section
 
 
-RULE_CODE_RE = re.compile(r"^[A-Z]{2}\d{3}$")
+RULE_CODE_RE = re.compile(r"[A-Z]{2}[0-9]{3}")
 
 
 def _parse_dictionary(reader: _Reader, data: dict, path: Path) -> DictionarySection:
@@ -513,7 +527,7 @@ def _parse_checks(reader: _Reader, data: dict) -> ChecksSection:
             continue
         pairs = []
         for code, reason in sorted(codes.items()):
-            if not RULE_CODE_RE.match(code):
+            if not RULE_CODE_RE.fullmatch(code):
                 reader.problem(key, f"{code!r} is not a rule code", "run `plugin-builder checks` for the codes")
             elif not isinstance(reason, str) or not reason.strip():
                 reader.problem(key, f"suppressing {code} needs a reason", f'write {code} = "why this query may skip it"')
@@ -587,10 +601,15 @@ def load_project(path: str | Path = "plugin.toml") -> Project:
         ) from None
     except OSError as exc:
         raise ConfigError(
-            Problem(message=f"cannot be read: {exc.strerror}", file=str(path))
+            Problem(
+                message=f"cannot be read: {exc.strerror}",
+                file=str(path),
+                hint="check that it is a file and that you may read it (its permissions)",
+            )
         ) from None
     try:
-        text = raw.decode("utf-8")
+        # utf-8-sig: editors on Windows often save a byte-order mark, which TOML does not allow.
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ConfigError(
             Problem(

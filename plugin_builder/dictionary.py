@@ -191,7 +191,7 @@ def parse_extensions(data: Any, key: str = "extensions") -> tuple[dict[str, dict
         return tables, [(key, 'must be a table: TABLE = ["COLUMN", …]')]
     for table, columns in data.items():
         where = f"{key}.{table}"
-        if not IDENTIFIER_RE.match(str(table)):
+        if not IDENTIFIER_RE.fullmatch(str(table)):  # fullmatch: "$" alone accepts a trailing newline
             problems.append((where, f"{table!r} is not an Oracle table name"))
             continue
         if isinstance(columns, list) and all(isinstance(c, str) for c in columns):
@@ -202,7 +202,7 @@ def parse_extensions(data: Any, key: str = "extensions") -> tuple[dict[str, dict
             problems.append((where, 'must list the columns: ["COL", …] or { COL = "VARCHAR2" }'))
             continue
         for column, oracle_type in typed.items():
-            if not IDENTIFIER_RE.match(column):
+            if not IDENTIFIER_RE.fullmatch(column):
                 problems.append((where, f"{column!r} is not an Oracle column name"))
             elif type_family(oracle_type) not in FAMILIES:
                 problems.append((where, f"{column}: type {oracle_type!r} is not one of {', '.join(FAMILIES)}"))

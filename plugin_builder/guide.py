@@ -11,14 +11,12 @@ header). Facts: ``reference/powerschool-plugin-format.md`` §5 and the SchoolSta
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from plugin_builder import __version__
 from plugin_builder.config import Project
-from plugin_builder.errors import PackageError, Problem
 from plugin_builder.mdtext import document_environment
-from plugin_builder.package import BuiltZip, atomic_write
 from plugin_builder.render import PluginTree, RenderedQuery
 
 # OneRoster 1.1 "List of …" fields: several values, comma-separated inside one quoted field
@@ -126,8 +124,8 @@ def guide_queries(project: Project, tree: PluginTree) -> list[GuideQuery]:
     return result
 
 
-def render_dem_guide(project: Project, tree: PluginTree, built: BuiltZip | None = None) -> str:
-    """The guide as Markdown text."""
+def render_dem_guide(project: Project, tree: PluginTree, sha256: str | None = None) -> str:
+    """The guide as Markdown text; ``sha256`` is the ZIP's checksum it quotes."""
     env = document_environment(autoescape=False)
     return env.get_template("dem_setup.md.j2").render(
         project=project,
@@ -135,18 +133,15 @@ def render_dem_guide(project: Project, tree: PluginTree, built: BuiltZip | None 
         quotes=project.csv.quotes,
         queries=guide_queries(project, tree),
         zip_name=project.zip_name,
-        sha256=built.sha256 if built else None,
+        sha256=sha256,
         tool_version=__version__,
     )
 
 
-def write_dem_guide(project: Project, tree: PluginTree, out_dir: str | Path, built: BuiltZip | None = None) -> Path:
-    """Write the guide beside the ZIP, atomically."""
-    target = Path(out_dir) / guide_name(project)
-    try:
-        atomic_write(target, render_dem_guide(project, tree, built).encode("utf-8"))
-    except OSError as exc:
-        raise PackageError(
-            Problem(message=f"cannot write {target}: {exc.strerror}", hint="check free space and the -o folder")
-        ) from None
-    return target
+def dem_guide_file(project: Project, tree: PluginTree) -> Callable[[str], dict[str, bytes]]:
+    """The guide as a companion of the ZIP (``package.write_plugin_zip``), written with it."""
+
+    def companion(sha256: str) -> dict[str, bytes]:
+        return {guide_name(project): render_dem_guide(project, tree, sha256).encode("utf-8")}
+
+    return companion

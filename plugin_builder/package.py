@@ -1,18 +1,21 @@
 """Package a plugin tree as a deterministic ZIP, written atomically (SPEC §5).
 
 Entries are sorted, timestamps fixed, compression fixed, permissions fixed: the same
-inputs give byte-identical archives. Files are written to a temporary file in the target
-folder and renamed into place, so a failure never leaves a partial ZIP and never damages
-an existing one.
+inputs give byte-identical archives. Files are written in full to temporary files in the target
+folder and only then renamed into place (the ZIP and its ``.sha256`` together), so a full
+disk or an interrupt never leaves a partial ZIP or a stray temporary file, and never
+damages an existing one.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import os
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,30 +55,95 @@ def zip_bytes(files: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+def _file_mode() -> int:
+    """rw for everyone the umask allows, as ``open()`` would give (mkstemp gives 0600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _stage(path: Path, data: bytes) -> Path:
+    """Write ``data`` to a new temporary file beside ``path``; the caller renames or removes it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+        os.fchmod(fd, _file_mode())
+        os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        _remove(Path(tmp))
+        raise
+    os.close(fd)
+    return Path(tmp)
+
+
+def _remove(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def _holds(path: Path, data: bytes) -> bool:
+    """Whether ``path`` is a file with exactly these bytes already."""
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
+
+
+def atomic_replace(files: dict[Path, bytes]) -> None:
+    """Write several files so that each is either its old or its new self, never partial.
+
+    Every file is first written in full to a temporary file in its folder (where a full
+    disk or an interrupt would strike); only then are they renamed into place. On any
+    failure, including KeyboardInterrupt, the temporary files are removed. A file that
+    already holds the same bytes is left alone (so an identical rebuild writes nothing).
+    """
+    staged: dict[Path, Path] = {}
+    try:
+        for path, data in files.items():
+            if not _holds(path, data):
+                staged[path] = _stage(path, data)
+        for path, tmp in staged.items():
+            os.replace(tmp, path)
+    finally:
+        for tmp in staged.values():
+            _remove(tmp)
 
 
 def atomic_write(path: Path, data: bytes) -> None:
     """Write via a temporary file in the same folder and an atomic rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        # mkstemp creates 0600; give the file the mode a plain open() would (0666 less umask).
-        os.fchmod(fd, 0o666 & ~_umask())
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    atomic_replace({Path(path): data})
+
+
+def _write_error(exc: OSError, target: Path, folder: Path) -> PackageError:
+    if isinstance(exc, PermissionError) or exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        reason = "read-only file system" if exc.errno == errno.EROFS else "permission denied"
+        return PackageError(
+            Problem(
+                message=f"cannot write to {folder}: {reason}",
+                hint="make the folder writable, or choose another with -o",
+            )
+        )
+    if isinstance(exc, (FileExistsError, NotADirectoryError)) or (folder.exists() and not folder.is_dir()):
+        return PackageError(
+            Problem(message=f"cannot write {target}: {folder} is not a folder", hint="choose another -o folder")
+        )
+    if exc.errno == errno.ENOSPC:
+        return PackageError(
+            Problem(
+                message=f"cannot write {target}: no space left on device",
+                hint="free some space and build again; nothing was changed",
+            )
+        )
+    return PackageError(
+        Problem(message=f"cannot write {target}: {exc.strerror or exc}", hint="check the -o folder")
+    )
 
 
 @dataclass(frozen=True)
@@ -86,17 +154,26 @@ class BuiltZip:
     unchanged: bool  # an identical ZIP was already there
 
 
-def write_plugin_zip(tree: PluginTree, project: Project, out_dir: str | Path, force: bool = False) -> BuiltZip:
-    """Write ``<out_dir>/<slug>-<version>.zip`` and its ``.sha256``.
+def write_plugin_zip(
+    tree: PluginTree,
+    project: Project,
+    out_dir: str | Path,
+    force: bool = False,
+    companions: Callable[[str], dict[str, bytes]] | None = None,
+) -> BuiltZip:
+    """Write ``<out_dir>/<slug>-<version>.zip``, its ``.sha256`` and any companion files.
 
-    An existing ZIP of the same version with different bytes is kept unless ``force``:
-    a released version must not silently change.
+    ``companions`` receives the ZIP's SHA-256 and returns file name -> bytes to write beside
+    it (the DEM setup guide); all of them are replaced together, so a failure never leaves
+    a new ZIP beside an old guide. An existing ZIP of the same version with different bytes
+    is kept unless ``force``: a released version must not silently change.
     """
     out = Path(out_dir)
     data = zip_bytes(tree.files)
     digest = hashlib.sha256(data).hexdigest()
     target = out / project.zip_name
     sha_path = out / f"{project.zip_name}.sha256"
+    sha_line = f"{digest}  {project.zip_name}\n".encode()
     unchanged = False
     try:
         if target.exists():
@@ -110,17 +187,12 @@ def write_plugin_zip(tree: PluginTree, project: Project, out_dir: str | Path, fo
                         hint="raise [plugin] version for a new release, or pass --force to replace it",
                     )
                 )
-        if not unchanged:
-            atomic_write(target, data)
-        atomic_write(sha_path, f"{digest}  {project.zip_name}\n".encode())
-    except PermissionError as exc:
-        raise PackageError(
-            Problem(message=f"cannot write to {exc.filename or out}: permission denied", hint="choose another -o folder")
-        ) from None
+        batch = {target: data, sha_path: sha_line}
+        for name, content in (companions(digest) if companions else {}).items():
+            batch[out / name] = content
+        atomic_replace(batch)
     except OSError as exc:
-        raise PackageError(
-            Problem(message=f"cannot write {target}: {exc.strerror}", hint="check free space and the -o folder")
-        ) from None
+        raise _write_error(exc, target, out) from None
     return BuiltZip(path=target, sha256=digest, sha256_path=sha_path, unchanged=unchanged)
 
 
@@ -133,6 +205,6 @@ def write_tree(tree: PluginTree, out_dir: str | Path) -> list[Path]:
         try:
             atomic_write(target, data)
         except OSError as exc:
-            raise PackageError(Problem(message=f"cannot write {target}: {exc.strerror}")) from None
+            raise _write_error(exc, target, target.parent) from None
         written.append(target)
     return written

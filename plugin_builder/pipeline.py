@@ -53,13 +53,19 @@ def build(
     The version must be greater than ``against`` (a previous release's ZIP) and than every
     release of the same plugin in ``out_dir``; the DEM setup guide is written beside the ZIP.
     """
-    from plugin_builder.guide import write_dem_guide
+    from plugin_builder.guide import dem_guide_file, guide_name
     from plugin_builder.versions import check_version
 
     validated = validate(config)
     if not validated.ok:
         return Built(validated, None)
     check_version(validated.project, out_dir, against)
-    built = write_plugin_zip(validated.tree, validated.project, out_dir, force=force)
-    guide = write_dem_guide(validated.project, validated.tree, out_dir, built)
+    built = write_plugin_zip(
+        validated.tree,
+        validated.project,
+        out_dir,
+        force=force,
+        companions=dem_guide_file(validated.project, validated.tree),
+    )
+    guide = Path(out_dir) / guide_name(validated.project)
     return Built(validated, built, guide)

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from plugin_builder import __version__
 from plugin_builder.analysis import field_uses
+from plugin_builder.dictionary import Dictionary, for_project
 from plugin_builder.errors import PackageError, Problem
 from plugin_builder.findings import Finding, Severity
 from plugin_builder.model import PluginModel, QueryDef, build_model
@@ -219,9 +220,9 @@ class Review:
         return self.errors == 0 and (self.comparison is None or self.comparison.version_ok is not False)
 
 
-def _fields(sql: str) -> list[FieldRow]:
+def _fields(sql: str, dictionary: Dictionary | None = None) -> list[FieldRow]:
     roles: dict[str, list[str]] = defaultdict(list)
-    for use in field_uses(sql):
+    for use in field_uses(sql, dictionary):
         name = f"{use.table}.{use.field}"
         label = ROLE_LABELS.get(use.role, use.role)
         if label not in roles[name]:
@@ -232,7 +233,7 @@ def _fields(sql: str) -> list[FieldRow]:
     ]
 
 
-def review_query(query: QueryDef) -> ReviewQuery:
+def review_query(query: QueryDef, dictionary: Dictionary | None = None) -> ReviewQuery:
     """A query as the report shows it; ``query.rendered`` adds what only our build knows."""
     spec = query.rendered.spec if query.rendered is not None else None
     descriptions = {a.name: a.description for a in spec.args} if spec else {}
@@ -253,7 +254,7 @@ def review_query(query: QueryDef) -> ReviewQuery:
         ],
         columns=[ColumnRow(c.alias, c.column or "") for c in query.columns],
         sql=query.sql,
-        fields=_fields(query.sql),
+        fields=_fields(query.sql, dictionary),
         parse_error=parse_sql(query.sql).error,
     )
 
@@ -262,7 +263,13 @@ def _diff(old: list[str], new: list[str], old_label: str, new_label: str) -> lis
     return list(difflib.unified_diff(old, new, old_label, new_label, lineterm="", n=3))
 
 
-def compare(queries: list[ReviewQuery], old_model: PluginModel, source: str, version: str) -> Comparison:
+def compare(
+    queries: list[ReviewQuery],
+    old_model: PluginModel,
+    source: str,
+    version: str,
+    dictionary: Dictionary | None = None,
+) -> Comparison:
     """Mark each query added/changed/unchanged against an older plugin, and what it newly reads."""
     root = old_model.plugin_root
     old_name = root.get("name", "") if root is not None else ""
@@ -271,7 +278,7 @@ def compare(queries: list[ReviewQuery], old_model: PluginModel, source: str, ver
         version_ok: bool | None = compare_versions(version, old_version) > 0
     except ValueError:
         version_ok = None
-    old_queries = {q.name: review_query(q) for q in old_model.queries}
+    old_queries = {q.name: review_query(q, dictionary) for q in old_model.queries}
     new_names = {q.name for q in queries}
     added, changed, unchanged = [], [], []
     for query in queries:
@@ -321,11 +328,13 @@ def build_review(config: str | Path = "plugin.toml", against: str | Path | None 
     validated = validate(config)
     project, tree = validated.project, validated.tree
     model = build_model(tree.files, tree)
-    queries = sorted((review_query(q) for q in model.queries), key=lambda q: q.name)
+    # The project's dictionary, so that columns of declared extension tables resolve too.
+    dictionary = for_project(project)
+    queries = sorted((review_query(q, dictionary) for q in model.queries), key=lambda q: q.name)
     comparison = None
     if old_files is not None:
         old_model = build_model(old_files, origin="linted")
-        comparison = compare(queries, old_model, str(against), project.plugin.version)
+        comparison = compare(queries, old_model, str(against), project.plugin.version, dictionary)
     root = model.plugin_root
     access = []
     if root is not None:  # as plugin.xml requests it, in whatever namespace

@@ -12,6 +12,7 @@ which refuses a body containing ``]]>``.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -41,8 +42,7 @@ def sql_literal(value: object) -> SqlText:
     (a bind), ``~(`` / ``~[`` (PS-HTML tags), ``<@`` (restricted_table) and ``]]>`` (end of
     CDATA).
     """
-    if isinstance(value, jinja2.Undefined):
-        value._fail_with_undefined_error()  # StrictUndefined: "'name' is undefined"
+    _fail_if_undefined(value)
     if isinstance(value, bool):
         raise UnsafeValueError(f"{value!r} is a boolean; use it in an {{% if %}}, not in SQL")
     if isinstance(value, int):
@@ -65,15 +65,24 @@ def sql_literal(value: object) -> SqlText:
     return SqlText(literal)
 
 
+def _fail_if_undefined(value: object) -> None:
+    # A filter receives an undefined name as a value; raise Jinja's own "'x' is undefined"
+    # rather than a confusing "cannot quote StrictUndefined".
+    if isinstance(value, jinja2.Undefined):
+        value._fail_with_undefined_error()
+
+
 def sql_literal_list(values: Iterable[object]) -> SqlText:
     """``'a', 'b'`` for an IN list; an empty list becomes ``NULL`` (matches nothing)."""
+    _fail_if_undefined(values)
+    if isinstance(values, (str, bytes)):
+        raise UnsafeValueError(f"|lits needs a list, not the string {values!r}; use |lit for one value")
     items = [sql_literal(v) for v in values]
     return SqlText(", ".join(items) if items else "NULL")
 
 
 def sql_number(value: object) -> SqlText:
-    if isinstance(value, jinja2.Undefined):
-        value._fail_with_undefined_error()
+    _fail_if_undefined(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise UnsafeValueError(f"{value!r} is not an integer")
     return SqlText(str(value))
@@ -139,9 +148,29 @@ def _describe(node: jinja2.nodes.Node) -> str:
     return type(node).__name__.lower()
 
 
+def read_template_source(path: Path, display: str) -> str:
+    """A template's text; a missing, unreadable or non-UTF-8 file is a TemplateError."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise TemplateError(Problem(message="not found", file=display)) from None
+    except UnicodeDecodeError as exc:
+        raise TemplateError(
+            Problem(message=f"is not UTF-8 (byte {exc.start})", file=display, hint="save the file as UTF-8")
+        ) from None
+    except OSError as exc:
+        raise TemplateError(
+            Problem(
+                message=f"cannot be read: {exc.strerror}",
+                file=display,
+                hint="check that it is a file and that you may read it (its permissions)",
+            )
+        ) from None
+
+
 def check_sql_template(env: jinja2.Environment, path: Path, display: str) -> None:
     """Refuse a SQL template that outputs a value without a quoting filter."""
-    source = path.read_text(encoding="utf-8")
+    source = read_template_source(path, display)
     try:
         unsafe = unsafe_outputs(source, env)
     except jinja2.TemplateSyntaxError as exc:
@@ -168,10 +197,33 @@ def _cdata(value: str) -> Markup:
     return Markup(f"<![CDATA[{value}]]>")
 
 
+class KeyUndefined(jinja2.StrictUndefined):
+    """StrictUndefined that names the known keys when a config section has no such key.
+
+    ``{{ oneroster.parnet }}`` says "'parnet' is not a key of OneRosterSection (known:
+    parent, guardian, …)" rather than "'plugin_builder.config.OneRosterSection object' has
+    no attribute 'parnet'".
+    """
+
+    __slots__ = ()
+
+    @property
+    def _undefined_message(self) -> str:
+        owner = self._undefined_obj
+        if (
+            not self._undefined_hint
+            and isinstance(self._undefined_name, str)
+            and dataclasses.is_dataclass(owner)
+        ):
+            known = ", ".join(f.name for f in dataclasses.fields(owner))
+            return f"{self._undefined_name!r} is not a key of {type(owner).__name__} (known: {known})"
+        return super()._undefined_message
+
+
 def sql_environment(search_path: list[Path]) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(p) for p in search_path]),
-        undefined=jinja2.StrictUndefined,
+        undefined=KeyUndefined,
         autoescape=False,
         finalize=_finalize,
         keep_trailing_newline=True,

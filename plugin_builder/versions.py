@@ -49,7 +49,7 @@ def releases_in(out_dir: str | Path, slug: str) -> list[Release]:
     folder = Path(out_dir)
     if not folder.is_dir():
         return []
-    pattern = re.compile(rf"^{re.escape(slug)}-(\d+(?:\.\d+)*)\.zip$")
+    pattern = re.compile(rf"^{re.escape(slug)}-([0-9]+(?:\.[0-9]+)*)\.zip\Z")
     found = []
     for path in folder.iterdir():
         match = pattern.match(path.name)

@@ -135,3 +135,14 @@ def test_parse_error_points_at_the_template_line(tmp_path):
     findings = check_tree(render_plugin(project, load_catalog(project)), project)
     (parse,) = [f for f in findings if f.code == "SQ300"]
     assert (parse.file, parse.line) == ("queries/students_by_school.sql.j2", 5)
+
+
+def test_a_trailing_newline_is_not_a_valid_name_or_version():
+    """`$` in a regular expression accepts a trailing newline; an XML character reference makes one."""
+    xml = queries_xml("SELECT s.ID FROM STUDENTS s ORDER BY s.ID").replace(
+        b'name="org.example.app.area.students"', b'name="org.example.app.area.students&#10;"'
+    )
+    found = findings_for({"plugin.xml": GOOD_PLUGIN, "queries_root/a.named_queries.xml": xml})
+    assert "PQ203" in codes(found)
+    plugin = GOOD_PLUGIN.replace(b'name="Rostering" version="1.0"', b'name="Rostering" version="1.0&#10;"')
+    assert any(f.code.startswith("PS") and "version" in f.message for f in findings_for({"plugin.xml": plugin}))

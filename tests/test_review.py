@@ -230,7 +230,7 @@ def test_review_against_a_hostile_zip_is_refused(runner, project_dir: Path) -> N
         archive.writestr("../../escape.xml", "x")
     result = runner.invoke(main, ["review", "-c", str(project_dir / "plugin.toml"), "--against", str(bad), "-o", "-"])
     assert result.exit_code == 2
-    assert "member '../../escape.xml' contains '..'" in result.output
+    assert "member '../../escape.xml' climbs out of the archive with '..'" in result.output
     assert not (project_dir.parent / "escape.xml").exists()
     shutil.rmtree(project_dir / "dist", ignore_errors=True)
 
@@ -280,3 +280,33 @@ def test_review_lists_the_access_request_of_an_oauth_plugin(runner, project_dir:
     listed = result.output.split("## API access requested (access\\_request, view only)\n\n", 1)[1].split("\n", 1)[0]
     assert len(listed.split(", ")) == int(requested.group(1))
     assert "`SECTIONS.EXPRESSION`" in listed and "`TERMS.YEARID`" in listed
+
+
+def test_review_resolves_columns_of_declared_extension_tables(tmp_path):
+    """An unqualified column of a district extension table is found only with [dictionary]."""
+    from helpers import example_config, write_tree
+
+    from plugin_builder.review import build_review
+
+    write_tree(
+        tmp_path,
+        {
+            "plugin.toml": example_config(**{'exclude = []': 'exclude = []\n\n[dictionary]\nextensions = { U_DEF_EXT_STUDENTS = ["STUDENTSDCID", "EMAIL_PERSONAL"] }'}),
+            "queries/personal_emails.sql.j2": (
+                "SELECT s.ID AS id, EMAIL_PERSONAL AS email\n"
+                "FROM STUDENTS s\nJOIN U_DEF_EXT_STUDENTS u ON u.STUDENTSDCID = s.DCID\nORDER BY s.ID\n"
+            ),
+            "queries/personal_emails.toml": """
+                summary = "Personal e-mails"
+                group = "custom"
+                core_table = "STUDENTS"
+                columns = [
+                  { alias = "id", column = "STUDENTS.ID" },
+                  { alias = "email", column = "STUDENTS.LASTFIRST" },
+                ]
+            """,
+        },
+    )
+    review = build_review(tmp_path / "plugin.toml")
+    query = next(q for q in review.queries if q.name.endswith(".personal_emails"))
+    assert "U_DEF_EXT_STUDENTS.EMAIL_PERSONAL" in [f.name for f in query.fields]

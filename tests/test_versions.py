@@ -132,5 +132,5 @@ def test_against_an_unreadable_file_is_a_clear_error(runner, project_dir: Path) 
     bogus.write_bytes(b"PK\x03\x04 not really")
     result = _build(runner, project_dir / "plugin.toml", project_dir / "dist", "--against", str(bogus))
     assert result.exit_code == 2
-    assert f"{bogus}: is not a readable ZIP file" in result.output
+    assert f"{bogus}: is not a ZIP archive" in result.output
     assert "Traceback" not in result.output

@@ -71,7 +71,7 @@ def plugin_schema(ctx: CheckContext) -> Iterator[Hit]:
 
 NAME_MAX = 40
 VERSION_MAX = 20
-VERSION_RE = re.compile(r"^\d+(\.\d+)*$")
+VERSION_RE = re.compile(r"[0-9]+(\.[0-9]+)*\Z")  # \Z: "$" would accept a trailing newline
 
 
 def _root(ctx: CheckContext):

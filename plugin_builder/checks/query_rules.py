@@ -96,10 +96,10 @@ def columns_count(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
 
 
 QUERY_NAME_MAX = 200
-QUERY_NAME_RE = re.compile(r"^[A-Za-z0-9_.\-]+$")
+QUERY_NAME_RE = re.compile(r"^[A-Za-z0-9_.\-]+\Z")  # \Z: "$" would accept a trailing newline
 RESERVED_PREFIXES = ("com.powerschool", "com.pearson")
-ALIAS_RE = re.compile(r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)?$")
-FIELD_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_$#]*\.[A-Za-z][A-Za-z0-9_$#]*$")
+ALIAS_RE = re.compile(r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)?\Z")
+FIELD_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_$#]*\.[A-Za-z][A-Za-z0-9_$#]*\Z")
 # :name outside string literals and comments; Oracle binds are identifiers after a colon.
 BIND_RE = re.compile(r"(?<![:\w]):([A-Za-z_][A-Za-z0-9_]*)")
 PS_HTML_RE = re.compile(r"~[(\[]")
