@@ -313,6 +313,8 @@ def preview(config: Path, students: int | None, db: Path | None, tables: tuple[P
         select=select, args=arg_values,
     )
     click.echo(summary_table(result))
+    for note in result.written.skipped:
+        click.echo(f"note: {note}", err=True)
     for violation in result.violations:
         click.secho(f"violation: {violation}", fg="red", err=True)
     click.echo(f"wrote {result.out}/ ({result.source})", err=True)
