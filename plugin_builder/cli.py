@@ -144,6 +144,8 @@ def build(config: Path, output: Path, force: bool, against: Path | None, fmt: st
     click.echo(f"sha256 {result.zip.sha256}", err=True)
     if result.guide is not None:
         click.echo(f"wrote {result.guide} (Data Export Manager setup)", err=True)
+    if result.review is not None:
+        click.echo(f"wrote {result.review} (review report)", err=True)
 
 
 @main.command("queries")

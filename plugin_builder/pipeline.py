@@ -33,6 +33,7 @@ class Built:
     validated: Validated
     zip: BuiltZip | None  # None when an error-level finding stopped the build
     guide: Path | None = None  # the DEM setup guide written beside the ZIP
+    review: Path | None = None  # the reviewers' report (HTML) written beside the ZIP
 
 
 def validate(config: str | Path = "plugin.toml", select: tuple[str, ...] = ()) -> Validated:
@@ -54,18 +55,23 @@ def build(
     release of the same plugin in ``out_dir``; the DEM setup guide is written beside the ZIP.
     """
     from plugin_builder.guide import dem_guide_file, guide_name
+    from plugin_builder.review import review_file
     from plugin_builder.versions import check_version
 
     validated = validate(config)
     if not validated.ok:
         return Built(validated, None)
     check_version(validated.project, out_dir, against)
+    guide_companion = dem_guide_file(validated.project, validated.tree)
+    review_companion = review_file(validated, against)
     built = write_plugin_zip(
         validated.tree,
         validated.project,
         out_dir,
         force=force,
-        companions=dem_guide_file(validated.project, validated.tree),
+        # The guide and the review report change with the ZIP, in one atomic batch.
+        companions=lambda sha256: {**guide_companion(sha256), **review_companion(sha256)},
     )
     guide = Path(out_dir) / guide_name(validated.project)
-    return Built(validated, built, guide)
+    review = Path(out_dir) / f"{validated.project.zip_name.removesuffix('.zip')}-review.html"
+    return Built(validated, built, guide, review)

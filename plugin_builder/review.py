@@ -12,12 +12,15 @@ or Markdown, from ``templates/review.html.j2`` / ``review.md.j2``.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import hashlib
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from plugin_builder import __version__
 from plugin_builder.analysis import field_uses
@@ -28,6 +31,9 @@ from plugin_builder.model import PluginModel, QueryDef, build_model
 from plugin_builder.package import atomic_write, zip_bytes
 from plugin_builder.sqlparse import parse_sql
 from plugin_builder.versions import compare_versions
+
+if TYPE_CHECKING:
+    from plugin_builder.pipeline import Validated
 
 # ---------------------------------------------------------------------------------------
 # Personal data: fields a privacy reviewer must see flagged. Exact names where a pattern
@@ -325,7 +331,15 @@ def build_review(config: str | Path = "plugin.toml", against: str | Path | None 
     from plugin_builder.zipread import read_plugin_zip
 
     old_files = read_plugin_zip(against) if against is not None else None  # a bad ZIP fails first
-    validated = validate(config)
+    return review_of(validate(config), against, old_files)
+
+
+def review_of(
+    validated: Validated,
+    against: str | Path | None = None,
+    old_files: dict[str, bytes] | None = None,
+) -> Review:
+    """Describe a validated project (and its changes since ``old_files``, read from ``against``)."""
     project, tree = validated.project, validated.tree
     model = build_model(tree.files, tree)
     # The project's dictionary, so that columns of declared extension tables resolve too.
@@ -361,6 +375,21 @@ def build_review(config: str | Path = "plugin.toml", against: str | Path | None 
 
 
 REVIEW_FORMATS = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md"}
+
+
+def review_file(validated: Validated, against: str | Path | None = None) -> Callable[[str], dict[str, bytes]]:
+    """The HTML report as a companion of the ZIP (``package.write_plugin_zip``), written with it."""
+    from plugin_builder.zipread import read_plugin_zip
+
+    old_files = read_plugin_zip(against) if against is not None else None
+    project = validated.project
+    name = f"{project.zip_name.removesuffix('.zip')}-review.html"
+
+    def companion(sha256: str) -> dict[str, bytes]:
+        review = dataclasses.replace(review_of(validated, against, old_files), sha256=sha256)
+        return {name: render_review(review, "html").encode("utf-8")}
+
+    return companion
 
 
 def render_review(review: Review, fmt: str = "html") -> str:

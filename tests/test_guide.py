@@ -35,6 +35,7 @@ def test_build_writes_the_guide_beside_the_zip(runner, project_dir: Path) -> Non
     assert f"wrote {guide}" in result.output
     assert sorted(p.name for p in out.iterdir()) == [
         "example-usd-rostering-1.0.0-DEM-setup.md",
+        "example-usd-rostering-1.0.0-review.html",
         "example-usd-rostering-1.0.0.zip",
         "example-usd-rostering-1.0.0.zip.sha256",
     ]

@@ -310,3 +310,19 @@ def test_review_resolves_columns_of_declared_extension_tables(tmp_path):
     review = build_review(tmp_path / "plugin.toml")
     query = next(q for q in review.queries if q.name.endswith(".personal_emails"))
     assert "U_DEF_EXT_STUDENTS.EMAIL_PERSONAL" in [f.name for f in query.fields]
+
+
+def test_build_writes_the_review_report_of_the_zip_it_wrote(runner, project_dir):
+    """SPEC §2: the reviewers' report is a build output, naming the ZIP's checksum."""
+    from lxml import html
+
+    from plugin_builder.cli import main
+
+    result = runner.invoke(main, ["build", "-c", str(project_dir / "plugin.toml"), "-o", str(project_dir / "dist")])
+    assert result.exit_code == 0, result.output
+    report = project_dir / "dist" / "example-usd-rostering-1.0.0-review.html"
+    assert f"wrote {report} (review report)" in result.stderr
+    sha = (project_dir / "dist" / "example-usd-rostering-1.0.0.zip.sha256").read_text().split()[0]
+    page = html.fromstring(report.read_bytes())
+    assert sha in page.text_content()
+    assert "one_roster_users" in page.text_content()

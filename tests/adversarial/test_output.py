@@ -23,7 +23,8 @@ from hostile import assert_usage_error, invoke, write_project
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 ZIP = "example-usd-rostering-1.0.0.zip"
 GUIDE = "example-usd-rostering-1.0.0-DEM-setup.md"
-BUILT = {ZIP, f"{ZIP}.sha256", GUIDE}
+REVIEW = "example-usd-rostering-1.0.0-review.html"
+BUILT = {ZIP, f"{ZIP}.sha256", GUIDE, REVIEW}
 
 
 def build(config: Path, out: Path, *extra: str):
@@ -279,7 +280,12 @@ def test_plugin_name_cannot_lead_the_zip_out_of_dist(tmp_path):
     dist = tmp_path / "dist"
     result = build(config, dist)
     assert result.exit_code == 0, result.output
-    assert set(snapshot(dist)) == {"escape-zip-1.0.0.zip", "escape-zip-1.0.0.zip.sha256", "escape-zip-1.0.0-DEM-setup.md"}
+    assert set(snapshot(dist)) == {
+        "escape-zip-1.0.0.zip",
+        "escape-zip-1.0.0.zip.sha256",
+        "escape-zip-1.0.0-DEM-setup.md",
+        "escape-zip-1.0.0-review.html",
+    }
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dist", "project"]
 
 
