@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from plugin_builder.config import Project
-from plugin_builder.errors import CatalogError, Problem
+from plugin_builder.errors import CatalogError, Problem, read_user_file, toml_problem
 from plugin_builder.resources import builtin_queries_dir
 
 # Applied with fullmatch: "$" alone accepts a trailing newline, which would reach file and XML names.
@@ -99,38 +99,16 @@ def _load_sidecar(name: str, template: Path, sidecar: Path, origin: str) -> Quer
     def bad(message: str, key: str | None = None, hint: str | None = None) -> None:
         problems.append(Problem(message=message, file=where, key=key, hint=hint))
 
+    text = read_user_file(
+        sidecar,
+        CatalogError,
+        missing_message=f"query {name!r} has no metadata file",
+        missing_hint=f"write {sidecar.name} beside {template.name} (summary, columns, …)",
+    )
     try:
-        data = tomllib.loads(sidecar.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CatalogError(
-            Problem(
-                message=f"query {name!r} has no metadata file",
-                file=where,
-                hint=f"write {sidecar.name} beside {template.name} (summary, columns, …)",
-            )
-        ) from None
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = re.search(r"line (\d+)", str(exc))
-        raise CatalogError(
-            Problem(
-                message=f"is not valid TOML: {exc}",
-                file=where,
-                line=int(line.group(1)) if line else None,
-                hint="check quoting and brackets on that line",
-            )
-        ) from None
-    except UnicodeDecodeError as exc:
-        raise CatalogError(
-            Problem(message=f"is not UTF-8 (byte {exc.start})", file=where, hint="save the file as UTF-8")
-        ) from None
-    except OSError as exc:
-        raise CatalogError(
-            Problem(
-                message=f"cannot be read: {exc.strerror}",
-                file=where,
-                hint="check that it is a file and that you may read it (its permissions)",
-            )
-        ) from None
+        raise CatalogError(toml_problem(exc, where)) from None
 
     for key in data:
         if key not in _SIDECAR_KEYS:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from plugin_builder.errors import ConfigError, Problem
+from plugin_builder.errors import ConfigError, Problem, read_user_file, toml_problem
 
 NAME_MAX = 40  # PluginDef.Name is VARCHAR2(40)
 VERSION_MAX = 20
@@ -545,18 +545,7 @@ def parse_project(text: str, path: Path) -> Project:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = None
-        match = re.search(r"line (\d+)", str(exc))
-        if match:
-            line = int(match.group(1))
-        raise ConfigError(
-            Problem(
-                message=f"is not valid TOML: {exc}",
-                file=str(path),
-                line=line,
-                hint="check quoting and brackets on that line",
-            )
-        ) from None
+        raise ConfigError(toml_problem(exc, str(path))) from None
     reader = _Reader(path, _key_lines(text))
     for key in data:
         if key not in SECTIONS:
@@ -589,33 +578,7 @@ def load_project(path: str | Path = "plugin.toml") -> Project:
     path = Path(path)
     if path.is_dir():
         path = path / "plugin.toml"
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(
-            Problem(
-                message="not found",
-                file=str(path),
-                hint="run `plugin-builder init` to write one, or pass -c FILE",
-            )
-        ) from None
-    except OSError as exc:
-        raise ConfigError(
-            Problem(
-                message=f"cannot be read: {exc.strerror}",
-                file=str(path),
-                hint="check that it is a file and that you may read it (its permissions)",
-            )
-        ) from None
-    try:
-        # utf-8-sig: editors on Windows often save a byte-order mark, which TOML does not allow.
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(
-            Problem(
-                message=f"is not UTF-8 (byte {exc.start})",
-                file=str(path),
-                hint="save the file as UTF-8",
-            )
-        ) from None
+    text = read_user_file(
+        path, ConfigError, missing_hint="run `plugin-builder init` to write one, or pass -c FILE"
+    )
     return parse_project(text, path)

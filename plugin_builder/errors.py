@@ -7,6 +7,7 @@ Domain code raises these; only the CLI turns them into a message and exit code 2
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -62,3 +63,50 @@ class PackageError(PluginBuilderError):
 
 class InputError(PluginBuilderError):
     """A plugin given to ``lint`` cannot be read safely."""
+
+
+def read_user_file(
+    path: Path,
+    error: type[PluginBuilderError],
+    display: str | None = None,
+    missing_hint: str | None = None,
+    missing_message: str = "not found",
+) -> str:
+    """The text of a file people edit by hand (UTF-8, a byte-order mark allowed).
+
+    A missing, unreadable or non-UTF-8 file raises ``error`` with one clear problem naming
+    the file and what to do, never an OSError or UnicodeDecodeError.
+    """
+    where = display or str(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise error(Problem(message=missing_message, file=where, hint=missing_hint)) from None
+    except OSError as exc:
+        raise error(
+            Problem(
+                message=f"cannot be read: {exc.strerror}",
+                file=where,
+                hint="check that it is a file and that you may read it (its permissions)",
+            )
+        ) from None
+    try:
+        # utf-8-sig: editors on Windows often save a byte-order mark.
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise error(
+            Problem(message=f"is not UTF-8 (byte {exc.start})", file=where, hint="save the file as UTF-8")
+        ) from None
+
+
+def toml_problem(exc: Exception, file: str) -> Problem:
+    """A TOMLDecodeError as a problem on its line."""
+    import re
+
+    line = re.search(r"line (\d+)", str(exc))
+    return Problem(
+        message=f"is not valid TOML: {exc}",
+        file=file,
+        line=int(line.group(1)) if line else None,
+        hint="check quoting and brackets on that line",
+    )

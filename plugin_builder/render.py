@@ -15,6 +15,7 @@ from plugin_builder.config import Project
 from plugin_builder.resources import builtin_queries_dir, templates_dir
 from plugin_builder.templating import (
     check_sql_template,
+    read_template_source,
     render_template,
     sql_environment,
     xml_environment,
@@ -154,8 +155,8 @@ def render_query(project: Project, spec: QuerySpec) -> RenderedQuery:
     sql = normalise_sql(render_template(env, spec.template.name, context, display))
     if any(not c.column for c in spec.columns):
         spec = _fill_columns(project, spec, sql)
-    sources = [(display, spec.template.read_text(encoding="utf-8"))]
-    sources += [(_display(p, project), p.read_text(encoding="utf-8")) for p in partials]
+    sources = [(display, read_template_source(spec.template, display))]
+    sources += [(_display(p, project), read_template_source(p, _display(p, project))) for p in partials]
     return RenderedQuery(
         spec=spec,
         full_name=spec.full_name(project.plugin.namespace),

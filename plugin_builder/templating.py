@@ -21,7 +21,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from plugin_builder.errors import Problem, TemplateError
+from plugin_builder.errors import Problem, TemplateError, read_user_file
 
 
 class SqlText(str):
@@ -151,22 +151,7 @@ def _describe(node: jinja2.nodes.Node) -> str:
 
 def read_template_source(path: Path, display: str) -> str:
     """A template's text; a missing, unreadable or non-UTF-8 file is a TemplateError."""
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise TemplateError(Problem(message="not found", file=display)) from None
-    except UnicodeDecodeError as exc:
-        raise TemplateError(
-            Problem(message=f"is not UTF-8 (byte {exc.start})", file=display, hint="save the file as UTF-8")
-        ) from None
-    except OSError as exc:
-        raise TemplateError(
-            Problem(
-                message=f"cannot be read: {exc.strerror}",
-                file=display,
-                hint="check that it is a file and that you may read it (its permissions)",
-            )
-        ) from None
+    return read_user_file(path, TemplateError, display)
 
 
 # Templates that passed check_sql_template, by (path, source): every query imports the same

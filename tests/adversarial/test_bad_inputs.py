@@ -208,14 +208,14 @@ def test_query_template_that_is_not_utf8(tmp_path):
 def test_unreadable_query_file_simulated(tmp_path, monkeypatch, which):
     config = write_project(tmp_path)
     add_query(tmp_path, "mine", 'SELECT s.ID AS "id" FROM STUDENTS s ORDER BY 1\n')
-    real_read_text = Path.read_text
+    real_read_bytes = Path.read_bytes
 
-    def read_text(self, *args, **kwargs):
+    def read_bytes(self, *args, **kwargs):
         if self.name == which:
             raise PermissionError(13, "Permission denied", str(self))
-        return real_read_text(self, *args, **kwargs)
+        return real_read_bytes(self, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_text", read_text)
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
     assert_usage_error(validate(config), f"{which}: cannot be read: Permission denied", "permissions")
 
 
