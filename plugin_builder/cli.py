@@ -15,6 +15,7 @@ import click
 
 from plugin_builder import __version__
 from plugin_builder.errors import PluginBuilderError
+from plugin_builder.report import FORMATS
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -64,7 +65,7 @@ select_option = click.option(
 format_option = click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "sarif", "github"]),
+    type=click.Choice(FORMATS),
     default="text",
     show_default=True,
     help="How findings are printed.",

@@ -89,9 +89,6 @@ VIEWS = frozenset(
 )
 # Oracle's own: always there, never in access_request.
 SYSTEM_TABLES = frozenset({"DUAL"})
-# Extension tables follow these patterns (U_DEF_EXT_STUDENTS, S_NM_SEC_X, …): an undeclared
-# one is reported with a hint to declare it.
-EXTENSION_TABLE_RE = re.compile(r"^(U_[A-Z0-9_$#]+|S_[A-Z]{2}_[A-Z0-9_]+_X|[A-Z0-9_]+COREFIELDS)$")
 IDENTIFIER_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_$#]{0,127}$")
 FAMILIES = ("NUMBER", "FLOAT", "VARCHAR2", "CLOB", "DATE", "TIMESTAMP", "BLOB")
 

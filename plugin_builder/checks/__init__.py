@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import inspect
 import textwrap
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -229,6 +229,3 @@ def _load_rule_modules() -> None:
         zip_rules,
     )
 
-
-def iter_hits(hits: Iterable[Hit]) -> Iterator[Hit]:
-    yield from hits

@@ -95,7 +95,6 @@ CLEVER_GRADES = [str(n) for n in range(1, 14)] + [
     "PostGraduate", "Ungraded", "Other",
 ]  # fmt: skip
 
-ATTENDANCE_HEADERS = ["section_id", "student_id", "cc_id", "date", "status", "comment"]
 SCHOOLOGY_STATUSES = {1, 2, 3, 4}
 
 EDFI_HEADERS = {
