@@ -302,6 +302,8 @@ def _rezip(source: Path, target: Path, change) -> Path:
 def test_a_zip_with_a_short_access_request_gets_403_naming_the_field(project, tmp_path, runner):
     built = build(project, tmp_path / "dist")
     assert built.zip is not None
+    guide = built.guide.read_text(encoding="utf-8")  # its API sections send the receiver here
+    assert "test these calls against the same plugin with `plugin-builder serve`" in guide
     removed = b'    <field table="STUDENTS" field="FIRST_NAME" access="ViewOnly"/>\n'
 
     def shorten(name: str, data: bytes) -> bytes:
