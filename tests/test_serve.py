@@ -276,6 +276,26 @@ def test_concurrent_clients_get_the_same_rows(api):
     assert [job for job, ok in enumerate(outcomes) if not ok] == []
 
 
+def test_a_client_leaving_mid_stream_releases_the_result(api):
+    engine = api.running.api.engine
+    engine.stream_chunk = 10
+    try:
+        token = api.token()
+        with api.client.stream(
+            "POST", f"/ws/schema/query/{USERS}", json={}, params={"pagesize": 0}, headers={"Authorization": f"Bearer {token}"}
+        ) as answer:
+            assert answer.status_code == 200
+            first = next(answer.iter_bytes())
+            assert first.startswith(b'{"name":')
+        deadline = time.monotonic() + 10
+        while any(r.refs for r in engine._results.values()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(r.refs for r in engine._results.values())
+        assert len(api.post(USERS, token=token, pagesize=0).json()["record"]) > 300  # streamed in chunks of 10
+    finally:
+        engine.stream_chunk = 2000
+
+
 def test_every_request_is_logged_in_one_line_without_secrets(api, caplog):
     token = api.token()
     with caplog.at_level(logging.INFO, logger="plugin_builder.serve"):
@@ -337,6 +357,7 @@ HANDMADE_PLUGIN = b"""<?xml version="1.0" encoding="UTF-8"?>
     <field table="STUDENTS" field="GRADE_LEVEL" access="ViewOnly"/>
     <field table="STUDENTS" field="SCHOOLID" access="ViewOnly"/>
     <field table="STUDENTS" field="ENTRYDATE" access="ViewOnly"/>
+    <field table="U_LAPTOPS" field="LAPTOP" access="ViewOnly"/>
   </access_request>
 </plugin>
 """
@@ -358,6 +379,14 @@ FROM STUDENTS s
 WHERE s.GRADE_LEVEL = :grade AND (:entered_after IS NULL OR s.ENTRYDATE >= TO_DATE(:entered_after, 'YYYY-MM-DD'))
 ORDER BY s.ID
 ]]></sql>
+  </query>
+  <query name="org.example.handmade.students.quarter" coreTable="students" flattened="true">
+    <columns><column column="STUDENTS.ID">quarter</column></columns>
+    <sql><![CDATA[SELECT TO_CHAR(s.ENTRYDATE, 'Q') AS quarter FROM STUDENTS s]]></sql>
+  </query>
+  <query name="org.example.handmade.students.extension" coreTable="students" flattened="true">
+    <columns><column column="STUDENTS.ID">laptop</column></columns>
+    <sql><![CDATA[SELECT x.LAPTOP FROM U_LAPTOPS x]]></sql>
   </query>
 </queries>
 """
@@ -381,6 +410,11 @@ def test_a_handmade_zip_is_served_with_grouped_records_and_its_required_arg(tmp_
             {"tables": {"students": {"id": i, "last_name": last}, "schools": {"school_number": school}}} for i, last, school in expected
         ]
         assert served.post(name, {"grade": "5", "entered_after": "2999-01-01"}, count="true").json() == {"name": name, "record": [], "count": 0}
+        not_emulated = served.post("org.example.handmade.students.quarter")
+        assert not_emulated.status_code == 501 and "not emulated" in not_emulated.json()["message"]
+        failed = served.post("org.example.handmade.students.extension")
+        assert failed.status_code == 500 and "U_LAPTOPS" in failed.json()["message"]
+        assert served.post(name, {"grade": 5}).status_code == 200  # the server goes on
 
 
 def test_a_plugin_without_oauth_is_refused(runner, project_dir):

@@ -61,6 +61,22 @@ class JSON(Response):
         return _dumps(content)
 
 
+class ClosingStream(StreamingResponse):
+    """A streamed answer whose generator is closed when the answer ends, also when the client
+    left halfway: its ``finally`` releases the result and the cursor at once, not at some
+    later garbage collection."""
+
+    async def __call__(self, scope, receive, send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self._source.close()
+
+    def __init__(self, content: Iterator[bytes], **kwargs):
+        super().__init__(content, **kwargs)
+        self._source = content
+
+
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
     return JSON({"message": message}, status_code=status, headers=headers)
 
@@ -271,7 +287,7 @@ class PowerQueryApi:
             order = parse_order(order_text, query, result.columns)
             make = record_maker(query, result.columns)
             if pagesize == 0:
-                return StreamingResponse(self._stream(query, result, order, make, with_count, stack), media_type="application/json")
+                return ClosingStream(self._stream(query, result, order, make, with_count, stack), media_type="application/json")
             rows = await run_in_threadpool(self.engine.page, result, page, pagesize, order)
             payload: dict[str, object] = {"name": query.name, "record": [make(row) for row in rows]}
             if with_count:

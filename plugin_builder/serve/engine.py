@@ -74,11 +74,18 @@ class QueryEngine:
         self.con = con
         self.today = today
         self.cache_size = cache_size
+        self.stream_chunk = STREAM_CHUNK
         prepare_connection(con)  # DUAL and the macros, once: they are shared by every cursor
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {CACHE_SCHEMA}")
         self._lock = threading.Lock()
+        self._cursor_lock = threading.Lock()
         self._results: OrderedDict[tuple, _Result] = OrderedDict()
         self._numbers = itertools.count(1)
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A connection of this thread's own to the shared database (opening one is serialised)."""
+        with self._cursor_lock:
+            return self.con.cursor()
 
     # -- results -------------------------------------------------------------------------
 
@@ -125,7 +132,7 @@ class QueryEngine:
 
     def _build(self, result: _Result, query: ServedQuery, binds: dict[str, object]) -> None:
         sql = self.translate(query, binds)
-        cursor = self.con.cursor()
+        cursor = self.cursor()
         try:
             cursor.execute(f"CREATE TABLE {result.table} AS {sql}")
             result.columns = [d[0] for d in cursor.execute(f"SELECT * FROM {result.table} LIMIT 0").description]
@@ -141,7 +148,7 @@ class QueryEngine:
         excess = len(self._results) - self.cache_size
         for key in idle[: max(excess, 0)]:
             result = self._results.pop(key)
-            cursor = self.con.cursor()
+            cursor = self.cursor()
             try:
                 cursor.execute(f"DROP TABLE IF EXISTS {result.table}")
             finally:
@@ -157,7 +164,7 @@ class QueryEngine:
     def page(self, result: _Result, page: int, pagesize: int, order: list[tuple[int, bool]]) -> list[tuple]:
         """Rows ``(page - 1) * pagesize`` up to ``page * pagesize`` of the result (page 1-based)."""
         start = (page - 1) * pagesize
-        cursor = self.con.cursor()
+        cursor = self.cursor()
         try:
             if order:
                 sql = f"SELECT * FROM {result.table} {self._order_by(result, order)} LIMIT {pagesize} OFFSET {start}"
@@ -167,9 +174,10 @@ class QueryEngine:
         finally:
             cursor.close()
 
-    def stream(self, result: _Result, order: list[tuple[int, bool]], chunk: int = STREAM_CHUNK) -> Iterator[list[tuple]]:
+    def stream(self, result: _Result, order: list[tuple[int, bool]]) -> Iterator[list[tuple]]:
         """Every row of the result in chunks; only one chunk is in Python memory at a time."""
-        cursor = self.con.cursor()
+        chunk = self.stream_chunk
+        cursor = self.cursor()
         try:
             if order:
                 cursor.execute(f"SELECT * FROM {result.table} {self._order_by(result, order)}")

@@ -41,15 +41,23 @@ class Prepared:
 
 def _unavailable(plugin: ServedPlugin, source: Source) -> None:
     """Queries reading a table or column the district lacks answer 500 with the reason; the others serve."""
+    needs: dict[str, dict[str, set[str]]] = {}
     for query in plugin.queries.values():
-        needs: dict[str, set[str]] = {}
+        tables = needs.setdefault(query.name, {})
         for use in analyze(query.sql, plugin.dictionary).uses:
-            needs.setdefault(use.table.upper(), set()).add(use.field.upper())
+            tables.setdefault(use.table.upper(), set()).add(use.field.upper())
+    try:
+        check_requirements(source, needs)
+        return
+    except PreviewSourceError:
+        pass
+    for name, tables in needs.items():  # which queries, then
         try:
-            check_requirements(source, {query.name: needs})
+            check_requirements(source, {name: tables})
         except PreviewSourceError as exc:
+            query = plugin.queries[name]
             query.unavailable = "; ".join(p.message for p in exc.problems)
-            plugin.notes.append(f"query {query.name} will answer 500: {query.unavailable}")
+            plugin.notes.append(f"query {name} will answer 500: {query.unavailable}")
     if source.kind == "tables":
         check_requirements(source, {})  # creates the dictionary's tables the extracts lack, empty
 
