@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import base64
-import io
-import json
 import logging
 import subprocess
 import sys
-import threading
 import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
@@ -380,6 +377,11 @@ WHERE s.GRADE_LEVEL = :grade AND (:entered_after IS NULL OR s.ENTRYDATE >= TO_DA
 ORDER BY s.ID
 ]]></sql>
   </query>
+  <query name="org.example.handmade.students.in_schools" coreTable="students" flattened="true">
+    <args><arg name="schools" column="students.schoolid" type="array" required="true"/></args>
+    <columns><column column="STUDENTS.ID">id</column></columns>
+    <sql><![CDATA[SELECT s.ID FROM STUDENTS s WHERE s.SCHOOLID IN (:schools)]]></sql>
+  </query>
   <query name="org.example.handmade.students.quarter" coreTable="students" flattened="true">
     <columns><column column="STUDENTS.ID">quarter</column></columns>
     <sql><![CDATA[SELECT TO_CHAR(s.ENTRYDATE, 'Q') AS quarter FROM STUDENTS s]]></sql>
@@ -410,6 +412,10 @@ def test_a_handmade_zip_is_served_with_grouped_records_and_its_required_arg(tmp_
             {"tables": {"students": {"id": i, "last_name": last}, "schools": {"school_number": school}}} for i, last, school in expected
         ]
         assert served.post(name, {"grade": "5", "entered_after": "2999-01-01"}, count="true").json() == {"name": name, "record": [], "count": 0}
+        in_schools = "org.example.handmade.students.in_schools"
+        assert "give a JSON array" in served.post(in_schools, {"schools": 100}).json()["message"]
+        array = served.post(in_schools, {"schools": [100, 101]})
+        assert array.status_code == 501 and "array args are not emulated" in array.json()["message"]
         not_emulated = served.post("org.example.handmade.students.quarter")
         assert not_emulated.status_code == 501 and "not emulated" in not_emulated.json()["message"]
         failed = served.post("org.example.handmade.students.extension")
@@ -432,6 +438,34 @@ def test_a_port_in_use_is_a_clear_error(runner, api, project):
     port = api.running.url.rsplit(":", 1)[1]
     result = runner.invoke(main, ["serve", "-c", str(project), "--students", "100", "--port", port])
     assert result.exit_code == 2 and f"cannot listen on 127.0.0.1:{port}" in result.output
+
+
+def test_serves_a_duckdb_file_and_csv_extracts_with_the_same_rows(project, tmp_path):
+    import duckdb
+
+    from plugin_builder.preview.synthetic import generate
+
+    path = tmp_path / "district.duckdb"
+    con = duckdb.connect(str(path))
+    generate(con, 100, seed=2)
+    tables = tmp_path / "tables"
+    tables.mkdir()
+    for (table,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE estimated_size > 0 AND table_name <> 'ATTENDANCE'").fetchall():
+        con.execute(f"COPY \"{table}\" TO '{tables / (table + '.csv')}' (HEADER, DELIMITER ',')")
+    con.close()
+    answers = []
+    for source in ({"db": path}, {"tables": [tables]}):
+        prepared = prepare(project, today=DEFAULT_TODAY, **source)
+        with ServerThread(prepared.api) as running:
+            served = Api(running)
+            answers.append(served.post(USERS, pagesize=0).json())
+            attendance = served.post(ATTENDANCE)
+            answers.append(attendance.status_code)
+    assert answers[0]["record"] and answers[0] == answers[2]
+    # the extracts lack ATTENDANCE: that query answers 500 naming it, the others serve
+    assert answers[1] == 200 and answers[3] == 500
+    assert {r[0] for r in duckdb.connect(str(path), read_only=True).execute("SHOW TABLES").fetchall()} >= {"STUDENTS"}
+    assert "serve_cache" not in {r[0] for r in duckdb.connect(str(path), read_only=True).execute("SELECT schema_name FROM duckdb_schemas()").fetchall()}
 
 
 # --- shutdown ------------------------------------------------------------------------------

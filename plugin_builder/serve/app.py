@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from urllib.parse import parse_qs
 
@@ -28,7 +28,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from plugin_builder.serve.auth import Credentials
@@ -62,19 +62,21 @@ class JSON(Response):
 
 
 class ClosingStream(StreamingResponse):
-    """A streamed answer whose generator is closed when the answer ends, also when the client
-    left halfway: its ``finally`` releases the result and the cursor at once, not at some
+    """A streamed answer that releases what it reads (the stored result, the cursor) when it
+    ends, also when the client left halfway or before the first chunk: at once, not at some
     later garbage collection."""
+
+    def __init__(self, content: Iterator[bytes], on_close: Callable[[], None], **kwargs):
+        super().__init__(content, **kwargs)
+        self._content = content
+        self._on_close = on_close
 
     async def __call__(self, scope, receive, send) -> None:
         try:
             await super().__call__(scope, receive, send)
         finally:
-            self._source.close()
-
-    def __init__(self, content: Iterator[bytes], **kwargs):
-        super().__init__(content, **kwargs)
-        self._source = content
+            self._content.close()  # runs the generator's own finally if it had started
+            self._on_close()
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
@@ -287,7 +289,8 @@ class PowerQueryApi:
             order = parse_order(order_text, query, result.columns)
             make = record_maker(query, result.columns)
             if pagesize == 0:
-                return ClosingStream(self._stream(query, result, order, make, with_count, stack), media_type="application/json")
+                body = self._stream(query, result, order, make, with_count)
+                return ClosingStream(body, stack.close, media_type="application/json")
             rows = await run_in_threadpool(self.engine.page, result, page, pagesize, order)
             payload: dict[str, object] = {"name": query.name, "record": [make(row) for row in rows]}
             if with_count:
@@ -298,19 +301,20 @@ class PowerQueryApi:
             stack.close()
             raise
 
-    def _stream(self, query: ServedQuery, result, order, make, with_count: bool, stack: ExitStack) -> Iterator[bytes]:
+    def _stream(self, query: ServedQuery, result, order, make, with_count: bool) -> Iterator[bytes]:
         """The whole result as one JSON document, a chunk of records at a time."""
+        yield b'{"name":' + _dumps(query.name) + b',"record":['
+        first = True
+        chunks = self.engine.stream(result, order)
         try:
-            yield b'{"name":' + _dumps(query.name) + b',"record":['
-            first = True
-            for rows in self.engine.stream(result, order):
+            for rows in chunks:
                 parts = [_dumps(make(row)) for row in rows]
                 if parts:
                     yield (b"" if first else b",") + b",".join(parts)
                     first = False
-            yield b"]" + (b',"count":' + str(result.rows).encode() if with_count else b"") + b"}"
         finally:
-            stack.close()
+            chunks.close()  # closes the cursor
+        yield b"]" + (b',"count":' + str(result.rows).encode() if with_count else b"") + b"}"
 
 
 class RequestLog:
