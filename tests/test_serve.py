@@ -296,12 +296,18 @@ def test_a_client_leaving_mid_stream_releases_the_result(api):
 def test_every_request_is_logged_in_one_line_without_secrets(api, caplog):
     token = api.token()
     with caplog.at_level(logging.INFO, logger="plugin_builder.serve"):
-        api.post(USERS, token=token, pagesize=2)
-        api.post(f"{NAMESPACE}.nope", token=token)
-    lines = [r.getMessage() for r in caplog.records if r.name == "plugin_builder.serve"]
-    assert len(lines) == 2
-    assert f'"POST /ws/schema/query/{USERS}?pagesize=2" 200' in lines[0]
-    assert " 404 " in lines[1]
+        api.post(USERS, token=token, pagesize=2, page=4242)
+        api.post(f"{NAMESPACE}.nope_4242", token=token)
+        deadline = time.monotonic() + 5  # a line is written once its answer has gone out
+        while time.monotonic() < deadline:
+            lines = [r.getMessage() for r in caplog.records if r.name == "plugin_builder.serve"]
+            if sum("4242" in line for line in lines) >= 2:
+                break
+            time.sleep(0.01)
+    mine = [line for line in lines if "4242" in line]
+    assert len(mine) == 2
+    assert f'"POST /ws/schema/query/{USERS}?pagesize=2&page=4242" 200' in mine[0]
+    assert f'"POST /ws/schema/query/{NAMESPACE}.nope_4242" 404' in mine[1]
     assert all(token not in line and api.credentials.client_secret not in line for line in lines)
 
 
