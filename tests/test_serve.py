@@ -239,6 +239,30 @@ def test_bad_requests_get_400_with_a_reason(api, name, body, params, message):
     assert message in answer.json()["message"]
 
 
+def test_a_huge_body_is_refused_without_reading_it_all(api):
+    answer = api.client.post(
+        f"/ws/schema/query/{USERS}", content=b"{" + b" " * (2 * 1024 * 1024) + b"}",
+        headers={"Authorization": f"Bearer {api.token()}", "Content-Type": "application/json"},
+    )
+    assert answer.status_code == 413
+
+
+def test_old_results_are_dropped_past_the_cache_size(api):
+    engine = api.running.api.engine
+    size = engine.cache_size
+    try:
+        engine.cache_size = 1
+        token = api.token()
+        for year in (35, 20, 21):
+            assert api.post(CLASSES, {"yearid": year}, token=token).status_code == 200
+        assert len(engine._results) == 1
+        stored = {r[0] for r in engine.con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'serve_cache'").fetchall()}
+        assert stored == {next(iter(engine._results.values())).table.split(".")[1]}
+        assert api.post(CLASSES, {"yearid": 35}, token=token).status_code == 200  # computed again
+    finally:
+        engine.cache_size = size
+
+
 def test_unknown_query_gets_404(api):
     answer = api.post(f"{NAMESPACE}.no_such_query")
     assert answer.status_code == 404 and "no query named" in answer.json()["message"]
@@ -433,6 +457,17 @@ def test_a_plugin_without_oauth_is_refused(runner, project_dir):
     result = runner.invoke(main, ["serve", "-c", str(project_dir / "plugin.toml"), "--students", "100"])
     assert result.exit_code == 2
     assert "has no <oauth/>" in result.output and "oauth = true" in result.output
+
+
+def test_an_unsafe_or_missing_zip_is_refused(runner, tmp_path):
+    evil = tmp_path / "evil.zip"
+    with zipfile.ZipFile(evil, "w") as archive:
+        archive.writestr("plugin.xml", HANDMADE_PLUGIN)
+        archive.writestr("../queries_root/x.named_queries.xml", HANDMADE_QUERIES)
+    result = runner.invoke(main, ["serve", "--zip", str(evil)])
+    assert result.exit_code == 2 and "refused" in result.output and "Traceback" not in result.output
+    result = runner.invoke(main, ["serve", "--zip", str(tmp_path / "absent.zip")])
+    assert result.exit_code == 2 and "not found" in result.output
 
 
 def test_config_and_zip_together_are_refused(runner, project, tmp_path):

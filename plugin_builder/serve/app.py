@@ -151,9 +151,12 @@ def parse_order(text: str | None, query: ServedQuery, columns: list[str]) -> lis
 
 
 async def _json_body(request: Request) -> dict:
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        raise ApiError(413, f"the body is {len(body)} bytes; args fit in {MAX_BODY_BYTES}")
+    received = bytearray()
+    async for chunk in request.stream():  # read no further than the limit, whatever Content-Length says
+        received += chunk
+        if len(received) > MAX_BODY_BYTES:
+            raise ApiError(413, f"the body is over {MAX_BODY_BYTES} bytes; args fit in far less")
+    body = bytes(received)
     if not body.strip():
         return {}
     try:
