@@ -227,6 +227,7 @@ def test_query_list(api):
         (USERS, b"{}", {"pagesize": "-1"}, "pagesize must be at least 0"),
         (USERS, b"{}", {"page": "0"}, "page must be at least 1"),
         (USERS, b"{}", {"pagesize": "ten"}, "pagesize='ten' is not a whole number"),
+        (USERS, b"{}", {"page": str(2**63)}, "page must be at most 2147483647"),
         (USERS, b"{}", {"extensions": "x"}, "extensions= is not emulated"),
     ],
 )

@@ -37,6 +37,7 @@ from plugin_builder.serve.engine import QueryEngine, QueryFailed, json_value
 from plugin_builder.serve.plugin import ServedPlugin, ServedQuery
 
 DEFAULT_PAGESIZE = 100
+MAX_PAGING = 2**31 - 1  # page and pagesize: beyond any result, and page * pagesize fits DuckDB's BIGINT
 MAX_BODY_BYTES = 1024 * 1024  # args are small; a bigger body is refused before it is parsed
 
 log = logging.getLogger("plugin_builder.serve")
@@ -123,6 +124,8 @@ def _int_param(request: Request, name: str, default: int, minimum: int) -> int:
         raise ApiError(400, f"{name}={raw!r} is not a whole number") from None
     if value < minimum:
         raise ApiError(400, f"{name} must be at least {minimum} (got {value})")
+    if value > MAX_PAGING:
+        raise ApiError(400, f"{name} must be at most {MAX_PAGING} (got {value})")
     return value
 
 
@@ -150,13 +153,17 @@ def parse_order(text: str | None, query: ServedQuery, columns: list[str]) -> lis
     return order
 
 
-async def _json_body(request: Request) -> dict:
+async def _read_body(request: Request) -> bytes:
     received = bytearray()
     async for chunk in request.stream():  # read no further than the limit, whatever Content-Length says
         received += chunk
         if len(received) > MAX_BODY_BYTES:
             raise ApiError(413, f"the body is over {MAX_BODY_BYTES} bytes; args fit in far less")
-    body = bytes(received)
+    return bytes(received)
+
+
+async def _json_body(request: Request) -> dict:
+    body = await _read_body(request)
     if not body.strip():
         return {}
     try:
@@ -235,7 +242,7 @@ class PowerQueryApi:
     async def access_token(self, request: Request) -> Response:
         if not self.credentials.check_basic(request.headers.get("authorization")):
             return _error(401, "invalid client credentials (HTTP Basic client_id:client_secret)", {"WWW-Authenticate": 'Basic realm="oauth"'})
-        form = parse_qs((await request.body()).decode("utf-8", "replace"))
+        form = parse_qs((await _read_body(request)).decode("utf-8", "replace"))
         grant = (form.get("grant_type") or [request.query_params.get("grant_type", "")])[0]
         if grant != "client_credentials":
             return JSON({"error": "unsupported_grant_type", "message": "send grant_type=client_credentials"}, status_code=400)
