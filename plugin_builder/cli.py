@@ -327,5 +327,67 @@ def preview(config: Path, students: int | None, db: Path | None, tables: tuple[P
 # ---- end preview -------------------------------------------------------------------------
 
 
+# ---- serve -------------------------------------------------------------------------------
+
+
+@main.command()
+@config_option
+@click.option("--zip", "zip_path", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Serve this plugin ZIP (built anywhere) instead of the project's plugin.")
+@click.option("--students", type=click.IntRange(100, 100_000), default=None, help="Synthetic district size (100-100000) [default: 3000].")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Serve this DuckDB file (read-only).")
+@click.option("--tables", type=click.Path(file_okay=False, path_type=Path), multiple=True, help="Serve a folder of <TABLE>.csv extracts (repeatable).")
+@click.option("--seed", type=int, default=1, show_default=True, help="Seed of the synthetic district.")
+@click.option("--today", callback=_parse_today, default=None, metavar="DATE", help="SYSDATE for the queries [default: 2026-01-15 10:30].")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (anything but loopback exposes the district's data).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8090, show_default=True, help="Port (0: any free port).")
+@click.option("--client-id", default=None, help="OAuth client id [default: generated].")
+@click.option("--client-secret", default=None, help="OAuth client secret [default: generated].")
+def serve(config: Path, zip_path: Path | None, students: int | None, db: Path | None, tables: tuple[Path, ...], seed: int, today, host: str, port: int, client_id: str | None, client_secret: str | None) -> None:
+    """PowerSchool's PowerQuery API (OAuth, paging, count, access_request) over the preview district."""
+    import logging
+
+    from plugin_builder.serve.server import base_url, is_loopback, listen, prepare, uvicorn_server
+
+    if sum(bool(x) for x in (students is not None, db is not None, tables)) > 1:
+        raise click.UsageError("give at most one of --students, --db and --tables")
+    config_given = click.get_current_context().get_parameter_source("config") == click.core.ParameterSource.COMMANDLINE
+    if zip_path is not None and config_given:
+        raise click.UsageError("give either -c/--config or --zip, not both")
+    prepared = prepare(
+        config, zip_path, students=students, db=db, tables=list(tables) or None, seed=seed, today=today,
+        client_id=client_id, client_secret=client_secret,
+    )
+    api = prepared.api
+    sock = listen(host, port)
+    url = base_url(sock)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    request_log = logging.getLogger("plugin_builder.serve")
+    request_log.addHandler(handler)
+    request_log.setLevel(logging.INFO)
+    for note in api.plugin.notes:
+        click.echo(f"note: {note}", err=True)
+    if not is_loopback(host):
+        click.secho(f"warning: listening on {host}: anyone who reaches this machine with the credentials reads the district's data", fg="yellow", err=True)
+    click.echo(f"serving {api.plugin.name} {api.plugin.version} ({len(api.plugin.queries)} queries) from {api.plugin.origin}")
+    click.echo(f"data:          {prepared.source.description} (SYSDATE {prepared.today:%Y-%m-%d %H:%M})")
+    click.echo(f"base URL:      {url}")
+    click.echo(f"client id:     {api.credentials.client_id}")
+    click.echo(f"client secret: {api.credentials.client_secret}")
+    click.echo(f"queries:       GET {url}/ws/schema/query/api (docs/api.md has curl examples); Ctrl-C stops")
+    sys.stdout.flush()
+    try:
+        uvicorn_server(api).run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn shuts down gracefully, then re-raises the Ctrl-C it caught
+        pass
+    finally:
+        sock.close()
+        request_log.removeHandler(handler)
+    click.echo("stopped", err=True)
+
+
+# ---- end serve ---------------------------------------------------------------------------
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

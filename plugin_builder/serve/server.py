@@ -1,0 +1,165 @@
+"""Putting it together: load the plugin and the district, listen, run uvicorn.
+
+:func:`prepare` loads everything ``serve`` needs (the API object, ready to answer);
+:func:`listen` binds the socket first, so a port in use is a clear message rather than a
+server that starts and dies; :class:`ServerThread` runs the server in a thread for tests and
+benchmarks, on a free port when ``port=0``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import uvicorn
+
+from plugin_builder.analysis import analyze
+from plugin_builder.errors import PluginBuilderError, Problem
+from plugin_builder.preview.sources import PreviewSourceError, Source, check_requirements, duckdb_source, synthetic_source, tables_source
+from plugin_builder.preview.synthetic import DEFAULT_STUDENTS, DEFAULT_TODAY
+from plugin_builder.serve.app import PowerQueryApi
+from plugin_builder.serve.auth import Credentials, new_credentials
+from plugin_builder.serve.engine import QueryEngine
+from plugin_builder.serve.plugin import ServedPlugin, load_project_plugin, load_zip_plugin
+
+
+class ListenError(PluginBuilderError):
+    """The address cannot be listened on."""
+
+
+@dataclass
+class Prepared:
+    api: PowerQueryApi
+    source: Source
+    today: dt.datetime
+
+
+def _unavailable(plugin: ServedPlugin, source: Source) -> None:
+    """Queries reading a table or column the district lacks answer 500 with the reason; the others serve."""
+    needs: dict[str, dict[str, set[str]]] = {}
+    for query in plugin.queries.values():
+        tables = needs.setdefault(query.name, {})
+        for use in analyze(query.sql, plugin.dictionary).uses:
+            tables.setdefault(use.table.upper(), set()).add(use.field.upper())
+    try:
+        check_requirements(source, needs)
+        return
+    except PreviewSourceError:
+        pass
+    for name, tables in needs.items():  # which queries, then
+        try:
+            check_requirements(source, {name: tables})
+        except PreviewSourceError as exc:
+            query = plugin.queries[name]
+            query.unavailable = "; ".join(p.message for p in exc.problems)
+            plugin.notes.append(f"query {name} will answer 500: {query.unavailable}")
+    if source.kind == "tables":
+        check_requirements(source, {})  # creates the dictionary's tables the extracts lack, empty
+
+
+def prepare(
+    config: str | Path = "plugin.toml",
+    zip_path: str | Path | None = None,
+    students: int | None = None,
+    db: Path | None = None,
+    tables: list[Path] | None = None,
+    seed: int = 1,
+    today: dt.datetime | None = None,
+    client_id: str | None = None,
+    client_secret: str | None = None,
+    token_lifetime: int | None = None,
+) -> Prepared:
+    """The plugin (a project or a ZIP), the district (as ``preview`` loads it) and credentials."""
+    plugin = load_zip_plugin(zip_path) if zip_path is not None else load_project_plugin(config)
+    district = None
+    if db is not None:
+        source = duckdb_source(Path(db))
+    elif tables:
+        source = tables_source([Path(t) for t in tables])
+    else:
+        source, district = synthetic_source(students or DEFAULT_STUDENTS, seed, today or DEFAULT_TODAY)
+    today = today or (district.today if district else DEFAULT_TODAY)
+    _unavailable(plugin, source)
+    generated_id, generated_secret = new_credentials()
+    credentials = Credentials(client_id or generated_id, client_secret or generated_secret)
+    if token_lifetime is not None:
+        credentials.lifetime = token_lifetime
+    return Prepared(PowerQueryApi(plugin, QueryEngine(source.con, today), credentials), source, today)
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A listening socket, or a :class:`ListenError` naming the address and why."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family, kind, proto, _, address = infos[0]
+        sock = socket.socket(family, kind, proto)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(address)
+            sock.listen(128)
+        except OSError:
+            sock.close()
+            raise
+    except OSError as exc:
+        raise ListenError(
+            Problem(f"cannot listen on {host}:{port}: {exc.strerror or exc}", hint="choose another --port (or --port 0 for any free one)")
+        ) from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def base_url(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
+def uvicorn_server(api: PowerQueryApi) -> uvicorn.Server:
+    # Our own request log replaces uvicorn's access log; lifespan is not used.
+    config = uvicorn.Config(api.app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=5)
+    return uvicorn.Server(config)
+
+
+class ServerThread:
+    """The server in a background thread (tests, benchmarks): ``start()``, ``url``, ``stop()``."""
+
+    def __init__(self, api: PowerQueryApi, host: str = "127.0.0.1", port: int = 0):
+        self.api = api
+        self.sock = listen(host, port)
+        self.url = base_url(self.sock)
+        self.server = uvicorn_server(api)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
+
+    def start(self, timeout: float = 10.0) -> ServerThread:
+        self.thread.start()
+        deadline = time.monotonic() + timeout
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the server did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout)
+        self.sock.close()
+
+    def __enter__(self) -> ServerThread:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
