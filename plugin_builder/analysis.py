@@ -70,12 +70,14 @@ class FieldUse:
 class Issue:
     """Something wrong with a name; ``kind`` selects the rule that reports it."""
 
-    kind: str  # unknown-table, wrong-table, unknown-column, wrong-column, ambiguous-column, unknown-qualifier, unknown-derived-column
+    kind: str  # unknown-table, unverified-table, wrong-table, unknown-column, unverified-column, wrong-column,
+    # ambiguous-column, unknown-qualifier, unknown-derived-column, duplicate-alias
     message: str
     line: int | None
     column: int | None
     hint: str | None = None
     name: str = ""
+    severity: str = "error"  # or "warning": a name the dictionary cannot verify
 
 
 @dataclass(frozen=True)
@@ -209,10 +211,7 @@ class _Resolver:
     def _has(self, source: object, name: str) -> bool | None:
         """Whether a source has a column: True, False, or None when unknown."""
         if isinstance(source, exp.Table):
-            columns = self.dictionary.columns(source.name)
-            if columns is None:
-                return None
-            return name in columns
+            return self.dictionary.column_known(source.name, name)
         if isinstance(source, Scope):
             names = self._output_names(source)
             return None if names is None else name in names
@@ -296,13 +295,23 @@ class _Resolver:
                     )
                 )
             elif all(self._has(s, name) is False for s in self._selected(scope).values()) and self._selected(scope):
+                from plugin_builder.dictionary import closest
+
+                candidates = set()
+                for s in self._selected(scope).values():
+                    if isinstance(s, exp.Table):
+                        candidates |= set(self.dictionary.columns(s.name) or {})
+                    elif isinstance(s, Scope):
+                        candidates |= self._output_names(s) or set()
+                suggestions = closest(name, candidates)
+                hint = f"did you mean {' or '.join(suggestions)}?" if suggestions else "check the name"
                 self.issues.append(
                     Issue(
                         "unknown-column",
-                        f"column {shown} is in none of the tables of its query block",
+                        f"column {shown} is in none of the tables of its query block (ORA-00904)",
                         line,
                         col,
-                        hint="check the name and qualify it with a table alias",
+                        hint=f"{hint}; qualify it with a table alias",
                         name=name,
                     )
                 )
@@ -311,26 +320,10 @@ class _Resolver:
             table = source.name.upper()
             if table in SYSTEM_TABLES:
                 return
-            if self.dictionary.has_table(table):
-                columns = self.dictionary.columns(table)
-                if columns is not None and name not in columns:
-                    fix = self.dictionary.wrong_column(table, name)
-                    if fix:
-                        self.issues.append(
-                            Issue("wrong-column", f"{table}.{name} is not a PowerSchool column", line, col, hint=fix, name=f"{table}.{name}")
-                        )
-                    else:
-                        self.issues.append(
-                            Issue(
-                                "unknown-column",
-                                f"{table}.{name} is not in the PowerSchool dictionary",
-                                line,
-                                col,
-                                hint="check the name; if your PowerSchool version or an extension has it, "
-                                "declare it under [dictionary] in plugin.toml",
-                                name=f"{table}.{name}",
-                            )
-                        )
+            if self.dictionary.has_table(table) and not self.dictionary.wrong_table(table):
+                verdict = self.dictionary.judge_column(table, name)
+                if verdict is not None:
+                    self.issues.append(Issue(verdict.kind, verdict.message, line, col, verdict.hint, verdict.name, verdict.severity))
             self.uses.add(FieldUse(table, name, _role(column)))
             found = self.positions.get((table, name))
             if found is None or (line or 0, col or 0) < (found[0] or 0, found[1] or 0):
@@ -351,25 +344,12 @@ class _Resolver:
     def check_table(self, table: exp.Table) -> None:
         name = table.name.upper()
         line, col = position(table, self.text)
-        if name in SYSTEM_TABLES:
+        if name in SYSTEM_TABLES or not name:  # no name: a table expression such as TABLE(CAST(…))
             return
         self.tables.append((name, line, col))
-        if self.dictionary.has_table(name):
-            return
-        fix = self.dictionary.wrong_table(name)
-        if fix:
-            self.issues.append(Issue("wrong-table", f"{name} is not a PowerSchool table", line, col, hint=fix, name=name))
-        else:
-            self.issues.append(
-                Issue(
-                    "unknown-table",
-                    f"table {name} is not in the PowerSchool dictionary",
-                    line,
-                    col,
-                    hint="check the name; declare district extension tables under [dictionary] in plugin.toml",
-                    name=name,
-                )
-            )
+        verdict = self.dictionary.judge_table(name)
+        if verdict is not None:
+            self.issues.append(Issue(verdict.kind, verdict.message, line, col, verdict.hint, verdict.name, verdict.severity))
 
     # -- outputs -----------------------------------------------------------------------
 

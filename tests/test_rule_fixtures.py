@@ -1,6 +1,8 @@
-"""Every rule, tested as data: tests/fixtures/rules/<CODE>/{bad,good}/<case>.<kind>.
+"""Every rule, tested as data: tests/fixtures/rules/<CODE>/{bad,warn,good}/<case>.<kind>.
 
-A ``bad`` case must produce at least one finding with its rule's code, a ``good`` case none.
+A ``bad`` case must produce at least one finding with its rule's code at the rule's own
+severity, a ``warn`` case findings of that code that are all warnings (a name the dictionary
+cannot verify, a lenient case), a ``good`` case none.
 Case kinds (the plugin around a case is a minimal valid one):
 
 * ``.sql``: the SQL of one query; ``<columns>`` follow its SELECT. Comment lines set options:
@@ -26,6 +28,7 @@ import pytest
 from plugin_builder.analysis import analyze
 from plugin_builder.checks import all_rules
 from plugin_builder.dictionary import powerschool_dictionary
+from plugin_builder.findings import Severity
 from plugin_builder.lint import lint
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rules"
@@ -151,6 +154,11 @@ def test_rule_fixture(case: Path, tmp_path: Path):
     if kind == "bad":
         assert hits, f"{code} not reported; got {[(f.code, f.message) for f in findings]}"
         assert all(f.file for f in hits), "every finding names a file"
+        severity = next(r.severity for r in all_rules() if r.code == code)
+        assert any(f.severity is severity for f in hits), [(f.severity.value, f.message) for f in hits]
+    elif kind == "warn":
+        assert hits, f"{code} not reported; got {[(f.code, f.message) for f in findings]}"
+        assert all(f.severity is Severity.WARNING for f in hits), [(f.severity.value, f.message) for f in hits]
     else:
         assert not hits, [(f.code, f.message) for f in hits]
 

@@ -100,6 +100,7 @@ QUERY_NAME_RE = re.compile(r"^[A-Za-z0-9_.\-]+\Z")  # \Z: "$" would accept a tra
 RESERVED_PREFIXES = ("com.powerschool", "com.pearson")
 ALIAS_RE = re.compile(r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)?\Z")
 FIELD_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_$#]*\.[A-Za-z][A-Za-z0-9_$#]*\Z")
+BARE_FIELD_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_$#]*\Z")
 # :name outside string literals and comments; Oracle binds are identifiers after a colon.
 BIND_RE = re.compile(r"(?<![:\w]):([A-Za-z_][A-Za-z0-9_]*)")
 PS_HTML_RE = re.compile(r"~[(\[]")
@@ -308,11 +309,28 @@ def column_alias_without_core_table(ctx: CheckContext, query: QueryDef) -> Itera
             return
 
 
+def column_target(query: QueryDef, target: str) -> tuple[str, str] | None:
+    """(TABLE, FIELD) a ``column=`` names; a bare field belongs to the query's coreTable, as in
+    PowerSchool. None when it cannot be told (not a name, or bare without coreTable)."""
+    target = (target or "").strip()
+    if FIELD_RE.match(target):
+        table, name = target.upper().split(".")
+        return table, name
+    core = (query.core_table or "").strip()
+    if BARE_FIELD_RE.match(target) and core and BARE_FIELD_RE.match(core):
+        return core.upper(), target.upper()
+    return None
+
+
 @rule("PQ212", "column.not-a-dictionary-field", scope="query")
 def column_not_a_field(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
-    """Each ``<column column=…>`` names a real ``TABLE.FIELD`` (PowerSchool rejects others).
+    """Each ``<column column=…>`` names a real ``TABLE.FIELD`` (judged as SQL names are).
 
-    A computed output still needs a real field of a compatible type as its placeholder.
+    A computed output still needs a real field of a compatible type as its placeholder. A
+    bare field (``column="SCHOOLID"``) belongs to the query's ``coreTable``. An unknown table
+    or a column missing from a complete table is an error with the closest names; names of
+    district/state tables and columns of ``partial`` tables are warnings (unverified);
+    ``[dictionary]`` declarations count as known.
 
     Bad::
 
@@ -325,33 +343,48 @@ def column_not_a_field(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
         <column column="COURSESCOREFIELDS.ALT_COURSE_NUMBER">alt</column>
     """
     dictionary = ctx.dictionary
+    unknown_tables: dict[str, list] = {}  # one finding per unknown table, listing its columns
     for _, column in _column_hits(query):
         target = column.column
         if not target:
             yield Hit(f"column {column.alias!r} has no column= field", file=query.file, line=column.line, hint='add column="TABLE.FIELD"')
             continue
-        if not FIELD_RE.match(target):
-            yield Hit(f"column= {target!r} is not TABLE.FIELD", file=query.file, line=column.line)
+        resolved = column_target(query, target)
+        if resolved is None:
+            if BARE_FIELD_RE.match(target.strip()):
+                yield Hit(
+                    f"column= {target!r} is a bare field and the query has no coreTable to resolve it against",
+                    file=query.file,
+                    line=column.line,
+                    severity=Severity.WARNING,
+                    hint='write column="TABLE.FIELD", or set coreTable',
+                )
+            else:
+                yield Hit(f"column= {target!r} is not TABLE.FIELD", file=query.file, line=column.line)
             continue
-        table, name = target.upper().split(".")
-        fix = dictionary.wrong_column(table, name) or dictionary.wrong_table(table)
-        if fix:
-            yield Hit(f"column= {target!r} is not a PowerSchool field", file=query.file, line=column.line, hint=fix)
-        elif not dictionary.has_table(table):
+        table, name = resolved
+        verdict = dictionary.judge_table(table)
+        if verdict is not None:
+            unknown_tables.setdefault(table, [verdict, column.line, []])[2].append(name)
+            continue
+        verdict = dictionary.judge_column(table, name)
+        if verdict is not None:
             yield Hit(
-                f"column= {target!r}: table {table} is not in the PowerSchool dictionary",
+                f"column= {target!r}: {verdict.message}",
                 file=query.file,
                 line=column.line,
-                hint="use a real TABLE.FIELD; declare district extension tables under [dictionary]",
+                hint=verdict.hint,
+                severity=Severity.WARNING if verdict.severity == "warning" else None,
             )
-        elif dictionary.columns(table) is not None and not dictionary.has_field(table, name):
-            yield Hit(
-                f"column= {target!r} is not in the PowerSchool dictionary",
-                file=query.file,
-                line=column.line,
-                severity=Severity.WARNING,
-                hint="check the name; PowerSchool rejects a column= field it does not have",
-            )
+    for table, (verdict, line, names) in unknown_tables.items():
+        fields = ", ".join(f"{table}.{n}" for n in dict.fromkeys(names))
+        yield Hit(
+            f"column= {fields}: {verdict.message}",
+            file=query.file,
+            line=line,
+            hint=verdict.hint,
+            severity=Severity.WARNING if verdict.severity == "warning" else None,
+        )
 
 
 @rule("PQ213", "arg.without-column", Severity.WARNING, scope="query")
