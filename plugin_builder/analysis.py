@@ -473,6 +473,47 @@ def owned_columns(scopes: list[Scope]) -> list[tuple[exp.Column, Scope]]:
     return list(owned.values())
 
 
+def duplicate_aliases(statement: exp.Expression, text: str) -> list[Issue]:
+    """A name given to two sources of one FROM clause: a table joined twice without aliases,
+    or one alias on both sides of a join. Oracle cannot tell the columns apart (ORA-00918)."""
+    issues = []
+    for select in statement.find_all(exp.Select):
+        sources = []
+        from_ = select.args.get("from_") or select.args.get("from")
+        if from_ is not None:
+            sources.append(from_.this)
+        sources += [join.this for join in select.args.get("joins") or []]
+        seen: dict[str, exp.Expression] = {}
+        for source in sources:
+            alias = source.args.get("alias")
+            if alias is not None and alias.this is not None:
+                name = identifier_name(alias.this)
+            elif isinstance(source, exp.Table) and source.name:
+                name = identifier_name(source.this)
+            else:
+                continue
+            if name not in seen:
+                seen[name] = source
+                continue
+            first = seen[name]
+            line, col = position(source, text)
+            if isinstance(source, exp.Table) and isinstance(first, exp.Table) and alias is None and first.args.get("alias") is None:
+                message = (
+                    f"table {name} is joined twice without aliases: every {name}.column is ambiguous "
+                    "(ORA-00918: column ambiguously defined)"
+                )
+                hint = f"give each {name} its own alias: FROM {name} a JOIN {name} b ON …"
+            else:
+                what = [s.name.upper() if isinstance(s, exp.Table) else "a subquery" for s in (first, source)]
+                message = (
+                    f"alias {name} names two sources of one FROM clause ({what[0]} and {what[1]}): its columns "
+                    "are ambiguous or not found (ORA-00918 / ORA-00904)"
+                )
+                hint = "give each source of the FROM clause its own alias"
+            issues.append(Issue("duplicate-alias", message, line, col, hint, name))
+    return issues
+
+
 @lru_cache(maxsize=512)
 def analyze(sql: str, dictionary: Dictionary | None = None) -> Analysis:
     """Resolve every table and column of one statement; never raises on bad SQL."""
@@ -480,9 +521,17 @@ def analyze(sql: str, dictionary: Dictionary | None = None) -> Analysis:
     if parsed.statement is None:
         return Analysis(ok=False)
     resolver = _Resolver(parsed.text, dictionary or powerschool_dictionary())
+    duplicates = duplicate_aliases(parsed.statement, parsed.text)
+    if duplicates:  # the blocks cannot be resolved; the duplicate is the finding
+        for table in parsed.statement.find_all(exp.Table):
+            if table.name and isinstance(table.parent, (exp.From, exp.Join)):
+                resolver.check_table(table)
+        return Analysis(ok=False, issues=sorted(set(duplicates + resolver.issues), key=lambda i: (i.line or 0, i.column or 0, i.kind)))
     try:
         root = build_scope(parsed.statement)
         scopes = list(root.traverse()) if root is not None else []
+        for scope in scopes:
+            scope.selected_sources  # noqa: B018 (raises here, not halfway through the checks)
     except Exception:  # sqlglot cannot scope some exotic statements; report nothing rather than guess
         return Analysis(ok=False)
     for scope in scopes:

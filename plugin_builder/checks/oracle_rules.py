@@ -239,11 +239,14 @@ def _scopes(ctx: CheckContext, query: QueryDef):
         return None, []
     try:
         root = build_scope(parsed.statement)
+        scopes = list(root.traverse()) if root is not None else []
+        for scope in scopes:
+            scope.selected_sources  # noqa: B018 (raises on a duplicate alias, which SQ307 reports)
     except Exception:  # noqa: BLE001 (sqlglot cannot scope some statements; SQ300 covers bad SQL)
         return None, []
     if root is None:
         return None, []
-    return _Resolver(parsed.text, ctx.dictionary), list(root.traverse())
+    return _Resolver(parsed.text, ctx.dictionary), scopes
 
 
 def _owned(scopes, node_type):

@@ -226,15 +226,20 @@ def sql_wrong_name(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
 def sql_ambiguous_column(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
     """An unqualified column belongs to exactly one table of its query block (ORA-00918).
 
+    Each source of a FROM clause has its own name: a table joined twice needs an alias per
+    copy, and one alias cannot name both sides of a join.
+
     Bad::
 
         SELECT DCID FROM STUDENTS s JOIN SCHOOLS sch ON sch.SCHOOL_NUMBER = s.SCHOOLID
+
+        SELECT PERSON.ID FROM PERSON JOIN PERSON ON PERSON.ID = PERSON.ID
 
     Good::
 
         SELECT s.DCID FROM STUDENTS s JOIN SCHOOLS sch ON sch.SCHOOL_NUMBER = s.SCHOOLID ORDER BY 1
     """
-    yield from _issue_hits(ctx, query, ("ambiguous-column",))
+    yield from _issue_hits(ctx, query, ("ambiguous-column", "duplicate-alias"))
 
 
 @rule("SQ308", "sql.unknown-reference", scope="query")
