@@ -34,8 +34,9 @@ def queries_schema(ctx: CheckContext) -> Iterator[Hit]:
     """A named_queries.xml must follow the named-query schema (every violation is listed).
 
     Root ``<queries>`` without namespace; each ``<query name>`` (at most 200 characters) has
-    ``<columns>`` with at least one ``<column>`` and an ``<sql>``; ``<summary>`` is at most 50
-    characters.
+    ``<columns>`` with at least one ``<column>`` and an ``<sql>``. PowerSchool documents
+    ``<summary>`` as a short phrase of at most 50 characters; a longer one installs and works
+    (DEM shows it in its list), so it is a warning.
 
     Bad::
 
@@ -59,7 +60,20 @@ def queries_schema(ctx: CheckContext) -> Iterator[Hit]:
             )
             continue
         for line, message in violations("named_queries", xml.root):
+            if message.endswith("/summary)"):
+                continue  # the length of a summary: a warning below
             yield Hit(message, file=xml.path, line=line)
+        for summary in xml.root.iter("summary"):
+            text = summary.text or ""
+            if len(text) > SUMMARY_MAX:
+                yield Hit(
+                    f"<summary> is {len(text)} characters; PowerSchool documents at most {SUMMARY_MAX} "
+                    "(a short phrase shown in Data Export Manager)",
+                    file=xml.path,
+                    line=summary.sourceline,
+                    severity=Severity.WARNING,
+                    hint="shorten it and move the rest to <description>",
+                )
 
 
 @rule("PQ202", "columns.count-mismatch", scope="query")
@@ -96,6 +110,7 @@ def columns_count(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
 
 
 QUERY_NAME_MAX = 200
+SUMMARY_MAX = 50
 QUERY_NAME_RE = re.compile(r"^[A-Za-z0-9_.\-]+\Z")  # \Z: "$" would accept a trailing newline
 RESERVED_PREFIXES = ("com.powerschool", "com.pearson")
 ALIAS_RE = re.compile(r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)?\Z")
@@ -284,9 +299,13 @@ def column_alias_duplicate(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
         seen.add(key)
 
 
-@rule("PQ211", "column.one-part-alias-without-coretable", scope="query")
+@rule("PQ211", "column.one-part-alias-without-coretable", Severity.WARNING, scope="query")
 def column_alias_without_core_table(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
-    """A one-part alias needs the query's ``coreTable`` (DEM shows it as ``coreTable.alias``).
+    """A one-part alias comes with the query's ``coreTable`` (DEM shows it as ``coreTable.alias``).
+
+    PowerSchool's documentation says a one-part alias requires ``coreTable``; plugins in
+    production ship queries with ``coreTable=""`` and one-part aliases that install and
+    export, so it is a warning: DEM's default labels are then less helpful.
 
     Bad::
 
@@ -301,7 +320,8 @@ def column_alias_without_core_table(ctx: CheckContext, query: QueryDef) -> Itera
     for _, column in _column_hits(query):
         if column.alias and "." not in column.alias:
             yield Hit(
-                f"one-part alias {column.alias!r} in a query without coreTable",
+                f"one-part alias {column.alias!r} in a query without coreTable; PowerSchool documents "
+                "that one-part aliases require coreTable",
                 file=query.file,
                 line=column.line,
                 hint='set coreTable="students" (or the main table), or write the alias as table.name',
