@@ -530,3 +530,46 @@ def placeholder_field(dictionary: Dictionary, family: str | None, core_table: st
         if fitting:
             return f"{table}.{fitting[0]}"
     return "STUDENTS.DCID"
+
+
+# -- the `dictionary` command's views ------------------------------------------------------
+
+
+def list_tables(dictionary: Dictionary, pattern: str | None = None) -> list[dict[str, Any]]:
+    """Tables and views matching a glob or substring: name, kind, status, column count."""
+    rows = []
+    for name in dictionary.matching_tables(pattern):
+        info = table_info(name)
+        rows.append(
+            {
+                "table": name,
+                "kind": info.kind if info else ("view" if name in dictionary.views else "table"),
+                "status": dictionary.status(name) or NAME_ONLY,
+                "columns": len(dictionary.columns(name) or {}),
+            }
+        )
+    return rows
+
+
+def describe_table(dictionary: Dictionary, table: str) -> dict[str, Any]:
+    """One table: kind, status, sources, notes and each column with its type and evidence."""
+    name = table.upper()
+    info = table_info(name)
+    columns = dictionary.columns(name) or {}
+    declared = {c for t, c in dictionary.declared_columns if t == name}
+    evidence = dict(info.evidence) if info else {}
+    return {
+        "table": name,
+        "kind": info.kind if info else ("view" if name in dictionary.views else "table"),
+        "status": dictionary.status(name) or NAME_ONLY,
+        "sources": list(info.sources) if info else (["declared in the district's dictionary file"] if name in dictionary.extensions else []),
+        "notes": list(info.notes) if info else [],
+        "columns": [
+            {
+                "name": column,
+                "type": oracle_type or None,
+                "evidence": (["DECLARED"] if column in declared else []) + [e for e in evidence.get(column, "").split(",") if e],
+            }
+            for column, oracle_type in sorted(columns.items())
+        ],
+    }
