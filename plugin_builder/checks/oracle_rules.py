@@ -75,6 +75,8 @@ def sql_not_oracle(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
     if parsed.statement is None:
         return
     for table in parsed.statement.find_all(exp.Table):
+        if not isinstance(table.this, exp.Identifier):
+            continue  # TABLE(CAST(… AS type)) alias: the AS belongs to the CAST
         alias = table.args.get("alias")
         name_meta, alias_meta = table.this.meta, alias.this.meta if alias is not None and alias.this is not None else None
         if alias_meta and name_meta and "end" in name_meta and "start" in alias_meta:

@@ -116,6 +116,7 @@ RESERVED_PREFIXES = ("com.powerschool", "com.pearson")
 ALIAS_RE = re.compile(r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)?\Z")
 FIELD_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_$#]*\.[A-Za-z][A-Za-z0-9_$#]*\Z")
 BARE_FIELD_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_$#]*\Z")
+QUALIFIED_RE = re.compile(r"^([A-Za-z][A-Za-z0-9_$#]*)\.(.+)\Z")
 # :name outside string literals and comments; Oracle binds are identifiers after a colon.
 BIND_RE = re.compile(r"(?<![:\w]):([A-Za-z_][A-Za-z0-9_]*)")
 PS_HTML_RE = re.compile(r"~[(\[]")
@@ -371,7 +372,11 @@ def column_not_a_field(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
             continue
         resolved = column_target(query, target)
         if resolved is None:
-            if BARE_FIELD_RE.match(target.strip()):
+            prefix = QUALIFIED_RE.match(target.strip())
+            if prefix and dictionary.judge_table(prefix.group(1)) is not None:
+                table = prefix.group(1).upper()  # an unknown table: one finding for all its columns
+                unknown_tables.setdefault(table, [dictionary.judge_table(table), column.line, []])[2].append(prefix.group(2))
+            elif BARE_FIELD_RE.match(target.strip()):
                 yield Hit(
                     f"column= {target!r} is a bare field and the query has no coreTable to resolve it against",
                     file=query.file,
@@ -397,7 +402,7 @@ def column_not_a_field(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
                 severity=Severity.WARNING if verdict.severity == "warning" else None,
             )
     for table, (verdict, line, names) in unknown_tables.items():
-        fields = ", ".join(f"{table}.{n}" for n in dict.fromkeys(names))
+        fields = ", ".join(f"{table}.{n.upper()}" for n in dict.fromkeys(names))
         yield Hit(
             f"column= {fields}: {verdict.message}",
             file=query.file,
