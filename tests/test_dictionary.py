@@ -120,3 +120,35 @@ def test_own_query_misspelt_names_are_errors_in_sql_and_column_alike(tmp_path):
     sql = GRADES_SQL.replace("sg.PERCENT AS", "sg.PERCNT AS")
     findings = _own_query_findings(tmp_path, sql)
     assert any(f.code == "SQ305" and f.severity is Severity.ERROR and "PERCENT" in f.hint for f in findings)
+
+
+EXTENSION_XML = """<?xml version="1.0" encoding="UTF-8"?>
+<psExtension xmlns="http://www.powerschool.com">
+  <extensionname>U_Lockers</extensionname>
+  <extendedTable type="standalone" dbTableName="U_Lockers" childName="U_Lockers">
+    <field name="Locker" type="String" length="20"/>
+    <field name="Assigned" type="Date"/>
+  </extendedTable>
+</psExtension>
+"""
+
+
+def test_lint_counts_the_plugins_own_database_extension_as_declared(tmp_path):
+    import zipfile
+
+    from plugin_builder.lint import lint
+
+    plugin = '<plugin xmlns="http://plugin.powerschool.pearson.com" name="Lockers" version="1.0"><publisher name="IT"><contact email="it@example.org"/></publisher></plugin>'
+    query = """<queries><query name="org.example.lockers.all" coreTable="students" flattened="true">
+      <columns><column column="U_LOCKERS.LOCKER">locker</column><column column="U_LOCKERS.ID">id</column></columns>
+      <sql><![CDATA[SELECT l.LOCKER AS locker, l.{column} AS id FROM U_LOCKERS l ORDER BY 1]]></sql></query></queries>"""
+    findings = {}
+    for column in ("ID", "COMBINATION"):
+        path = tmp_path / f"{column}.zip"
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("plugin.xml", plugin)
+            archive.writestr("queries_root/org.example.lockers.named_queries.xml", query.format(column=column))
+            archive.writestr("user_schema_root/u_lockers.xml", EXTENSION_XML)
+        findings[column] = [(f.code, f.severity) for f in lint(path).findings if f.code in ("SQ304", "SQ305", "PQ212")]
+    assert findings["ID"] == []
+    assert findings["COMBINATION"] == [("SQ305", Severity.WARNING)]
