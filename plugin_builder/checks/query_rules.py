@@ -530,14 +530,26 @@ def column_source_mismatch(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
     outputs = ctx.analysis(query).outputs
     if not outputs or len(outputs) != len(query.columns):
         return  # PQ202 reports the count
+    mismatched = []
     for output, column in zip(outputs, query.columns):
         if output.source is None or not column.column:
             continue
         real = "{}.{}".format(*output.source)
         if column.column.upper() != real:
-            yield Hit(
-                f"output {output.name or column.alias!r} is the column {real}, but column= says {column.column}",
-                file=query.file,
-                line=column.line,
-                hint=f'write column="{real}"',
-            )
+            mismatched.append((output.name or column.alias, real, column))
+    if len(mismatched) == 1:
+        name, real, column = mismatched[0]
+        yield Hit(
+            f"output {name!r} is the column {real}, but column= says {column.column}",
+            file=query.file,
+            line=column.line,
+            hint=f'write column="{real}"',
+        )
+    elif mismatched:  # one cause: placeholders where the real columns are known
+        listed = ", ".join(f"{name} is {real} (column= says {column.column})" for name, real, column in mismatched)
+        yield Hit(
+            f"{len(mismatched)} outputs are plain columns but column= names another field: {listed}",
+            file=query.file,
+            line=mismatched[0][2].line,
+            hint="write each output's own TABLE.FIELD in column=",
+        )
