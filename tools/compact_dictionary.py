@@ -71,13 +71,22 @@ OBSERVED_TABLES = (
     "sriehl/Clever-PowerQueries@6b74fc40, jthweatt/Booksystems-Atriuum-Powerschool-Plugin@bac9fb52 "
     "(PSM_*/SYNC_*: the contact and sync tables behind PowerSchool's contacts), tulsaschoolsdata/powerschool-cpm@9b7aaaa4 (PSM_ASSET*)"
 )
-for _name in ("PSM_STUDENT", "PSM_STUDENTCONTACT", "PSM_STUDENTCONTACTTYPE", "SYNC_STUDENTMAP", "PSM_ASSET", "PSM_ASSETFOLDER"):
+# Columns those queries read (names only: the SQL does not tell their types).
+OBSERVED_COLUMNS = {
+    "PSM_STUDENT": ["ID"],
+    "PSM_STUDENTCONTACT": ["EMAIL", "ID", "STUDENTCONTACTTYPEID", "STUDENTID"],
+    "PSM_STUDENTCONTACTTYPE": ["ID", "NAME"],
+    "SYNC_STUDENTMAP": ["STUDENTID", "STUDENTSDCID"],
+    "PSM_ASSET": [],
+    "PSM_ASSETFOLDER": [],
+}
+for _name, _columns in OBSERVED_COLUMNS.items():
     GAPS[_name] = {
         "kind": "table",
         "partial": True,
         "sources": [OBSERVED_TABLES],
-        "notes": ["known by name only: not in the data dictionary's table pages"],
-        "columns": {},
+        "notes": ["not in the data dictionary's table pages: only the columns working queries read"],
+        "columns": {c: {"type": None, "evidence": ["OBSERVED"]} for c in _columns},
     }
 for _name in (
     "ADAADM_DAILY_CTOD ADAADM_DAILY_TTOD ADAADM_INTERVAL_TTOD ADAADM_MEETING_PTOD ADAADM_MEETING_TTOD "
