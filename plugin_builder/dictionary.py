@@ -140,16 +140,6 @@ class TableInfo:
     columns: Mapping[str, str]  # COLUMN -> oracle type ("" unknown)
     evidence: Mapping[str, str]  # COLUMN -> comma-separated evidence tags (DD, TEAMSTER, …)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "table": self.name,
-            "kind": self.kind,
-            "status": self.status,
-            "sources": list(self.sources),
-            "notes": list(self.notes),
-            "columns": [{"name": c, "type": t or None, "evidence": self.evidence.get(c, "").split(",") if self.evidence.get(c) else []} for c, t in self.columns.items()],
-        }
-
 
 @cache
 def table_info(table: str) -> TableInfo | None:
@@ -342,7 +332,7 @@ class Dictionary:
                 "warning",
                 f"table {name} is not in the PowerSchool dictionary; its name follows the district/state "
                 "convention, so it is unverified",
-                f"declare it under [dictionary] extensions in plugin.toml (lint: --dictionary FILE) to check its columns",
+                "declare it under [dictionary] extensions in plugin.toml (lint: --dictionary FILE) to check its columns",
                 name,
             )
         suggestions = self.suggest_tables(name)
