@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from plugin_builder.checks import CheckContext, Hit, rule
 from plugin_builder.checks.xsd import violations
 from plugin_builder.findings import Severity
-from plugin_builder.model import QueryDef
+from plugin_builder.model import ColumnDef, QueryDef
 from plugin_builder.sqlparse import output_expressions, strip_sql_comments
 
 
@@ -345,7 +345,7 @@ def column_target(query: QueryDef, target: str) -> tuple[str, str] | None:
 
 @rule("PQ212", "column.not-a-dictionary-field", scope="query")
 def column_not_a_field(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
-    """Each ``<column column=…>`` names a real ``TABLE.FIELD`` (judged as SQL names are).
+    """Each ``<column column=…>`` and ``<arg column=…>`` names a real ``TABLE.FIELD`` (judged as SQL names are).
 
     A computed output still needs a real field of a compatible type as its placeholder. A
     bare field (``column="SCHOOLID"``) belongs to the query's ``coreTable``. An unknown table
@@ -365,10 +365,12 @@ def column_not_a_field(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
     """
     dictionary = ctx.dictionary
     unknown_tables: dict[str, list] = {}  # one finding per unknown table, listing its columns
-    for _, column in _column_hits(query):
-        target = column.column
+    targets = [(column.column, column.line, f"column {column.alias!r}") for _, column in _column_hits(query)]
+    targets += [(arg.column, arg.line, f"arg {arg.name!r}") for arg in query.args if (arg.column or "").strip()]
+    for target, line, owner in targets:
+        column = ColumnDef(owner, target, line)  # where and what, for columns and args alike
         if not target:
-            yield Hit(f"column {column.alias!r} has no column= field", file=query.file, line=column.line, hint='add column="TABLE.FIELD"')
+            yield Hit(f"{owner} has no column= field", file=query.file, line=line, hint='add column="TABLE.FIELD"')
             continue
         resolved = column_target(query, target)
         if resolved is None:
