@@ -1,4 +1,4 @@
-"""Measure loading the shipped PowerSchool dictionary (737 tables), alone, in fresh processes.
+"""Measure loading the shipped PowerSchool dictionary (741 tables), alone, in fresh processes.
 
     python benchmarks/dictionary_load.py [RUNS]
 

@@ -1,6 +1,6 @@
 """The PowerSchool data dictionary shipped with the package, and one judgement of every name.
 
-``data/powerschool-dictionary.json.gz`` holds 737 PowerSchool tables and views (the reference
+``data/powerschool-dictionary.json.gz`` holds 741 PowerSchool tables and views (the reference
 dictionary's 715 from PowerSchool's Data Dictionary, real extracts and state pages, plus the
 reporting views filled in from PowerSchool's public data dictionary pages), their columns with
 Oracle types and evidence tags, a status per table (``complete``, ``partial`` or ``district``:

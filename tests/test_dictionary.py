@@ -38,6 +38,9 @@ def test_statuses_sources_and_gaps_filled():
     assert any("ps_period_att" in s for s in period.sources)
     assert table_info("PS_ENROLLMENT_ALL").status == PARTIAL
     assert dictionary.has_table("PSSIS_MEMBERSHIP_REG")
+    # tables filled in from working plugins never replace the data dictionary's own entries
+    assert dictionary.status("PSM_ASSET") == COMPLETE and dictionary.columns("PSM_ASSET")
+    assert dictionary.status("PSM_STUDENTCONTACT") == PARTIAL and "EMAIL" in dictionary.columns("PSM_STUDENTCONTACT")
 
 
 def test_misspelt_names_are_errors_that_suggest_the_right_one():

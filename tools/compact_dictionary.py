@@ -69,7 +69,7 @@ GAPS: dict[str, dict] = {
 OBSERVED_TABLES = (
     "Tables read by PowerQueries in production plugins: Lawrence-Public-Schools/OneRoster-1.1-PowerQueries@f87ace00, "
     "sriehl/Clever-PowerQueries@6b74fc40, jthweatt/Booksystems-Atriuum-Powerschool-Plugin@bac9fb52 "
-    "(PSM_*/SYNC_*: the contact and sync tables behind PowerSchool's contacts), tulsaschoolsdata/powerschool-cpm@9b7aaaa4 (PSM_ASSET*)"
+    "(PSM_*/SYNC_*: the contact and sync tables behind PowerSchool's contacts)"
 )
 # Columns those queries read (names only: the SQL does not tell their types).
 OBSERVED_COLUMNS = {
@@ -77,8 +77,6 @@ OBSERVED_COLUMNS = {
     "PSM_STUDENTCONTACT": ["EMAIL", "ID", "STUDENTCONTACTTYPEID", "STUDENTID"],
     "PSM_STUDENTCONTACTTYPE": ["ID", "NAME"],
     "SYNC_STUDENTMAP": ["STUDENTID", "STUDENTSDCID"],
-    "PSM_ASSET": [],
-    "PSM_ASSETFOLDER": [],
 }
 for _name, _columns in OBSERVED_COLUMNS.items():
     GAPS[_name] = {
@@ -113,6 +111,9 @@ def compact(dictionary: dict, audit: dict) -> dict:
             sources.append(text)
         return index[text]
 
+    overlap = sorted(set(GAPS) & set(dictionary))
+    if overlap:  # the reference wins; a gap is only for what it lacks
+        raise SystemExit(f"GAPS repeats tables of the reference dictionary: {', '.join(overlap)}")
     tables = {}
     for name, entry in sorted({**dictionary, **GAPS}.items()):
         columns = entry.get("columns", {})
