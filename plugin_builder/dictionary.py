@@ -76,10 +76,17 @@ def duckdb_type(oracle_type: str) -> str:
 
 
 def create_tables(con: "duckdb.DuckDBPyConnection", tables: list[str] | None = None) -> None:
-    """Create empty PowerSchool-shaped tables (all dictionary columns) in DuckDB."""
+    """Create empty PowerSchool-shaped tables (all dictionary columns) in DuckDB.
+
+    By default the tables the preview district models; a table named in ``tables`` may be any
+    table of the full dictionary with a column list (columns without a known type are text).
+    """
     dictionary = load_dictionary()
     for table in tables or sorted(dictionary):
-        columns = ", ".join(f'"{c}" {duckdb_type(t)}' for c, t in dictionary[table].items())
+        known = dictionary.get(table) or load_full_dictionary().get(table.upper())
+        if not known:
+            raise KeyError(table)
+        columns = ", ".join(f'"{c}" {duckdb_type(t)}' for c, t in known.items())
         con.execute(f'CREATE TABLE IF NOT EXISTS "{table}" ({columns})')
 
 

@@ -155,3 +155,14 @@ def test_lint_counts_the_plugins_own_database_extension_as_declared(tmp_path):
         findings[column] = [(f.code, f.severity) for f in lint(path).findings if f.code in ("SQ304", "SQ305", "PQ212")]
     assert findings["ID"] == []
     assert findings["COMBINATION"] == [("SQ305", Severity.WARNING)]
+
+
+def test_create_tables_knows_every_dictionary_table_by_name():
+    import duckdb
+
+    from plugin_builder.dictionary import create_tables
+
+    con = duckdb.connect()
+    create_tables(con, ["STOREDGRADES"])
+    types = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'STOREDGRADES'").fetchall())
+    assert types["PERCENT"] == "DOUBLE" and types["GRADE"] == "VARCHAR" and types["DATESTORED"] == "DATE"
