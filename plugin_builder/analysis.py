@@ -70,12 +70,14 @@ class FieldUse:
 class Issue:
     """Something wrong with a name; ``kind`` selects the rule that reports it."""
 
-    kind: str  # unknown-table, wrong-table, unknown-column, wrong-column, ambiguous-column, unknown-qualifier, unknown-derived-column
+    kind: str  # unknown-table, unverified-table, wrong-table, unknown-column, unverified-column, wrong-column,
+    # ambiguous-column, unknown-qualifier, unknown-derived-column, duplicate-alias
     message: str
     line: int | None
     column: int | None
     hint: str | None = None
     name: str = ""
+    severity: str = "error"  # or "warning": a name the dictionary cannot verify
 
 
 @dataclass(frozen=True)
@@ -209,10 +211,7 @@ class _Resolver:
     def _has(self, source: object, name: str) -> bool | None:
         """Whether a source has a column: True, False, or None when unknown."""
         if isinstance(source, exp.Table):
-            columns = self.dictionary.columns(source.name)
-            if columns is None:
-                return None
-            return name in columns
+            return self.dictionary.column_known(source.name, name)
         if isinstance(source, Scope):
             names = self._output_names(source)
             return None if names is None else name in names
@@ -268,6 +267,8 @@ class _Resolver:
         qualifier = column.args.get("table")
         if qualifier is None and name in PSEUDO_COLUMNS:
             return
+        if isinstance(column.parent, exp.BitwiseNot) or (isinstance(column.parent, exp.Paren) and isinstance(column.parent.parent, exp.BitwiseNot)):
+            return  # ~(curyearid): a PS-HTML tag, which SQ303 reports
         line, col = position(column, self.text)
         source, alias = self.resolve(scope, column)
         shown = column.sql(dialect="oracle")
@@ -296,13 +297,23 @@ class _Resolver:
                     )
                 )
             elif all(self._has(s, name) is False for s in self._selected(scope).values()) and self._selected(scope):
+                from plugin_builder.dictionary import closest
+
+                candidates = set()
+                for s in self._selected(scope).values():
+                    if isinstance(s, exp.Table):
+                        candidates |= set(self.dictionary.columns(s.name) or {})
+                    elif isinstance(s, Scope):
+                        candidates |= self._output_names(s) or set()
+                suggestions = closest(name, candidates)
+                hint = f"did you mean {' or '.join(suggestions)}?" if suggestions else "check the name"
                 self.issues.append(
                     Issue(
                         "unknown-column",
-                        f"column {shown} is in none of the tables of its query block",
+                        f"column {shown} is in none of the tables of its query block (ORA-00904)",
                         line,
                         col,
-                        hint="check the name and qualify it with a table alias",
+                        hint=f"{hint}; qualify it with a table alias",
                         name=name,
                     )
                 )
@@ -311,26 +322,10 @@ class _Resolver:
             table = source.name.upper()
             if table in SYSTEM_TABLES:
                 return
-            if self.dictionary.has_table(table):
-                columns = self.dictionary.columns(table)
-                if columns is not None and name not in columns:
-                    fix = self.dictionary.wrong_column(table, name)
-                    if fix:
-                        self.issues.append(
-                            Issue("wrong-column", f"{table}.{name} is not a PowerSchool column", line, col, hint=fix, name=f"{table}.{name}")
-                        )
-                    else:
-                        self.issues.append(
-                            Issue(
-                                "unknown-column",
-                                f"{table}.{name} is not in the PowerSchool dictionary",
-                                line,
-                                col,
-                                hint="check the name; if your PowerSchool version or an extension has it, "
-                                "declare it under [dictionary] in plugin.toml",
-                                name=f"{table}.{name}",
-                            )
-                        )
+            if self.dictionary.has_table(table) and not self.dictionary.wrong_table(table):
+                verdict = self.dictionary.judge_column(table, name)
+                if verdict is not None:
+                    self.issues.append(Issue(verdict.kind, verdict.message, line, col, verdict.hint, verdict.name, verdict.severity))
             self.uses.add(FieldUse(table, name, _role(column)))
             found = self.positions.get((table, name))
             if found is None or (line or 0, col or 0) < (found[0] or 0, found[1] or 0):
@@ -351,25 +346,12 @@ class _Resolver:
     def check_table(self, table: exp.Table) -> None:
         name = table.name.upper()
         line, col = position(table, self.text)
-        if name in SYSTEM_TABLES:
+        if name in SYSTEM_TABLES or not name:  # no name: a table expression such as TABLE(CAST(…))
             return
         self.tables.append((name, line, col))
-        if self.dictionary.has_table(name):
-            return
-        fix = self.dictionary.wrong_table(name)
-        if fix:
-            self.issues.append(Issue("wrong-table", f"{name} is not a PowerSchool table", line, col, hint=fix, name=name))
-        else:
-            self.issues.append(
-                Issue(
-                    "unknown-table",
-                    f"table {name} is not in the PowerSchool dictionary",
-                    line,
-                    col,
-                    hint="check the name; declare district extension tables under [dictionary] in plugin.toml",
-                    name=name,
-                )
-            )
+        verdict = self.dictionary.judge_table(name)
+        if verdict is not None:
+            self.issues.append(Issue(verdict.kind, verdict.message, line, col, verdict.hint, verdict.name, verdict.severity))
 
     # -- outputs -----------------------------------------------------------------------
 
@@ -493,6 +475,47 @@ def owned_columns(scopes: list[Scope]) -> list[tuple[exp.Column, Scope]]:
     return list(owned.values())
 
 
+def duplicate_aliases(statement: exp.Expression, text: str) -> list[Issue]:
+    """A name given to two sources of one FROM clause: a table joined twice without aliases,
+    or one alias on both sides of a join. Oracle cannot tell the columns apart (ORA-00918)."""
+    issues = []
+    for select in statement.find_all(exp.Select):
+        sources = []
+        from_ = select.args.get("from_") or select.args.get("from")
+        if from_ is not None:
+            sources.append(from_.this)
+        sources += [join.this for join in select.args.get("joins") or []]
+        seen: dict[str, exp.Expression] = {}
+        for source in sources:
+            alias = source.args.get("alias")
+            if alias is not None and alias.this is not None:
+                name = identifier_name(alias.this)
+            elif isinstance(source, exp.Table) and source.name:
+                name = identifier_name(source.this)
+            else:
+                continue
+            if name not in seen:
+                seen[name] = source
+                continue
+            first = seen[name]
+            line, col = position(source, text)
+            if isinstance(source, exp.Table) and isinstance(first, exp.Table) and alias is None and first.args.get("alias") is None:
+                message = (
+                    f"table {name} is joined twice without aliases: every {name}.column is ambiguous "
+                    "(ORA-00918: column ambiguously defined)"
+                )
+                hint = f"give each {name} its own alias: FROM {name} a JOIN {name} b ON …"
+            else:
+                what = [s.name.upper() if isinstance(s, exp.Table) else "a subquery" for s in (first, source)]
+                message = (
+                    f"alias {name} names two sources of one FROM clause ({what[0]} and {what[1]}): its columns "
+                    "are ambiguous or not found (ORA-00918 / ORA-00904)"
+                )
+                hint = "give each source of the FROM clause its own alias"
+            issues.append(Issue("duplicate-alias", message, line, col, hint, name))
+    return issues
+
+
 @lru_cache(maxsize=512)
 def analyze(sql: str, dictionary: Dictionary | None = None) -> Analysis:
     """Resolve every table and column of one statement; never raises on bad SQL."""
@@ -500,9 +523,17 @@ def analyze(sql: str, dictionary: Dictionary | None = None) -> Analysis:
     if parsed.statement is None:
         return Analysis(ok=False)
     resolver = _Resolver(parsed.text, dictionary or powerschool_dictionary())
+    duplicates = duplicate_aliases(parsed.statement, parsed.text)
+    if duplicates:  # the blocks cannot be resolved; the duplicate is the finding
+        for table in parsed.statement.find_all(exp.Table):
+            if table.name and isinstance(table.parent, (exp.From, exp.Join)):
+                resolver.check_table(table)
+        return Analysis(ok=False, issues=sorted(set(duplicates + resolver.issues), key=lambda i: (i.line or 0, i.column or 0, i.kind)))
     try:
         root = build_scope(parsed.statement)
         scopes = list(root.traverse()) if root is not None else []
+        for scope in scopes:
+            scope.selected_sources  # noqa: B018 (raises here, not halfway through the checks)
     except Exception:  # sqlglot cannot scope some exotic statements; report nothing rather than guess
         return Analysis(ok=False)
     for scope in scopes:

@@ -77,6 +77,9 @@ def unsafe_name(name: str) -> str | None:
     return None
 
 
+USER_SCHEMA_ROOT = "user_schema_root"
+
+
 def wanted(path: str) -> bool:
     """The files the checks read; everything else is only listed."""
     parts = PurePosixPath(path).parts
@@ -84,6 +87,8 @@ def wanted(path: str) -> bool:
         return True
     if len(parts) == 2 and parts[0] == QUERIES_ROOT and parts[1].endswith(".named_queries.xml"):
         return True
+    if len(parts) == 2 and parts[0] == USER_SCHEMA_ROOT and parts[1].lower().endswith(".xml"):
+        return True  # the plugin's own database extensions: their tables count as declared
     return len(parts) == 2 and parts[0] == PERMISSIONS_ROOT and parts[1].endswith(".permission_mappings.xml")
 
 

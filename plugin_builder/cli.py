@@ -62,6 +62,7 @@ select_option = click.option(
     metavar="GLOB",
     help="Only queries whose catalogue name matches (repeatable).",
 )
+strict_option = click.option("--strict", is_flag=True, help="Warnings fail too (exit 1).")
 format_option = click.option(
     "--format",
     "fmt",
@@ -116,13 +117,15 @@ def render(config: Path, output: Path | None, select: tuple[str, ...], to_stdout
 @config_option
 @select_option
 @format_option
-def validate(config: Path, select: tuple[str, ...], fmt: str) -> None:
+@strict_option
+def validate(config: Path, select: tuple[str, ...], fmt: str, strict: bool) -> None:
     """Run every check; write nothing."""
+    from plugin_builder.findings import has_errors
     from plugin_builder.pipeline import validate as run_validate
 
     result = run_validate(config, select)
     _print_findings(result.findings, fmt)
-    sys.exit(EXIT_OK if result.ok else EXIT_FINDINGS)
+    sys.exit(EXIT_FINDINGS if has_errors(result.findings, strict) else EXIT_OK)
 
 
 @main.command()
@@ -131,14 +134,16 @@ def validate(config: Path, select: tuple[str, ...], fmt: str) -> None:
 @click.option("--force", is_flag=True, help="Replace an existing ZIP of the same version with different contents.")
 @click.option("--against", type=click.Path(dir_okay=False, path_type=Path), metavar="OLD.zip", help="The previous release: refuse a version not greater than its version.")
 @format_option
-def build(config: Path, output: Path, force: bool, against: Path | None, fmt: str) -> None:
+@strict_option
+def build(config: Path, output: Path, force: bool, against: Path | None, fmt: str, strict: bool) -> None:
     """Render, validate and package dist/<slug>-<version>.zip (never past an error)."""
     from plugin_builder.pipeline import build as run_build
 
-    result = run_build(config, output, force=force, against=against)
+    result = run_build(config, output, force=force, against=against, strict=strict)
     _print_findings(result.validated.findings, fmt, to_err=fmt == "text")
     if result.zip is None:
-        click.secho("error: no ZIP written: fix the errors above", fg="red", err=True)
+        what = "errors" if result.validated.findings and not result.validated.ok else "findings (--strict)"
+        click.secho(f"error: no ZIP written: fix the {what} above", fg="red", err=True)
         sys.exit(EXIT_FINDINGS)
     note = " (unchanged)" if result.zip.unchanged else ""
     click.echo(f"wrote {result.zip.path}{note}", err=True)
@@ -256,16 +261,89 @@ def review(config: Path, against: Path | None, output: Path | None) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help='District extension tables: a TOML file of TABLE = ["COLUMN", …].',
 )
-def lint_command(path: Path, fmt: str, dictionary_file: Path | None) -> None:
+@click.option("--select", "select_codes", multiple=True, metavar="CODE", help="Only these rule codes or prefixes (SQ3, AC400; repeatable or comma-separated).")
+@click.option("--ignore", "ignore_codes", multiple=True, metavar="CODE", help="Leave out these rule codes or prefixes (repeatable or comma-separated).")
+@strict_option
+def lint_command(path: Path, fmt: str, dictionary_file: Path | None, select_codes: tuple[str, ...], ignore_codes: tuple[str, ...], strict: bool) -> None:
     """Check an existing plugin ZIP, folder or plugin.xml (not built by us)."""
+    from plugin_builder.findings import has_errors, select_codes as filter_codes
     from plugin_builder.lint import lint, load_dictionary_file
 
+    select_codes, ignore_codes = _rule_codes(select_codes, "--select"), _rule_codes(ignore_codes, "--ignore")
     dictionary = load_dictionary_file(dictionary_file) if dictionary_file else None
     result = lint(path, dictionary)
-    _print_findings(result.findings, fmt)
-    if fmt == "text" and not result.findings:
+    findings = filter_codes(result.findings, select_codes, ignore_codes)
+    _print_findings(findings, fmt)
+    if fmt == "text" and not findings:
         click.echo(f"{path}: no findings", err=True)
-    sys.exit(EXIT_OK if result.ok else EXIT_FINDINGS)
+    sys.exit(EXIT_FINDINGS if has_errors(findings, strict) else EXIT_OK)
+
+
+def _rule_codes(values: tuple[str, ...], option: str) -> tuple[str, ...]:
+    """Rule codes or prefixes from repeated and comma-separated values; unknown ones are a usage error."""
+    from plugin_builder.checks import INTERNAL_CODE, all_rules
+
+    known = [r.code for r in all_rules()] + [INTERNAL_CODE]
+    codes = tuple(c.strip().upper() for value in values for c in value.split(",") if c.strip())
+    for code in codes:
+        if not any(k.startswith(code) for k in known):
+            raise click.UsageError(f"{option} {code}: no rule code starts with it; run `plugin-builder checks` for the list")
+    return codes
+
+
+# --- dictionary ------------------------------------------------------------------------
+
+
+@main.command("dictionary")
+@click.argument("name", required=False, metavar="[PATTERN|TABLE]")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True, help="How to print.")
+@click.option(
+    "--dictionary",
+    "dictionary_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help='Also district extension tables: a TOML file of TABLE = ["COLUMN", …].',
+)
+def dictionary_command(name: str | None, fmt: str, dictionary_file: Path | None) -> None:
+    """List PowerSchool tables matching PATTERN (glob or substring), or show TABLE's columns."""
+    import json
+
+    from plugin_builder.dictionary import powerschool_dictionary
+    from plugin_builder.dictionary import describe_table, list_tables
+    from plugin_builder.lint import load_dictionary_file
+
+    dictionary = load_dictionary_file(dictionary_file) if dictionary_file else powerschool_dictionary()
+    if name and dictionary.has_table(name):
+        described = describe_table(dictionary, name)
+        click.echo(json.dumps(described, indent=2, ensure_ascii=False) if fmt == "json" else described_text(described))
+        return
+    rows = list_tables(dictionary, name)
+    if not rows:
+        suggestions = dictionary.suggest_tables(name or "")
+        hint = f" (did you mean {' or '.join(suggestions)}?)" if suggestions else ""
+        raise click.UsageError(f"no PowerSchool table matches {name!r}{hint}")
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    width = max(len(r["table"]) for r in rows)
+    for r in rows:
+        click.echo(f"{r['table']:<{width}}  {r['kind']:<5}  {r['status']:<9}  {r['columns']:>4} columns")
+    click.echo(f"{len(rows)} table(s); `plugin-builder dictionary TABLE` shows one", err=True)
+
+
+def described_text(described: dict) -> str:
+    lines = [f"{described['table']} ({described['kind']}, {described['status']})"]
+    lines += [f"  note: {n}" for n in described["notes"]]
+    lines += [f"  source: {s}" for s in described["sources"]]
+    columns = described["columns"]
+    if columns:
+        width = max(len(c["name"]) for c in columns)
+        type_width = max(len(c["type"] or "?") for c in columns)
+        lines.append("")
+        for c in columns:
+            lines.append(f"  {c['name']:<{width}}  {c['type'] or '?':<{type_width}}  {', '.join(c['evidence'])}".rstrip())
+    else:
+        lines.append("  (no column list: known by name only)")
+    return "\n".join(lines)
 
 
 # --- end lint --------------------------------------------------------------------------

@@ -1,18 +1,26 @@
-"""The PowerSchool data dictionary shipped with the package.
+"""The PowerSchool data dictionary shipped with the package, and one judgement of every name.
 
-``data/powerschool-schema.json`` is ``{"TABLE": {"COLUMN": "oracle type"}}``, taken from
-reference/powerschool-schema.json (42 tables, every column backed by a public source).
-Types are families (NUMBER, VARCHAR2, DATE, TIMESTAMP, CLOB); lengths are known only
-for some columns.
+``data/powerschool-dictionary.json.gz`` holds 741 PowerSchool tables and views (the reference
+dictionary's 715 from PowerSchool's Data Dictionary, real extracts and state pages, plus the
+reporting views filled in from PowerSchool's public data dictionary pages), their columns with
+Oracle types and evidence tags, a status per table (``complete``, ``partial`` or ``district``:
+a district-defined table whose columns vary) and its sources, and the legacy audit columns.
+It is read once, on first use (a few milliseconds). ``tools/compact_dictionary.py`` writes it.
 
-``data/wrong-names.json`` holds the plausible names that are *not* PowerSchool columns
-(reference/powerschool-schema.md §3) with what to use instead. :class:`Dictionary` puts the
-three together with the views PowerQueries may read and the extension tables a district
-declares (``[dictionary]`` in plugin.toml, or a side file: see :func:`parse_extensions`).
+``data/powerschool-schema.json`` is the 42 tables the preview district models
+(:func:`load_dictionary`, :func:`create_tables`): the Oracle model preview and checks share.
+
+``data/wrong-names.json`` holds the plausible names that are *not* PowerSchool columns with
+what to use instead. :class:`Dictionary` puts these together with the extension tables a
+district declares (``[dictionary]`` in plugin.toml, or ``lint --dictionary FILE``) and judges
+every table and column name the same way for SQL and for ``column=`` (:meth:`Dictionary.judge_table`,
+:meth:`Dictionary.judge_column`).
 """
 
 from __future__ import annotations
 
+import difflib
+import gzip
 import json
 import re
 from collections.abc import Mapping
@@ -28,6 +36,7 @@ if TYPE_CHECKING:
 
 @cache
 def load_dictionary() -> dict[str, dict[str, str]]:
+    """The tables the preview district models: ``{TABLE: {COLUMN: oracle type}}`` (42 tables)."""
     with open(data_path("powerschool-schema.json"), encoding="utf-8") as handle:
         raw = json.load(handle)
     return {table.upper(): {c.upper(): t for c, t in cols.items()} for table, cols in raw.items()}
@@ -67,16 +76,22 @@ def duckdb_type(oracle_type: str) -> str:
 
 
 def create_tables(con: "duckdb.DuckDBPyConnection", tables: list[str] | None = None) -> None:
-    """Create empty PowerSchool-shaped tables (all dictionary columns) in DuckDB."""
+    """Create empty PowerSchool-shaped tables (all dictionary columns) in DuckDB.
+
+    By default the tables the preview district models; a table named in ``tables`` may be any
+    table of the full dictionary with a column list (columns without a known type are text).
+    """
     dictionary = load_dictionary()
     for table in tables or sorted(dictionary):
-        columns = ", ".join(f'"{c}" {duckdb_type(t)}' for c, t in dictionary[table].items())
+        known = dictionary.get(table) or load_full_dictionary().get(table.upper())
+        if not known:
+            raise KeyError(table)
+        columns = ", ".join(f'"{c}" {duckdb_type(t)}' for c, t in known.items())
         con.execute(f'CREATE TABLE IF NOT EXISTS "{table}" ({columns})')
 
 
-# Views a PowerQuery may read (reference/powerschool-plugin-format.md §6, "Views (9.2+)";
-# TEACHERS is the compatibility view over USERS and SCHOOLSTAFF). Views without a column list
-# in the dictionary are known by name only: their columns are not checked.
+# Views a PowerQuery may read that the shipped dictionary knows by name only (TEACHERS is the
+# compatibility view over USERS and SCHOOLSTAFF and has a column list there).
 VIEWS = frozenset(
     {
         "TEACHERS",
@@ -92,6 +107,86 @@ SYSTEM_TABLES = frozenset({"DUAL"})
 IDENTIFIER_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_$#]{0,127}$")
 FAMILIES = ("NUMBER", "FLOAT", "VARCHAR2", "CLOB", "DATE", "TIMESTAMP", "BLOB")
 
+# Names PowerSchool leaves to districts and state packages: district-defined tables (U_*,
+# *_USERFIELDS), state and provincial reporting tables (S_<state>_*, with their _C/_S child
+# tables) and reporting views (PS_*, PSSIS_*) newer than the dictionary. Unknown names of these
+# shapes are unverified (a warning), not wrong.
+CONVENTION_RE = re.compile(r"^(U_[A-Z0-9_$#]+|S_[A-Z]{2}_[A-Z0-9_$#]+|[A-Z0-9_$#]+_USERFIELDS|PS_[A-Z0-9_$#]+|PSSIS_[A-Z0-9_$#]+)$")
+
+# Table statuses: how far its column list can be trusted.
+COMPLETE, PARTIAL, DISTRICT, DECLARED, NAME_ONLY = "complete", "partial", "district", "declared", "name-only"
+
+
+@cache
+def _packed() -> dict[str, Any]:
+    with gzip.open(data_path("powerschool-dictionary.json.gz"), "rb") as handle:
+        return json.loads(handle.read())
+
+
+@cache
+def load_full_dictionary() -> dict[str, dict[str, str]]:
+    """Every table and view of the shipped dictionary: ``{TABLE: {COLUMN: oracle type}}``.
+
+    A type is ``""`` where the sources give none.
+    """
+    return {
+        table: {column: packed.partition("|")[0] for column, packed in entry["columns"].items()}
+        for table, entry in _packed()["tables"].items()
+    }
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    """What the shipped dictionary says about one table: kind, status, sources, evidence."""
+
+    name: str
+    kind: str  # table or view
+    status: str  # complete, partial or district
+    sources: tuple[str, ...]
+    notes: tuple[str, ...]
+    columns: Mapping[str, str]  # COLUMN -> oracle type ("" unknown)
+    evidence: Mapping[str, str]  # COLUMN -> comma-separated evidence tags (DD, TEAMSTER, …)
+
+
+@cache
+def table_info(table: str) -> TableInfo | None:
+    """The shipped dictionary's entry for a table, or None."""
+    packed = _packed()
+    entry = packed["tables"].get(table.upper())
+    if entry is None:
+        return None
+    columns, evidence = {}, {}
+    for column, value in entry["columns"].items():
+        oracle_type, _, tags = value.partition("|")
+        columns[column] = oracle_type
+        evidence[column] = tags
+    return TableInfo(
+        name=table.upper(),
+        kind=entry["kind"],
+        status=entry["status"],
+        sources=tuple(packed["sources"][i] for i in entry["sources"]),
+        notes=tuple(entry.get("notes", ())),
+        columns=columns,
+        evidence=evidence,
+    )
+
+
+@cache
+def table_statuses() -> dict[str, str]:
+    """TABLE -> complete, partial or district, for every table of the shipped dictionary."""
+    return {table: entry["status"] for table, entry in _packed()["tables"].items()}
+
+
+@cache
+def load_audit_columns() -> dict[str, str]:
+    """Audit columns PowerSchool adds to tables outside their documented column lists -> type.
+
+    The legacy ones (TRANSACTION_DATE, WHOMODIFIEDID, …) are documented on a separate page of
+    the data dictionary; the newer WHO/WHEN ones are created on every state table.
+    """
+    audit = _packed()["audit"]
+    return {**{c.upper(): t for c, t in audit["newer"].items()}, **{c.upper(): t for c, t in audit["legacy"].items()}}
+
 
 @cache
 def load_wrong_names() -> tuple[dict[str, str], dict[str, str]]:
@@ -102,6 +197,46 @@ def load_wrong_names() -> tuple[dict[str, str], dict[str, str]]:
         {k.upper(): v for k, v in raw["tables"].items()},
         {k.upper(): v for k, v in raw["columns"].items()},
     )
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The judgement of a name the dictionary does not vouch for.
+
+    ``kind``: wrong-table, unknown-table, unverified-table, wrong-column, unknown-column or
+    unverified-column; ``severity``: error (PowerSchool would fail) or warning (unverified).
+    """
+
+    kind: str
+    severity: str
+    message: str
+    hint: str | None = None
+    name: str = ""
+    suggestions: tuple[str, ...] = ()
+
+
+DECLARE_HINT = "if your PowerSchool has it, declare it under [dictionary] extensions in plugin.toml (lint: --dictionary FILE)"
+
+
+def closest(name: str, candidates, count: int = 3, cutoff: float = 0.7) -> tuple[str, ...]:
+    """The closest names (difflib), keeping only those about as close as the best one."""
+    name = name.upper()
+    scored = []
+    for candidate in candidates:
+        matcher = difflib.SequenceMatcher(None, name, candidate)
+        if matcher.real_quick_ratio() >= cutoff and matcher.quick_ratio() >= cutoff:
+            ratio = matcher.ratio()
+            if ratio >= cutoff:
+                scored.append((-ratio, candidate))
+    scored.sort()
+    if not scored:
+        return ()
+    best = -scored[0][0]
+    return tuple(c for r, c in scored[:count] if -r >= best - 0.04)
+
+
+def _did_you_mean(suggestions: tuple[str, ...]) -> str:
+    return f"did you mean {' or '.join(suggestions)}?" if suggestions else ""
 
 
 @dataclass(frozen=True, eq=False)
@@ -116,6 +251,9 @@ class Dictionary:
     wrong_tables: Mapping[str, str] = field(default_factory=dict)
     wrong_columns: Mapping[str, str] = field(default_factory=dict)
     extensions: frozenset[str] = frozenset()  # tables declared by the district
+    statuses: Mapping[str, str] = field(default_factory=dict)  # TABLE -> complete/partial/district
+    audit_columns: Mapping[str, str] = field(default_factory=dict)
+    declared_columns: frozenset[tuple[str, str]] = frozenset()  # (TABLE, COLUMN) declared by the district
 
     def has_table(self, table: str) -> bool:
         table = table.upper()
@@ -134,7 +272,9 @@ class Dictionary:
 
     def column_type(self, table: str, column: str) -> str | None:
         columns = self.columns(table)
-        return None if columns is None else columns.get(column.upper())
+        if columns is None:
+            return None
+        return columns.get(column.upper())
 
     def family(self, table: str, column: str) -> str | None:
         oracle_type = self.column_type(table, column)
@@ -147,19 +287,142 @@ class Dictionary:
     def wrong_table(self, table: str) -> str | None:
         return self.wrong_tables.get(table.upper())
 
+    # -- status and judgement -------------------------------------------------------------
+
+    def status(self, table: str) -> str | None:
+        """complete, partial, district, declared (only the district's declaration),
+        name-only, or None for a table the dictionary does not know."""
+        table = table.upper()
+        if table in SYSTEM_TABLES:
+            return COMPLETE
+        if table in self.statuses:
+            status = self.statuses[table]
+            if status == COMPLETE and not self.tables.get(table):
+                return NAME_ONLY
+            return status
+        if table in self.extensions:
+            return DECLARED
+        if table in self.tables:
+            return COMPLETE if self.tables[table] else NAME_ONLY
+        if table in self.views:
+            return NAME_ONLY
+        return None
+
+    def column_known(self, table: str, column: str) -> bool | None:
+        """True: the table has the column; False: it certainly has not (complete column
+        list); None: cannot tell (unknown, partial, district-defined table, or an audit column)."""
+        table, column = table.upper(), column.upper()
+        columns = self.columns(table)
+        if columns is not None and column in columns:
+            return True
+        if self.status(table) != COMPLETE or column in self.audit_columns:
+            return None
+        return False
+
+    def suggest_tables(self, name: str, count: int = 3) -> tuple[str, ...]:
+        return closest(name, set(self.tables) | set(self.views), count, 0.75)
+
+    def suggest_columns(self, table: str, column: str, count: int = 3) -> tuple[str, ...]:
+        return closest(column, self.columns(table) or {}, count, 0.7)
+
+    def judge_table(self, table: str) -> Verdict | None:
+        """None when the dictionary knows the table; else why not, with its severity."""
+        name = table.upper()
+        fix = self.wrong_table(name)
+        if fix:
+            return Verdict("wrong-table", "error", f"{name} is not a PowerSchool table", fix, name)
+        if self.has_table(name):
+            return None
+        if CONVENTION_RE.match(name):
+            return Verdict(
+                "unverified-table",
+                "warning",
+                f"table {name} is not in the PowerSchool dictionary; its name follows the district/state "
+                "convention, so it is unverified",
+                "declare it under [dictionary] extensions in plugin.toml (lint: --dictionary FILE) to check its columns",
+                name,
+            )
+        suggestions = self.suggest_tables(name)
+        hint = _did_you_mean(suggestions) or "check the name"
+        return Verdict(
+            "unknown-table",
+            "error",
+            f"table {name} is not a PowerSchool table or view (ORA-00942)",
+            f"{hint}; {DECLARE_HINT}",
+            name,
+            suggestions,
+        )
+
+    def judge_column(self, table: str, column: str) -> Verdict | None:
+        """None when the column is known (or its table is unknown: judge the table instead)."""
+        table, column = table.upper(), column.upper()
+        qualified = f"{table}.{column}"
+        fix = self.wrong_column(table, column)
+        if fix:
+            return Verdict("wrong-column", "error", f"{qualified} is not a PowerSchool column", fix, qualified)
+        known = self.column_known(table, column)
+        if known is not False:
+            if known is True or self.columns(table) is None:
+                return None
+            status = self.status(table)
+            if column in self.audit_columns:
+                why = f"{column} is an audit column PowerSchool documents apart from its tables; the dictionary does not list it on {table}"
+            elif status == DISTRICT:
+                why = f"{table} is district-defined: its columns differ from district to district"
+            elif status == DECLARED:
+                why = f"{qualified} is not among the columns declared for {table}"
+            elif status == NAME_ONLY or not self.columns(table):
+                why = f"the dictionary knows {table} by name only"
+            else:
+                why = f"the dictionary's column list of {table} is partial"
+            return Verdict(
+                "unverified-column",
+                "warning",
+                f"{qualified} is unverified: {why}",
+                f"declare {column} under [dictionary] extensions {{ {table} = [\"{column}\"] }} once checked",
+                qualified,
+            )
+        suggestions = self.suggest_columns(table, column)
+        hint = _did_you_mean(suggestions) or f"run `plugin-builder dictionary {table}` for its columns"
+        return Verdict(
+            "unknown-column",
+            "error",
+            f"{qualified} is not a column of {table} (ORA-00904)",
+            f"{hint}; {DECLARE_HINT}",
+            qualified,
+            suggestions,
+        )
+
+    def matching_tables(self, pattern: str | None = None) -> list[str]:
+        """Table and view names matching a glob or substring (case-insensitive), sorted."""
+        import fnmatch
+
+        names = sorted(set(self.tables) | set(self.views))
+        if not pattern:
+            return names
+        pattern = pattern.upper()
+        if any(c in pattern for c in "*?["):
+            return [n for n in names if fnmatch.fnmatchcase(n, pattern)]
+        return [n for n in names if pattern in n]
+
     def extended(self, extensions: Mapping[str, Mapping[str, str]]) -> Dictionary:
         """A copy with the district's extension tables and columns added."""
         if not extensions:
             return self
         tables = {t: dict(c) for t, c in self.tables.items()}
+        declared = set(self.declared_columns)
         for table, columns in extensions.items():
             tables.setdefault(table.upper(), {}).update({c.upper(): t for c, t in columns.items()})
+            declared |= {(table.upper(), c.upper()) for c in columns}
         return Dictionary(
             tables=tables,
             views=self.views,
             wrong_tables=self.wrong_tables,
             wrong_columns=self.wrong_columns,
             extensions=self.extensions | {t.upper() for t in extensions},
+            statuses=self.statuses,
+            audit_columns=self.audit_columns,
+            declared_columns=frozenset(declared),
         )
 
 
@@ -167,7 +430,23 @@ class Dictionary:
 def powerschool_dictionary() -> Dictionary:
     """The dictionary shipped with the package (no district extensions)."""
     wrong_tables, wrong_columns = load_wrong_names()
-    return Dictionary(tables=load_dictionary(), wrong_tables=wrong_tables, wrong_columns=wrong_columns)
+    tables = {t: dict(c) for t, c in load_full_dictionary().items()}
+    # The preview model's columns count too (a handful rest on sources the reference merged).
+    for table, columns in load_dictionary().items():
+        merged = tables.setdefault(table, {})
+        for column, oracle_type in columns.items():
+            merged.setdefault(column, oracle_type)
+    # Known-wrong names win over a column list derived from a legacy table.
+    for key in wrong_columns:
+        table, _, column = key.partition(".")
+        tables.get(table, {}).pop(column, None)
+    return Dictionary(
+        tables=tables,
+        wrong_tables=wrong_tables,
+        wrong_columns=wrong_columns,
+        statuses=table_statuses(),
+        audit_columns=load_audit_columns(),
+    )
 
 
 def default_type(column: str) -> str:
@@ -248,3 +527,46 @@ def placeholder_field(dictionary: Dictionary, family: str | None, core_table: st
         if fitting:
             return f"{table}.{fitting[0]}"
     return "STUDENTS.DCID"
+
+
+# -- the `dictionary` command's views ------------------------------------------------------
+
+
+def list_tables(dictionary: Dictionary, pattern: str | None = None) -> list[dict[str, Any]]:
+    """Tables and views matching a glob or substring: name, kind, status, column count."""
+    rows = []
+    for name in dictionary.matching_tables(pattern):
+        info = table_info(name)
+        rows.append(
+            {
+                "table": name,
+                "kind": info.kind if info else ("view" if name in dictionary.views else "table"),
+                "status": dictionary.status(name) or NAME_ONLY,
+                "columns": len(dictionary.columns(name) or {}),
+            }
+        )
+    return rows
+
+
+def describe_table(dictionary: Dictionary, table: str) -> dict[str, Any]:
+    """One table: kind, status, sources, notes and each column with its type and evidence."""
+    name = table.upper()
+    info = table_info(name)
+    columns = dictionary.columns(name) or {}
+    declared = {c for t, c in dictionary.declared_columns if t == name}
+    evidence = dict(info.evidence) if info else {}
+    return {
+        "table": name,
+        "kind": info.kind if info else ("view" if name in dictionary.views else "table"),
+        "status": dictionary.status(name) or NAME_ONLY,
+        "sources": list(info.sources) if info else (["declared in the district's dictionary file"] if name in dictionary.extensions else []),
+        "notes": list(info.notes) if info else [],
+        "columns": [
+            {
+                "name": column,
+                "type": oracle_type or None,
+                "evidence": (["DECLARED"] if column in declared else []) + [e for e in evidence.get(column, "").split(",") if e],
+            }
+            for column, oracle_type in sorted(columns.items())
+        ],
+    }

@@ -38,8 +38,17 @@ class Finding:
         return (self.file or "", self.line or 0, self.column or 0, self.code, self.message)
 
 
-def has_errors(findings: list[Finding]) -> bool:
-    return any(f.severity is Severity.ERROR for f in findings)
+def has_errors(findings: list[Finding], strict: bool = False) -> bool:
+    """Whether the findings fail a run: errors, or with ``strict`` warnings too."""
+    failing = (Severity.ERROR, Severity.WARNING) if strict else (Severity.ERROR,)
+    return any(f.severity in failing for f in findings)
+
+
+def select_codes(findings: list[Finding], select: tuple[str, ...] = (), ignore: tuple[str, ...] = ()) -> list[Finding]:
+    """Findings whose code starts with one of ``select`` (all when empty) and with none of ``ignore``."""
+    chosen = tuple(c.upper() for c in select)
+    dropped = tuple(c.upper() for c in ignore)
+    return [f for f in findings if (not chosen or f.code.startswith(chosen)) and not (dropped and f.code.startswith(dropped))]
 
 
 def sort_findings(findings: list[Finding]) -> list[Finding]:

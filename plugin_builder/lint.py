@@ -66,10 +66,50 @@ def read_plugin(path: str | Path) -> tuple[dict[str, bytes], ArchiveListing]:
     return read_zip(path)
 
 
+# PowerSchool's field types in a database extension (user_schema_root) -> Oracle type families.
+EXTENSION_TYPES = {"STRING": "VARCHAR2", "INTEGER": "NUMBER", "LONG": "NUMBER", "DOUBLE": "FLOAT", "BOOLEAN": "NUMBER",
+                   "DATE": "DATE", "TIMESTAMP": "TIMESTAMP", "CLOB": "CLOB", "BLOB": "BLOB"}
+
+
+def declared_extensions(files: dict[str, bytes]) -> dict[str, dict[str, str]]:
+    """Tables the plugin itself defines in ``user_schema_root/*.xml``: TABLE -> COLUMN -> type.
+
+    Each ``extendedTable`` gets its fields plus the ID PowerSchool adds; one nested under a
+    PowerSchool table also gets that table's key (``STUDENTSDCID``). Unreadable files add nothing.
+    """
+    from plugin_builder.archive import USER_SCHEMA_ROOT
+    from plugin_builder.model import parse_xml
+
+    tables: dict[str, dict[str, str]] = {}
+    for path, data in sorted(files.items()):
+        if not path.startswith(USER_SCHEMA_ROOT + "/"):
+            continue
+        root = parse_xml(path, data).root
+        if root is None:
+            continue
+        for table in root.iter("{*}extendedTable", "extendedTable"):
+            name = (table.get("dbTableName") or table.get("name") or "").upper()
+            if not name:
+                continue
+            columns = tables.setdefault(name, {"ID": "NUMBER"})
+            parent = table.getparent()
+            parent_name = (parent.get("name") or "").upper() if parent is not None else ""
+            if parent_name:
+                columns[f"{parent_name}DCID"] = "NUMBER"
+            for field_ in table.iter("{*}field", "field"):
+                column = (field_.get("name") or "").upper()
+                if column:
+                    columns[column] = EXTENSION_TYPES.get((field_.get("type") or "").upper(), "VARCHAR2")
+    return tables
+
+
 def lint(path: str | Path, dictionary: Dictionary | None = None) -> LintResult:
-    """Run every rule on an existing plugin; raises InputError when it cannot be read at all."""
+    """Run every rule on an existing plugin; raises InputError when it cannot be read at all.
+
+    Tables the plugin defines in its own database extensions count as declared."""
     files, listing = read_plugin(path)
     model = build_model(files, origin="linted")
     model.source = str(path)
-    ctx = CheckContext(model=model, dictionary=dictionary or powerschool_dictionary(), archive=listing)
+    dictionary = (dictionary or powerschool_dictionary()).extended(declared_extensions(files))
+    ctx = CheckContext(model=model, dictionary=dictionary, archive=listing)
     return LintResult(run_rules(ctx), model, listing)

@@ -11,7 +11,7 @@ from pathlib import Path
 from plugin_builder.catalog import QuerySpec, load_catalog
 from plugin_builder.checks import check_tree
 from plugin_builder.config import Project, load_project
-from plugin_builder.findings import Finding, has_errors
+from plugin_builder.findings import Finding, Severity, has_errors
 from plugin_builder.package import BuiltZip, write_plugin_zip
 from plugin_builder.render import PluginTree, render_plugin
 
@@ -48,8 +48,10 @@ def build(
     out_dir: str | Path = "dist",
     force: bool = False,
     against: str | Path | None = None,
+    strict: bool = False,
 ) -> Built:
-    """Render, check and package; no ZIP is written past an error-level finding.
+    """Render, check and package; no ZIP is written past an error-level finding (with
+    ``strict``, past any warning too).
 
     The version must be greater than ``against`` (a previous release's ZIP) and than every
     release of the same plugin in ``out_dir``; the DEM setup guide is written beside the ZIP.
@@ -59,7 +61,7 @@ def build(
     from plugin_builder.versions import check_version
 
     validated = validate(config)
-    if not validated.ok:
+    if not validated.ok or (strict and any(f.severity is Severity.WARNING for f in validated.findings)):
         return Built(validated, None)
     check_version(validated.project, out_dir, against)
     guide_companion = dem_guide_file(validated.project, validated.tree)

@@ -26,15 +26,45 @@ def summary_line(findings: list[Finding]) -> str:
     return ", ".join(parts) if parts else "no findings"
 
 
+ALSO_AT_SHOWN = 5  # places listed for a finding repeated with one message
+
+
+def grouped(findings: list[Finding]) -> list[tuple[Finding, list[Finding]]]:
+    """Findings with the same code, severity, message and hint, as (first, [the others]):
+    one cause reported in many places is read once."""
+    groups: dict[tuple, tuple[Finding, list[Finding]]] = {}
+    for f in findings:
+        key = (f.code, f.severity, f.message, f.hint)
+        if key in groups:
+            groups[key][1].append(f)
+        else:
+            groups[key] = (f, [])
+    return list(groups.values())
+
+
+def rule_counts(findings: list[Finding]) -> list[str]:
+    """One line per rule code: how many findings, its severity and name (most first)."""
+    counts = Counter((f.code, f.severity.value, f.rule or "") for f in findings)
+    width = max((len(str(n)) for n in counts.values()), default=1)
+    return [f"{n:>{width}}  {code}  {severity:<7}  {name}".rstrip() for (code, severity, name), n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
+
+
 def as_text(findings: list[Finding]) -> str:
     lines = []
-    for f in findings:
+    for f, others in grouped(findings):
         text = f"{_where(f)}: {f.severity.value} {f.code} {f.message}"
         if f.query:
             text += f" [{f.query}]"
+        if others:
+            places = [_where(o) + (f" [{o.query}]" if o.query and o.query != f.query else "") for o in others]
+            more = f" and {len(places) - ALSO_AT_SHOWN} more" if len(places) > ALSO_AT_SHOWN else ""
+            text += f"\n    also at: {', '.join(places[:ALSO_AT_SHOWN])}{more}"
         if f.hint:
             text += f"\n    hint: {f.hint}"
         lines.append(text)
+    if findings:
+        lines.append("")
+        lines.extend(rule_counts(findings))
     lines.append(summary_line(findings))
     return "\n".join(lines)
 

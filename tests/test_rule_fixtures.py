@@ -1,12 +1,15 @@
-"""Every rule, tested as data: tests/fixtures/rules/<CODE>/{bad,good}/<case>.<kind>.
+"""Every rule, tested as data: tests/fixtures/rules/<CODE>/{bad,warn,good}/<case>.<kind>.
 
-A ``bad`` case must produce at least one finding with its rule's code, a ``good`` case none.
+A ``bad`` case must produce at least one finding with its rule's code (an error when the rule
+is an error rule), a ``warn`` case findings of that code that are all warnings (a name the dictionary
+cannot verify, a lenient case), a ``good`` case none.
 Case kinds (the plugin around a case is a minimal valid one):
 
 * ``.sql``: the SQL of one query; ``<columns>`` follow its SELECT. Comment lines set options:
   ``-- args: name=TABLE.FIELD, …``, ``-- columns: alias, …`` (instead of the SELECT's),
   ``-- oauth: TABLE.FIELD, …`` (``<oauth/>`` with that access_request),
-  ``-- extensions: TABLE=COL,COL`` (declared district extension).
+  ``-- extensions: TABLE=COL,COL`` (declared district extension),
+  ``-- built: why`` (checked as a plugin we rendered, not as a linted one).
 * ``.named_queries.xml`` / ``.plugin.xml``: that file as written.
 * ``.plugin.toml``: a project, checked with ``validate`` (rules on the configuration, PS19x).
 * ``.entries``: a ZIP listing, one entry per line (``name/`` a folder; ``big NAME BYTES``
@@ -26,6 +29,7 @@ import pytest
 from plugin_builder.analysis import analyze
 from plugin_builder.checks import all_rules
 from plugin_builder.dictionary import powerschool_dictionary
+from plugin_builder.findings import Severity
 from plugin_builder.lint import lint
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rules"
@@ -126,6 +130,11 @@ def findings_for(case: Path, tmp_path: Path):
         files, extensions = _sql_plugin(text)
         _write_zip(archive, files)
         dictionary = powerschool_dictionary().extended(extensions) if extensions else None
+        if "built" in _options(text):
+            from plugin_builder.checks import CheckContext, run_rules
+            from plugin_builder.model import build_model
+
+            return run_rules(CheckContext(model=build_model(files), dictionary=dictionary or powerschool_dictionary()))
     elif case.name.endswith(".named_queries.xml"):
         _write_zip(archive, {"plugin.xml": PLUGIN.format(extra="").encode(), QUERIES_PATH: text.encode()})
     elif case.name.endswith(".plugin.xml"):
@@ -151,6 +160,11 @@ def test_rule_fixture(case: Path, tmp_path: Path):
     if kind == "bad":
         assert hits, f"{code} not reported; got {[(f.code, f.message) for f in findings]}"
         assert all(f.file for f in hits), "every finding names a file"
+        if next(r.severity for r in all_rules() if r.code == code) is Severity.ERROR:
+            assert any(f.severity is Severity.ERROR for f in hits), [(f.severity.value, f.message) for f in hits]
+    elif kind == "warn":
+        assert hits, f"{code} not reported; got {[(f.code, f.message) for f in findings]}"
+        assert all(f.severity is Severity.WARNING for f in hits), [(f.severity.value, f.message) for f in hits]
     else:
         assert not hits, [(f.code, f.message) for f in hits]
 

@@ -1,7 +1,9 @@
 """Rules on plugin.xml's ``<access_request>`` against what the queries read (AC4xx).
 
 PowerSchool answers a PowerQuery called through the API with 403 when any field it reads
-is missing from ``access_request``; DEM exports do not need it. The fields a query reads
+is missing from ``access_request``; Data Export Manager exports do not need it. So the fields
+are checked only when a plugin declares API use (``<oauth/>``) *and* an ``access_request``;
+``<oauth/>`` alone is one warning, since many plugins carry it and are used only through DEM. The fields a query reads
 come from :mod:`plugin_builder.analysis` (every role: output, join, filter, grouping,
 ordering) plus its ``<column column=…>`` targets.
 """
@@ -16,13 +18,15 @@ from plugin_builder.model import QueryDef
 
 
 def _needed(ctx: CheckContext, query: QueryDef) -> set[tuple[str, str]]:
-    """(TABLE, FIELD) pairs a query needs in access_request: every field read, plus column= targets."""
+    """(TABLE, FIELD) pairs a query needs in access_request: every field read, plus column= targets
+    (a bare field belongs to the coreTable)."""
+    from plugin_builder.checks.query_rules import column_target
+
     needed = {(use.table, use.field) for use in ctx.analysis(query).uses}
     for column in query.columns:
-        if column.column and "." in column.column:
-            table, _, name = column.column.upper().partition(".")
-            if ctx.dictionary.has_table(table):
-                needed.add((table, name))
+        resolved = column_target(query, column.column)
+        if resolved is not None and ctx.dictionary.has_table(resolved[0]):
+            needed.add(resolved)
     return needed
 
 
@@ -33,36 +37,78 @@ def first_use(ctx: CheckContext, query: QueryDef, table: str, name: str) -> tupl
 
 @rule("AC400", "access.not-requested", scope="query")
 def access_not_requested(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
-    """With ``<oauth/>``, every field a query reads is in ``access_request`` (else API calls get 403).
+    """With ``<oauth/>`` and an ``access_request``, every field a query reads is requested (else API calls get 403).
 
-    Fields in joins and filters count too, and so do ``<column column=…>`` targets.
+    Fields in joins and filters count too, and so do ``<column column=…>`` targets. One
+    finding per query lists the missing fields. A plugin without ``<oauth/>`` is used through
+    Data Export Manager, which does not consult ``access_request``; ``<oauth/>`` without any
+    ``access_request`` is AC403.
 
     Bad::
 
+        <oauth/>
         <access_request><field table="STUDENTS" field="DCID" access="ViewOnly"/></access_request>
         SELECT s.DCID FROM STUDENTS s WHERE s.ENROLL_STATUS = 0
 
     Good::
 
+        <oauth/>
         <access_request>
           <field table="STUDENTS" field="DCID" access="ViewOnly"/>
           <field table="STUDENTS" field="ENROLL_STATUS" access="ViewOnly"/>
         </access_request>
     """
-    if not ctx.oauth:
+    request = ctx.access_request()
+    if not ctx.oauth or request is None:
         return
-    requested = {(f.table, f.field) for f in ctx.access_request() or []}
+    requested = {(f.table, f.field) for f in request}
     missing = sorted(_needed(ctx, query) - requested)
     if not missing:
         return
-    for table, name in missing:
-        line, column = first_use(ctx, query, table, name)
-        yield Hit(
-            f"{table}.{name} is read but not in access_request; API calls will get 403",
-            sql_line=line,
-            sql_column=column,
-            hint=f'add <field table="{table}" field="{name}" access="ViewOnly"/> to access_request',
-        )
+    positions = [first_use(ctx, query, table, name) for table, name in missing]
+    located = [p for p in positions if p[0] is not None]
+    line, column = min(located) if located else (None, None)
+    names = ", ".join(f"{table}.{name}" for table, name in missing)
+    hint = (
+        f'add <field table="{missing[0][0]}" field="{missing[0][1]}" access="ViewOnly"/>'
+        + (f" and {len(missing) - 1} more like it" if len(missing) > 1 else "")
+        + " to access_request"
+    )
+    if line is None:
+        yield Hit(f"{len(missing)} field(s) read but not in access_request, so API calls get 403: {names}", file=query.file, line=query.line, hint=hint)
+    else:
+        yield Hit(f"{len(missing)} field(s) read but not in access_request, so API calls get 403: {names}", sql_line=line, sql_column=column, hint=hint)
+
+
+@rule("AC403", "access.oauth-without-request", Severity.WARNING)
+def access_oauth_without_request(ctx: CheckContext) -> Iterator[Hit]:
+    """``<oauth/>`` comes with an ``access_request`` listing the fields the queries read.
+
+    Without one, every API call to the plugin's PowerQueries gets 403; that is fine when the
+    queries are used only through Data Export Manager (then ``<oauth/>`` can go).
+
+    Bad::
+
+        <plugin …><oauth/></plugin>          (queries read STUDENTS.DCID)
+
+    Good::
+
+        <plugin …><oauth/>
+          <access_request><field table="STUDENTS" field="DCID" access="ViewOnly"/></access_request>
+        </plugin>
+    """
+    if not ctx.oauth or ctx.access_request() is not None or not ctx.model.queries:
+        return
+    path = ctx.model.plugin.path if ctx.model.plugin else "plugin.xml"
+    root = ctx.model.plugin_root
+    oauth = root.find("{http://plugin.powerschool.pearson.com}oauth") if root is not None else None
+    yield Hit(
+        "plugin.xml has <oauth/> but no access_request: every API call will get 403; "
+        "fine if the queries are used only through Data Export Manager",
+        file=path,
+        line=oauth.sourceline if oauth is not None else None,
+        hint="add an access_request of the fields the queries read (ViewOnly), or remove <oauth/> for DEM-only use",
+    )
 
 
 @rule("AC401", "access.unused", Severity.WARNING)
@@ -96,9 +142,14 @@ def access_unused(ctx: CheckContext) -> Iterator[Hit]:
             )
 
 
-@rule("AC402", "access.full-access")
+@rule("AC402", "access.full-access", Severity.WARNING)
 def access_full_access(ctx: CheckContext) -> Iterator[Hit]:
-    """``access_request`` fields are ``ViewOnly``; a read-only export never needs ``FullAccess``.
+    """``access_request`` fields are ``ViewOnly`` unless the plugin writes them on purpose.
+
+    ``FullAccess`` lets the plugin's API client change the field; PowerSchool accepts it, and
+    plugins that write data back need it, so it is a warning naming the fields (reviewers see
+    it in the review report). An access level other than ``ViewOnly`` or ``FullAccess`` is an
+    error.
 
     Bad::
 
@@ -109,11 +160,23 @@ def access_full_access(ctx: CheckContext) -> Iterator[Hit]:
         <field table="STUDENTS" field="DCID" access="ViewOnly"/>
     """
     path = ctx.model.plugin.path if ctx.model.plugin else "plugin.xml"
+    full = []
     for field in ctx.access_request() or []:
-        if field.access != "ViewOnly":
+        if field.access == "FullAccess":
+            full.append(field)
+        elif field.access != "ViewOnly":
             yield Hit(
-                f"{field.table}.{field.field} requests {field.access or 'no access level'}; exports need ViewOnly",
+                f"{field.table}.{field.field} requests {field.access or 'no access level'}; PowerSchool knows ViewOnly and FullAccess",
                 file=path,
                 line=field.line,
                 hint='use access="ViewOnly"',
+                severity=Severity.ERROR,
             )
+    if full:
+        names = ", ".join(f"{f.table}.{f.field}" for f in full)
+        yield Hit(
+            f"access_request gives the API client write access (FullAccess) to {len(full)} field(s): {names}",
+            file=path,
+            line=full[0].line,
+            hint='keep it only if the plugin writes these fields on purpose; exports need access="ViewOnly"',
+        )

@@ -75,6 +75,8 @@ def sql_not_oracle(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
     if parsed.statement is None:
         return
     for table in parsed.statement.find_all(exp.Table):
+        if not isinstance(table.this, exp.Identifier):
+            continue  # TABLE(CAST(… AS type)) alias: the AS belongs to the CAST
         alias = table.args.get("alias")
         name_meta, alias_meta = table.this.meta, alias.this.meta if alias is not None and alias.this is not None else None
         if alias_meta and name_meta and "end" in name_meta and "start" in alias_meta:
@@ -239,11 +241,14 @@ def _scopes(ctx: CheckContext, query: QueryDef):
         return None, []
     try:
         root = build_scope(parsed.statement)
+        scopes = list(root.traverse()) if root is not None else []
+        for scope in scopes:
+            scope.selected_sources  # noqa: B018 (raises on a duplicate alias, which SQ307 reports)
     except Exception:  # noqa: BLE001 (sqlglot cannot scope some statements; SQ300 covers bad SQL)
         return None, []
     if root is None:
         return None, []
-    return _Resolver(parsed.text, ctx.dictionary), list(root.traverse())
+    return _Resolver(parsed.text, ctx.dictionary), scopes
 
 
 def _owned(scopes, node_type):

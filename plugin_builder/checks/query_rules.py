@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from plugin_builder.checks import CheckContext, Hit, rule
 from plugin_builder.checks.xsd import violations
 from plugin_builder.findings import Severity
-from plugin_builder.model import QueryDef
+from plugin_builder.model import ColumnDef, QueryDef
 from plugin_builder.sqlparse import output_expressions, strip_sql_comments
 
 
@@ -34,8 +34,9 @@ def queries_schema(ctx: CheckContext) -> Iterator[Hit]:
     """A named_queries.xml must follow the named-query schema (every violation is listed).
 
     Root ``<queries>`` without namespace; each ``<query name>`` (at most 200 characters) has
-    ``<columns>`` with at least one ``<column>`` and an ``<sql>``; ``<summary>`` is at most 50
-    characters.
+    ``<columns>`` with at least one ``<column>`` and an ``<sql>``. PowerSchool documents
+    ``<summary>`` as a short phrase of at most 50 characters; a longer one installs and works
+    (DEM shows it in its list), so it is a warning.
 
     Bad::
 
@@ -59,7 +60,20 @@ def queries_schema(ctx: CheckContext) -> Iterator[Hit]:
             )
             continue
         for line, message in violations("named_queries", xml.root):
+            if message.endswith("/summary)"):
+                continue  # the length of a summary: a warning below
             yield Hit(message, file=xml.path, line=line)
+        for summary in xml.root.iter("summary"):
+            text = summary.text or ""
+            if len(text) > SUMMARY_MAX:
+                yield Hit(
+                    f"<summary> is {len(text)} characters; PowerSchool documents at most {SUMMARY_MAX} "
+                    "(a short phrase shown in Data Export Manager)",
+                    file=xml.path,
+                    line=summary.sourceline,
+                    severity=Severity.WARNING,
+                    hint="shorten it and move the rest to <description>",
+                )
 
 
 @rule("PQ202", "columns.count-mismatch", scope="query")
@@ -96,10 +110,13 @@ def columns_count(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
 
 
 QUERY_NAME_MAX = 200
+SUMMARY_MAX = 50
 QUERY_NAME_RE = re.compile(r"^[A-Za-z0-9_.\-]+\Z")  # \Z: "$" would accept a trailing newline
 RESERVED_PREFIXES = ("com.powerschool", "com.pearson")
 ALIAS_RE = re.compile(r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)?\Z")
 FIELD_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_$#]*\.[A-Za-z][A-Za-z0-9_$#]*\Z")
+BARE_FIELD_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_$#]*\Z")
+QUALIFIED_RE = re.compile(r"^([A-Za-z][A-Za-z0-9_$#]*)\.(.+)\Z")
 # :name outside string literals and comments; Oracle binds are identifiers after a colon.
 BIND_RE = re.compile(r"(?<![:\w]):([A-Za-z_][A-Za-z0-9_]*)")
 PS_HTML_RE = re.compile(r"~[(\[]")
@@ -283,9 +300,13 @@ def column_alias_duplicate(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
         seen.add(key)
 
 
-@rule("PQ211", "column.one-part-alias-without-coretable", scope="query")
+@rule("PQ211", "column.one-part-alias-without-coretable", Severity.WARNING, scope="query")
 def column_alias_without_core_table(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
-    """A one-part alias needs the query's ``coreTable`` (DEM shows it as ``coreTable.alias``).
+    """A one-part alias comes with the query's ``coreTable`` (DEM shows it as ``coreTable.alias``).
+
+    PowerSchool's documentation says a one-part alias requires ``coreTable``; plugins in
+    production ship queries with ``coreTable=""`` and one-part aliases that install and
+    export, so it is a warning: DEM's default labels are then less helpful.
 
     Bad::
 
@@ -300,7 +321,8 @@ def column_alias_without_core_table(ctx: CheckContext, query: QueryDef) -> Itera
     for _, column in _column_hits(query):
         if column.alias and "." not in column.alias:
             yield Hit(
-                f"one-part alias {column.alias!r} in a query without coreTable",
+                f"one-part alias {column.alias!r} in a query without coreTable; PowerSchool documents "
+                "that one-part aliases require coreTable",
                 file=query.file,
                 line=column.line,
                 hint='set coreTable="students" (or the main table), or write the alias as table.name',
@@ -308,11 +330,28 @@ def column_alias_without_core_table(ctx: CheckContext, query: QueryDef) -> Itera
             return
 
 
+def column_target(query: QueryDef, target: str) -> tuple[str, str] | None:
+    """(TABLE, FIELD) a ``column=`` names; a bare field belongs to the query's coreTable, as in
+    PowerSchool. None when it cannot be told (not a name, or bare without coreTable)."""
+    target = (target or "").strip()
+    if FIELD_RE.match(target):
+        table, name = target.upper().split(".")
+        return table, name
+    core = (query.core_table or "").strip()
+    if BARE_FIELD_RE.match(target) and core and BARE_FIELD_RE.match(core):
+        return core.upper(), target.upper()
+    return None
+
+
 @rule("PQ212", "column.not-a-dictionary-field", scope="query")
 def column_not_a_field(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
-    """Each ``<column column=…>`` names a real ``TABLE.FIELD`` (PowerSchool rejects others).
+    """Each ``<column column=…>`` and ``<arg column=…>`` names a real ``TABLE.FIELD`` (judged as SQL names are).
 
-    A computed output still needs a real field of a compatible type as its placeholder.
+    A computed output still needs a real field of a compatible type as its placeholder. A
+    bare field (``column="SCHOOLID"``) belongs to the query's ``coreTable``. An unknown table
+    or a column missing from a complete table is an error with the closest names; names of
+    district/state tables and columns of ``partial`` tables are warnings (unverified);
+    ``[dictionary]`` declarations count as known.
 
     Bad::
 
@@ -325,33 +364,54 @@ def column_not_a_field(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
         <column column="COURSESCOREFIELDS.ALT_COURSE_NUMBER">alt</column>
     """
     dictionary = ctx.dictionary
-    for _, column in _column_hits(query):
-        target = column.column
+    unknown_tables: dict[str, list] = {}  # one finding per unknown table, listing its columns
+    targets = [(column.column, column.line, f"column {column.alias!r}") for _, column in _column_hits(query)]
+    targets += [(arg.column, arg.line, f"arg {arg.name!r}") for arg in query.args if (arg.column or "").strip()]
+    for target, line, owner in targets:
+        column = ColumnDef(owner, target, line)  # where and what, for columns and args alike
         if not target:
-            yield Hit(f"column {column.alias!r} has no column= field", file=query.file, line=column.line, hint='add column="TABLE.FIELD"')
+            yield Hit(f"{owner} has no column= field", file=query.file, line=line, hint='add column="TABLE.FIELD"')
             continue
-        if not FIELD_RE.match(target):
-            yield Hit(f"column= {target!r} is not TABLE.FIELD", file=query.file, line=column.line)
+        resolved = column_target(query, target)
+        if resolved is None:
+            prefix = QUALIFIED_RE.match(target.strip())
+            if prefix and dictionary.judge_table(prefix.group(1)) is not None:
+                table = prefix.group(1).upper()  # an unknown table: one finding for all its columns
+                unknown_tables.setdefault(table, [dictionary.judge_table(table), column.line, []])[2].append(prefix.group(2))
+            elif BARE_FIELD_RE.match(target.strip()):
+                yield Hit(
+                    f"column= {target!r} is a bare field and the query has no coreTable to resolve it against",
+                    file=query.file,
+                    line=column.line,
+                    severity=Severity.WARNING,
+                    hint='write column="TABLE.FIELD", or set coreTable',
+                )
+            else:
+                yield Hit(f"column= {target!r} is not TABLE.FIELD", file=query.file, line=column.line)
             continue
-        table, name = target.upper().split(".")
-        fix = dictionary.wrong_column(table, name) or dictionary.wrong_table(table)
-        if fix:
-            yield Hit(f"column= {target!r} is not a PowerSchool field", file=query.file, line=column.line, hint=fix)
-        elif not dictionary.has_table(table):
+        table, name = resolved
+        verdict = dictionary.judge_table(table)
+        if verdict is not None:
+            unknown_tables.setdefault(table, [verdict, column.line, []])[2].append(name)
+            continue
+        verdict = dictionary.judge_column(table, name)
+        if verdict is not None:
             yield Hit(
-                f"column= {target!r}: table {table} is not in the PowerSchool dictionary",
+                f"column= {target!r}: {verdict.message}",
                 file=query.file,
                 line=column.line,
-                hint="use a real TABLE.FIELD; declare district extension tables under [dictionary]",
+                hint=verdict.hint,
+                severity=Severity.WARNING if verdict.severity == "warning" else None,
             )
-        elif dictionary.columns(table) is not None and not dictionary.has_field(table, name):
-            yield Hit(
-                f"column= {target!r} is not in the PowerSchool dictionary",
-                file=query.file,
-                line=column.line,
-                severity=Severity.WARNING,
-                hint="check the name; PowerSchool rejects a column= field it does not have",
-            )
+    for table, (verdict, line, names) in unknown_tables.items():
+        fields = ", ".join(f"{table}.{n.upper()}" for n in dict.fromkeys(names))
+        yield Hit(
+            f"column= {fields}: {verdict.message}",
+            file=query.file,
+            line=line,
+            hint=verdict.hint,
+            severity=Severity.WARNING if verdict.severity == "warning" else None,
+        )
 
 
 @rule("PQ213", "arg.without-column", Severity.WARNING, scope="query")
@@ -472,14 +532,26 @@ def column_source_mismatch(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
     outputs = ctx.analysis(query).outputs
     if not outputs or len(outputs) != len(query.columns):
         return  # PQ202 reports the count
+    mismatched = []
     for output, column in zip(outputs, query.columns):
         if output.source is None or not column.column:
             continue
         real = "{}.{}".format(*output.source)
         if column.column.upper() != real:
-            yield Hit(
-                f"output {output.name or column.alias!r} is the column {real}, but column= says {column.column}",
-                file=query.file,
-                line=column.line,
-                hint=f'write column="{real}"',
-            )
+            mismatched.append((output.name or column.alias, real, column))
+    if len(mismatched) == 1:
+        name, real, column = mismatched[0]
+        yield Hit(
+            f"output {name!r} is the column {real}, but column= says {column.column}",
+            file=query.file,
+            line=column.line,
+            hint=f'write column="{real}"',
+        )
+    elif mismatched:  # one cause: placeholders where the real columns are known
+        listed = ", ".join(f"{name} is {real} (column= says {column.column})" for name, real, column in mismatched)
+        yield Hit(
+            f"{len(mismatched)} outputs are plain columns but column= names another field: {listed}",
+            file=query.file,
+            line=mismatched[0][2].line,
+            hint="write each output's own TABLE.FIELD in column=",
+        )

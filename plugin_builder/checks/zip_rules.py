@@ -126,6 +126,8 @@ def zip_stray_entry(ctx: CheckContext) -> Iterator[Hit]:
             continue
         if JUNK_RE.search(inner):
             why = "is operating-system or version-control junk"
+        elif unloaded_query_file(inner):
+            continue  # ZP508
         elif len(parts) == 1:
             why = "is not plugin.xml; PowerSchool ignores other files at the root"
         elif parts and parts[0] not in KNOWN_FOLDERS:
@@ -230,3 +232,59 @@ def zip_too_many_entries(ctx: CheckContext) -> Iterator[Hit]:
             f"the archive has {count} entries; at most {MAX_ENTRIES} are read, so nothing was checked",
             file=listing.source,
         )
+
+
+QUERY_FILE_SUFFIX = ".named_queries.xml"
+_QUERY_LIKE_RE = re.compile(r"(?i)(\.xml$|named_?quer)")
+_QUERY_SUFFIXES_RE = re.compile(r"(?i)(\.(named_?quer(y|ies)|quer(y|ies)))?(\.xml)?$")
+
+
+def unloaded_query_file(inner: str) -> str | None:
+    """The name PowerSchool would load for a query file it will not load, else None.
+
+    PowerSchool reads ``queries_root/<name>.named_queries.xml`` only: not a file in a folder
+    below it, not another suffix (case included), not a queries folder under another name.
+    """
+    parts = PurePosixPath(inner).parts
+    if not parts or JUNK_RE.search(inner):
+        return None
+    name = parts[-1]
+    in_queries = parts[0] == QUERIES_ROOT
+    if in_queries and len(parts) == 2 and name.endswith(QUERY_FILE_SUFFIX):
+        return None  # loaded
+    looks_like_query = name.lower().endswith(QUERY_FILE_SUFFIX) if not in_queries else bool(_QUERY_LIKE_RE.search(name))
+    if not looks_like_query or (not in_queries and len(parts) == 1):
+        return None
+    stem = _QUERY_SUFFIXES_RE.sub("", name) or "queries"
+    return f"{QUERIES_ROOT}/{stem}{QUERY_FILE_SUFFIX}"
+
+
+@rule("ZP508", "zip.query-file-not-loaded")
+def zip_query_file_not_loaded(ctx: CheckContext) -> Iterator[Hit]:
+    """Every query file is ``queries_root/<name>.named_queries.xml``: PowerSchool loads no other.
+
+    A query file in a folder below ``queries_root/``, with another suffix (``.xml``,
+    ``.named_query.xml``, upper case), or in a folder of another name is ignored: the plugin
+    installs without its queries.
+
+    Bad::
+
+        queries_root/roster/org.example.users.named_queries.xml
+        queries_root/org.example.users.xml
+
+    Good::
+
+        queries_root/org.example.users.named_queries.xml
+    """
+    listing = _listing(ctx)
+    for entry in listing.entries:
+        if entry.problem or entry.kind != "file":
+            continue
+        inner = _inner(listing, entry.name)
+        expected = unloaded_query_file(inner)
+        if expected:
+            yield Hit(
+                f"PowerSchool will not load {inner!r}: it reads only {QUERIES_ROOT}/<name>{QUERY_FILE_SUFFIX}",
+                file=entry.name,
+                hint=f"rename it to {expected}",
+            )
