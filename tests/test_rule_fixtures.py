@@ -9,6 +9,8 @@ Case kinds (the plugin around a case is a minimal valid one):
   ``-- extensions: TABLE=COL,COL`` (declared district extension).
 * ``.named_queries.xml`` / ``.plugin.xml``: that file as written.
 * ``.plugin.toml``: a project, checked with ``validate`` (rules on the configuration, PS19x).
+* a folder ``<case>.project/``: a project with its own ``queries/``, checked with ``validate``
+  (rules on a query's TOML sidecar, PQ23x).
 * ``.entries``: a ZIP listing, one entry per line (``name/`` a folder; ``big NAME BYTES``
   zeros; ``symlink NAME -> TARGET``; ``many PREFIX N`` N files).
 """
@@ -119,6 +121,10 @@ def _entries_zip(path: Path, listing: str) -> None:
 
 
 def findings_for(case: Path, tmp_path: Path):
+    if case.is_dir() and case.name.endswith(".project"):
+        from plugin_builder.pipeline import validate
+
+        return validate(case / "plugin.toml").findings
     text = case.read_text(encoding="utf-8")
     archive = tmp_path / "case.zip"
     dictionary = None

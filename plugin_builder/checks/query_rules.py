@@ -92,6 +92,7 @@ def columns_count(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
             file=query.file,
             line=query.line,
             hint="declare one <column> per SELECT item, in the same order",
+            sidecar_hint="list one entry in columns per SELECT item, in the same order",
         )
 
 
@@ -328,7 +329,7 @@ def column_not_a_field(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
     for _, column in _column_hits(query):
         target = column.column
         if not target:
-            yield Hit(f"column {column.alias!r} has no column= field", file=query.file, line=column.line, hint='add column="TABLE.FIELD"')
+            yield Hit(f"column {column.alias!r} has no column= field", file=query.file, line=column.line, hint='add column="TABLE.FIELD"', sidecar_hint='add column = "TABLE.FIELD" to this entry')
             continue
         if not FIELD_RE.match(target):
             yield Hit(f"column= {target!r} is not TABLE.FIELD", file=query.file, line=column.line)
@@ -336,13 +337,14 @@ def column_not_a_field(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
         table, name = target.upper().split(".")
         fix = dictionary.wrong_column(table, name) or dictionary.wrong_table(table)
         if fix:
-            yield Hit(f"column= {target!r} is not a PowerSchool field", file=query.file, line=column.line, hint=fix)
+            yield Hit(f"column= {target!r} is not a PowerSchool field", file=query.file, line=column.line, hint=fix, sidecar_hint=f"{fix} (column = \"TABLE.FIELD\" of this entry)")
         elif not dictionary.has_table(table):
             yield Hit(
                 f"column= {target!r}: table {table} is not in the PowerSchool dictionary",
                 file=query.file,
                 line=column.line,
                 hint="use a real TABLE.FIELD; declare district extension tables under [dictionary]",
+                sidecar_hint='write a real column = "TABLE.FIELD", or declare the table under [dictionary] in plugin.toml',
             )
         elif dictionary.columns(table) is not None and not dictionary.has_field(table, name):
             yield Hit(
@@ -351,6 +353,7 @@ def column_not_a_field(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
                 line=column.line,
                 severity=Severity.WARNING,
                 hint="check the name; PowerSchool rejects a column= field it does not have",
+                sidecar_hint='check column = "TABLE.FIELD" of this entry; PowerSchool rejects a field it does not have',
             )
 
 
@@ -436,6 +439,8 @@ def bind_undeclared(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
                 sql_line=line,
                 sql_column=column,
                 hint=f'declare <arg name="{name}" column="TABLE.FIELD"/>, or use CHR(58) for a literal colon',
+                sidecar_hint=f'add {{ name = "{name}", column = "TABLE.FIELD" }} to args in the query\'s .toml, '
+                "or use CHR(58) for a literal colon",
             )
 
 
@@ -454,7 +459,12 @@ def bind_unused(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
     used = {name.lower() for name, _, _ in binds_in(query.sql)}
     for arg in query.args:
         if arg.name and arg.name.lower() not in used:
-            yield Hit(f"arg {arg.name!r} is declared but the SQL never uses :{arg.name}", file=query.file, line=arg.line)
+            yield Hit(
+                f"arg {arg.name!r} is declared but the SQL never uses :{arg.name}",
+                file=query.file,
+                line=arg.line,
+                sidecar_hint=f"use :{arg.name} in the SQL, or remove this entry from args",
+            )
 
 
 @rule("PQ217", "column.source-mismatch", Severity.WARNING, scope="query")
@@ -482,4 +492,5 @@ def column_source_mismatch(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
                 file=query.file,
                 line=column.line,
                 hint=f'write column="{real}"',
+                sidecar_hint=f'write column = "{real}" in this entry',
             )
