@@ -274,6 +274,10 @@ def lint_command(path: Path, fmt: str, dictionary_file: Path | None) -> None:
 # ---- preview (issue 5) -----------------------------------------------------------------
 
 
+def _stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
 def _parse_today(ctx, param, value):
     import datetime as dt
 
@@ -291,33 +295,35 @@ def _parse_today(ctx, param, value):
 @config_option
 @click.option("--students", type=click.IntRange(100, 100_000), default=None, help="Synthetic district size (100-100000) [default: 3000].")
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Run on this DuckDB file (read-only).")
-@click.option("--tables", type=click.Path(file_okay=False, path_type=Path), multiple=True, help="Run on a folder of <TABLE>.csv extracts (repeat to add the rows of more folders).")
+@click.option("--tables", type=click.Path(file_okay=False, path_type=Path), multiple=True, help="A folder of <TABLE>.csv extracts: alone, the whole district; with --students or --db, each file adds or replaces that table (repeat to add the rows of more folders).")
 @click.option("-o", "--output", default="preview", show_default=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the outputs.")
 @click.option("--seed", type=int, default=1, show_default=True, help="Seed of the synthetic district.")
 @click.option("--today", callback=_parse_today, default=None, metavar="DATE", help="SYSDATE for the queries [default: 2026-01-15 10:30, inside the synthetic school year].")
 @select_option
 @click.option("--arg", "args", multiple=True, metavar="NAME=VALUE", help="A query arg as DEM would pass it, e.g. --arg start_date=2026-01-12 (repeatable).")
-@click.option("--quiet", is_flag=True, help="No progress on stderr.")
+@click.option("--quiet", is_flag=True, help="No progress on stderr (there is none when stderr is not a terminal).")
 def preview(config: Path, students: int | None, db: Path | None, tables: tuple[Path, ...], output: Path, seed: int, today, select: tuple[str, ...], args: tuple[str, ...], quiet: bool) -> None:
     """Run every query on DuckDB, write OneRoster/Ed-Fi/Clever/attendance outputs, check them."""
     from plugin_builder.preview.runner import run_preview, summary_table
 
-    if sum(bool(x) for x in (students is not None, db is not None, tables)) > 1:
-        raise click.UsageError("give at most one of --students, --db and --tables")
+    if students is not None and db is not None:
+        raise click.UsageError("give at most one of --students and --db (--tables may add tables to either)")
     arg_values = {}
     for item in args:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
             raise click.UsageError(f"--arg {item!r}: write NAME=VALUE")
         arg_values[name.strip()] = value
-    progress = None if quiet else (lambda message: click.echo(message, err=True))
+    progress = None if quiet or not _stderr_is_terminal() else (lambda message: click.echo(message, err=True))
     result = run_preview(
         config, output, students=students, db=db, tables=list(tables) or None, seed=seed, today=today, progress=progress,
         select=select, args=arg_values,
     )
     click.echo(summary_table(result))
-    for note in result.written.skipped:
+    for note in [*result.notes, *result.written.skipped]:
         click.echo(f"note: {note}", err=True)
+    for failure in result.failures:
+        click.secho(f"error: {failure}", fg="red", err=True)
     for violation in result.violations:
         click.secho(f"violation: {violation}", fg="red", err=True)
     click.echo(f"wrote {result.out}/ ({result.source})", err=True)
