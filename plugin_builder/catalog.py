@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from plugin_builder.config import Project
-from plugin_builder.errors import CatalogError, Key, Problem, check_table, read_toml
+from plugin_builder.errors import CatalogError, Key, Problem, check_table, display_path, read_toml
 from plugin_builder.resources import builtin_queries_dir
 
 # Applied with fullmatch: "$" alone accepts a trailing newline, which would reach file and XML names.
@@ -89,6 +89,12 @@ class QuerySpec:
     def headers(self) -> list[str]:
         return [c.alias for c in self.columns]
 
+    @property
+    def read_through_api(self) -> bool:
+        """The receiver calls the PowerQuery API for JSON (``file_name`` ends in ``.json``):
+        Data Export Manager writes delimited text only."""
+        return self.file_name.lower().endswith(".json")
+
     def metadata_line(self, key: str) -> int | None:
         """The sidecar line of ``key`` (else of its nearest enclosing key)."""
         lines = dict(self.metadata_lines)
@@ -103,27 +109,27 @@ class QuerySpec:
 ORACLE_IDENTIFIER_MAX = 30  # bytes, before Oracle 12.2 (PowerSchool's servers)
 
 SIDECAR_KEYS = {
-    "summary": Key(str, required=True, hint='summary = "Grades export" (at most 50 characters, shown in DEM)'),
+    "summary": Key(str, required=True, hint='for example summary = "Grades export"; at most 50 characters, shown in DEM'),
     "description": Key(str),
-    "group": Key(str, required=True, hint='group = "grades" (queries_root/<namespace>.<group>.named_queries.xml)'),
-    "core_table": Key(str, required=True, hint='core_table = "STUDENTS" (the table one row is about)'),
-    "file_name": Key(str, hint='file_name = "grades.csv" (what the receiver expects)'),
+    "group": Key(str, required=True, hint='for example group = "grades"; the queries of a group share one named_queries.xml'),
+    "core_table": Key(str, required=True, hint='for example core_table = "STUDENTS", the table one row is about'),
+    "file_name": Key(str, hint='for example file_name = "grades.csv", the name the receiver expects'),
     "flattened": Key(bool),
-    "args": Key(list, hint='args = [{ name = "yearid", column = "TERMS.YEARID" }]'),
-    "columns": Key(list, required=True, hint='columns = [{ alias = "id", column = "STUDENTS.ID" }, …]'),
+    "args": Key(list, hint='for example args = [{ name = "yearid", column = "TERMS.YEARID" }]'),
+    "columns": Key(list, required=True, hint='for example columns = [{ alias = "id", column = "STUDENTS.ID" }, …]'),
 }
 ARG_KEYS = {
     "name": Key(str, required=True, hint="the bind's name, used as :name in the SQL"),
     "column": Key(
-        str, required=True, hint='column = "TABLE.FIELD" (an arg without it hides the query from Data Export Manager)'
+        str, required=True, hint='write column = "TABLE.FIELD", the field the arg filters; without it DEM hides the query'
     ),
     "description": Key(str),
-    "required": Key(bool, hint="required = true or required = false (no quotes)"),
-    "type": Key(str, hint='type = "primitive" or type = "array"'),
+    "required": Key(bool, hint="write required = true or required = false, without quotes"),
+    "type": Key(str, hint='write type = "primitive" or type = "array"'),
 }
 COLUMN_KEYS = {
     "alias": Key(str, required=True, hint="the receiver's header, also the SELECT's alias"),
-    "column": Key(str, hint='column = "TABLE.FIELD" (or leave it out to derive it from the SQL)'),
+    "column": Key(str, hint='write column = "TABLE.FIELD", or leave it out to derive it from the SQL'),
     "description": Key(str),
     "sql_alias": Key(str, hint="the SELECT's alias when the header is longer than 30 bytes"),
 }
@@ -333,7 +339,7 @@ def load_catalog(project: Project, select: tuple[str, ...] = ()) -> list[QuerySp
                 problems.append(
                     Problem(
                         message=f"{glob!r} matches no query",
-                        file=str(project.config_path) if key != "select" else None,
+                        file=display_path(project.config_path) if key != "select" else None,
                         key=key if key != "select" else "--select",
                         hint="run `plugin-builder queries` for the names",
                     )
@@ -351,7 +357,7 @@ def load_catalog(project: Project, select: tuple[str, ...] = ()) -> list[QuerySp
         raise CatalogError(
             Problem(
                 message="no query is selected",
-                file=str(project.config_path),
+                file=display_path(project.config_path),
                 key="queries.include",
                 hint="check [queries] include/exclude and --select",
             )

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from plugin_builder import __version__
-from plugin_builder.errors import PluginBuilderError
+from plugin_builder.errors import PluginBuilderError, display_path
 from plugin_builder.report import FORMATS
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -127,12 +127,12 @@ def validate(config: Path, select: tuple[str, ...], fmt: str) -> None:
 
 @main.command()
 @config_option
-@click.option("-o", "--output", default="dist", show_default=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the ZIP.")
+@click.option("-o", "--output", default=None, type=click.Path(file_okay=False, path_type=Path), help="Folder for the ZIP [default: dist/ beside plugin.toml].")
 @click.option("--force", is_flag=True, help="Replace an existing ZIP of the same version with different contents.")
 @click.option("--against", type=click.Path(dir_okay=False, path_type=Path), metavar="OLD.zip", help="The previous release: refuse a version not greater than its version.")
 @format_option
-def build(config: Path, output: Path, force: bool, against: Path | None, fmt: str) -> None:
-    """Render, validate and package dist/<slug>-<version>.zip (never past an error)."""
+def build(config: Path, output: Path | None, force: bool, against: Path | None, fmt: str) -> None:
+    """Render, validate and package dist/<slug>-<version>.zip beside plugin.toml (never past an error)."""
     from plugin_builder.pipeline import build as run_build
 
     result = run_build(config, output, force=force, against=against)
@@ -141,12 +141,12 @@ def build(config: Path, output: Path, force: bool, against: Path | None, fmt: st
         click.secho("error: no ZIP written: fix the errors above", fg="red", err=True)
         sys.exit(EXIT_FINDINGS)
     note = " (unchanged)" if result.zip.unchanged else ""
-    click.echo(f"wrote {result.zip.path}{note}", err=True)
+    click.echo(f"wrote {display_path(result.zip.path)}{note}", err=True)
     click.echo(f"sha256 {result.zip.sha256}", err=True)
     if result.guide is not None:
-        click.echo(f"wrote {result.guide} (Data Export Manager setup)", err=True)
+        click.echo(f"wrote {display_path(result.guide)} (Data Export Manager setup)", err=True)
     if result.review is not None:
-        click.echo(f"wrote {result.review} (review report)", err=True)
+        click.echo(f"wrote {display_path(result.review)} (review report)", err=True)
 
 
 @main.command("queries")

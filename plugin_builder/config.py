@@ -481,9 +481,11 @@ def _parse_dictionary(reader: _Reader, data: dict, path: Path) -> DictionarySect
         side = path.parent / file
         shown = str(path.parent / file)  # as the user named plugin.toml, so it can be opened
         try:
-            doc = read_toml(
-                side, ConfigError, shown, missing_hint=f"dictionary.file in {path.name} names it; write it or fix the name"
-            )
+            if not side.exists():
+                raise FileNotFoundError
+            doc = read_toml(side, ConfigError, shown)
+        except FileNotFoundError:
+            reader.problem("dictionary.file", f"{file!r} not found (looked for {shown})", "write it, or fix the name")
         except ConfigError as exc:
             reader.problems.extend(exc.problems)
         else:

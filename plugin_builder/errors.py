@@ -336,3 +336,14 @@ def check_table(
         if spec.required and name not in table:
             problems.append(doc.problem(f"{path}.{name}" if path else name, f"is required{where}", spec.hint))
     return passed
+
+
+def display_path(path: Path | str) -> str:
+    """A path as messages show it: relative to the current folder when inside it."""
+    import os
+
+    path = Path(path)
+    try:
+        return os.path.relpath(path) if path.is_absolute() and path.resolve().is_relative_to(Path.cwd().resolve()) else str(path)
+    except (OSError, ValueError):
+        return str(path)

@@ -106,7 +106,7 @@ def guide_queries(project: Project, tree: PluginTree) -> list[GuideQuery]:
         receiver = RECEIVERS.get(query.spec.group, DEFAULT_RECEIVER)
         file_name = query.spec.file_name or f"{query.spec.name}.csv"
         api_output = None
-        if file_name.lower().endswith(".json"):
+        if query.spec.read_through_api:
             # DEM writes delimited text only: a JSON receiver calls the PowerQuery API instead.
             api_output, file_name = file_name, file_name[: -len(".json")] + ".csv"
         result.append(

@@ -136,6 +136,7 @@ def _json_query(project_dir: Path) -> None:
 def test_a_json_query_is_read_through_the_api(runner, project_dir: Path) -> None:
     _json_query(project_dir)
     config, out = project_dir / "plugin.toml", project_dir / "dist"
+    config.write_text(config.read_text().replace("oauth = true", "oauth = false"))
     assert runner.invoke(main, ["build", "-c", str(config), "-o", str(out)]).exit_code == 0
     text = (out / "example-usd-rostering-1.0.0-DEM-setup.md").read_text()
     assert "1. `studentCohortAssociations.json`: Ed-Fi cohorts (Ed-Fi, through the API)" in text

@@ -73,7 +73,7 @@ def test_required_must_be_a_boolean(tmp_path):
     (problem,) = sidecar_problems(tmp_path, SIDECAR.replace("required = false", 'required = "no"'))
     assert (problem.file, problem.line, problem.key) == ("queries/student_grades.toml", 6, "args[0].required")
     assert "must be true or false, not a string" in problem.message
-    assert "no quotes" in problem.hint
+    assert "without quotes" in problem.hint
 
 
 @pytest.mark.parametrize(
