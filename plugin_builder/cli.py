@@ -32,6 +32,10 @@ class _Group(click.Group):
             sys.exit(EXIT_USAGE)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
             raise
+        except BrokenPipeError:
+            # The reader went away (`render --stdout | head`): stop quietly, as Unix tools do.
+            _silence_stdout()
+            sys.exit(EXIT_OK)
         except KeyboardInterrupt:
             click.secho("error: interrupted", fg="red", err=True)
             sys.exit(EXIT_USAGE)
@@ -45,6 +49,17 @@ class _Group(click.Group):
                     err=True,
                 )
             sys.exit(EXIT_USAGE)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's final flush cannot fail again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (tests): nothing to flush
+        pass
 
 
 config_option = click.option(
@@ -122,7 +137,24 @@ def validate(config: Path, select: tuple[str, ...], fmt: str) -> None:
 
     result = run_validate(config, select)
     _print_findings(result.findings, fmt)
+    if fmt == "text" and result.ok:
+        click.echo(_validate_summary(result))
     sys.exit(EXIT_OK if result.ok else EXIT_FINDINGS)
+
+
+def _validate_summary(result) -> str:
+    """One line saying what was checked, so that success is visible."""
+    queries = len(result.tree.queries)
+    own = sum(1 for q in result.tree.queries if q.spec.origin == "project")
+    counts = {}
+    for finding in result.findings:
+        counts[finding.severity.value] = counts.get(finding.severity.value, 0) + 1
+    noted = ", ".join(f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in sorted(counts.items()))
+    return (
+        f"ok: {result.project.plugin.name} {result.project.plugin.version}: {queries} "
+        f"quer{'ies' if queries != 1 else 'y'} ({own} of the project's own) checked, no errors"
+        + (f"; {noted}" if noted else "")
+    )
 
 
 @main.command()
@@ -173,6 +205,18 @@ def list_queries(config: Path | None) -> None:
         click.echo("\n* = built by this project's [queries] include/exclude", err=True)
 
 
+def plain_doc(text: str) -> str:
+    """A rule's docstring for the terminal: its reStructuredText markup (``code``, ``Bad::``,
+    `links`_) taken away, the examples kept as indented text."""
+    import re
+
+    text = re.sub(r"``(.+?)``", r"\1", text, flags=re.S)
+    text = re.sub(r"`([^`]+?)`_", r"\1", text)
+    text = re.sub(r"(?m)^(\s*\S.*?):(:)$", r"\1:", text)
+    text = re.sub(r":[a-z]+:`([^`]+)`", r"\1", text)
+    return text
+
+
 @main.command("checks")
 @click.argument("code", required=False)
 def list_checks(code: str | None) -> None:
@@ -185,10 +229,10 @@ def list_checks(code: str | None) -> None:
         if not matches:
             raise click.UsageError(f"no rule {code!r}; run `plugin-builder checks` for the list")
         r = matches[0]
-        click.echo(f"{r.code} {r.name} ({r.severity.value}, per {r.scope})\n\n{r.doc}")
+        click.echo(f"{r.code} {r.name} ({r.severity.value}, per {r.scope})\n\n{plain_doc(r.doc)}")
         return
     for r in rules:
-        click.echo(f"{r.code}  {r.severity.value:<7}  {r.name:<32}  {r.summary}")
+        click.echo(f"{r.code}  {r.severity.value:<7}  {r.name:<32}  {plain_doc(r.summary)}")
 
 
 # --- administrators and reviewers (issue 6): init, review --------------------------------

@@ -109,7 +109,7 @@ def test_queries_and_checks_listings(runner, project_dir):
     codes = [line.split()[0] for line in checks.stdout.splitlines()]
     assert {"PS101", "PQ202", "SQ300", "SQ301", "SQ302"} <= set(codes)
     detail = invoke(runner, "checks", "SQ302")
-    assert "Bad::" in detail.stdout and "Good::" in detail.stdout
+    assert "Bad:\n" in detail.stdout and "Good:\n" in detail.stdout and "``" not in detail.stdout
     assert invoke(runner, "checks", "ZZ999").exit_code == 2
 
 
