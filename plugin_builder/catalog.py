@@ -166,7 +166,7 @@ def _load_sidecar(name: str, template: Path, sidecar: Path, origin: str, display
             bad(key, "must be a table", ARG_KEYS["column"].hint and 'write { name = "yearid", column = "TERMS.YEARID" }')
             continue
         before = len(problems)
-        entry = check_table(doc, raw, key, ARG_KEYS, problems, f" in {key}")
+        entry = check_table(doc, raw, key, ARG_KEYS, problems)
         if "name" in entry and not ARG_NAME_RE.fullmatch(entry["name"]):
             bad(f"{key}.name", f"is {entry['name']!r}, not a Java identifier", "use letters, digits and _")
         if "column" in entry and not FIELD_RE.fullmatch(entry["column"]):
@@ -196,7 +196,7 @@ def _load_sidecar(name: str, template: Path, sidecar: Path, origin: str, display
             bad(key, "must be a table", '{ alias = "id", column = "STUDENTS.ID" }')
             continue
         before = len(problems)
-        entry = check_table(doc, raw, key, COLUMN_KEYS, problems, f" in {key}")
+        entry = check_table(doc, raw, key, COLUMN_KEYS, problems)
         alias = entry.get("alias", "")
         if alias and not ALIAS_RE.fullmatch(alias):
             bad(f"{key}.alias", f"is {alias!r}; an alias may use only letters, digits and _")

@@ -216,3 +216,46 @@ def test_lint_hints_do_not_mention_plugin_toml(tmp_path):
         out.writestr("queries_root/org.example.roster.named_queries.xml", queries)
     hints = [f.hint for f in lint(archive).findings if f.hint]
     assert hints and not [h for h in hints if "plugin.toml" in h]
+
+
+def _readme_block(text, heading):
+    """The indented block that follows a line ``heading`` in queries/README.txt."""
+    lines = text.split(heading + "\n", 1)[1].splitlines()
+    block = []
+    for line in lines[1:] if not lines[0].strip() else lines:
+        if not line.strip():
+            break
+        block.append(line[2:])
+    return "\n".join(block) + "\n"
+
+
+def test_the_readme_example_works_as_written(runner, tmp_path):
+    """Following only queries/README.txt: the example query validates, previews on the
+    synthetic district plus the README's extra rows, and is classified in the review."""
+    from plugin_builder.cli import main
+    from plugin_builder.dictionary import powerschool_dictionary
+    from plugin_builder.review import build_review
+
+    assert runner.invoke(main, ["init", str(tmp_path)]).exit_code == 0
+    readme = (tmp_path / "queries" / "README.txt").read_text(encoding="utf-8")
+    sql = _readme_block(readme, "queries/student_grades.sql.j2:")
+    sidecar = _readme_block(readme, "queries/student_grades.toml:")
+    rows = "\n".join(line.strip() for line in readme.split("extra/STOREDGRADES.csv:\n", 1)[1].splitlines()[:2]) + "\n"
+    write_tree(tmp_path, {"queries/student_grades.sql.j2": sql, "queries/student_grades.toml": sidecar, "extra/STOREDGRADES.csv": rows})
+    config = tmp_path / "plugin.toml"
+    if not powerschool_dictionary().has_table("STOREDGRADES"):  # a dictionary without it: declare it
+        config.write_text(
+            config.read_text() + '\n[dictionary]\nextensions = { STOREDGRADES = { STUDENTID = "NUMBER", '
+            'STORECODE = "VARCHAR2", GRADE = "VARCHAR2", PERCENT = "NUMBER" } }\n'
+        )
+    result = runner.invoke(main, ["validate", "-c", str(config)])
+    assert result.exit_code == 0 and "ok: " in result.output, result.output
+    out = tmp_path / "out"
+    result = runner.invoke(
+        main, ["preview", "-c", str(config), "--students", "100", "--tables", str(tmp_path / "extra"), "-o", str(out), "--quiet"]
+    )
+    assert result.exit_code == 0, result.output
+    lines = (out / "grades" / "grades.csv").read_text().splitlines()
+    assert lines[0] == '"student_number","term","grade","percent"' and lines[1].endswith('"Q1","A","95"')
+    (query,) = [q for q in build_review(config).queries if q.name.endswith(".student_grades")]
+    assert query.pii["grades and credits"] == ["STOREDGRADES.GRADE", "STOREDGRADES.PERCENT", "STOREDGRADES.STORECODE"]
