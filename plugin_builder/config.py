@@ -11,7 +11,17 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from plugin_builder.errors import ConfigError, Problem, parse_toml, read_toml, read_user_file, toml_key_lines
+from plugin_builder.errors import (
+    ConfigError,
+    Key,
+    Problem,
+    TomlDocument,
+    check_table,
+    parse_toml,
+    read_toml,
+    read_user_file,
+    toml_key_lines,
+)
 
 NAME_MAX = 40  # PluginDef.Name is VARCHAR2(40)
 VERSION_MAX = 20
@@ -168,9 +178,10 @@ def _key_lines(text: str) -> dict[str, int]:
 class _Reader:
     """Collects problems while converting one TOML table into a section dataclass."""
 
-    def __init__(self, path: Path, lines: dict[str, int]):
+    def __init__(self, path: Path, lines: dict[str, int], doc: TomlDocument | None = None):
         self.path = path
         self.lines = lines
+        self.doc = doc or TomlDocument({}, str(path), lines)
         self.problems: list[Problem] = []
 
     def problem(self, key: str, message: str, hint: str | None = None) -> None:
@@ -274,18 +285,29 @@ def _check_text(reader: _Reader, key: str, value: str, multiline: bool = False) 
         reader.problem(key, "is blank (only spaces)", "write the text, or leave the key out")
 
 
+# [plugin], key by key: type, whether required, and the form to show when it is wrong.
+PLUGIN_KEYS = {
+    "name": Key(str, required=True, hint='for example name = "Example USD Rostering" (1-40 characters)'),
+    "version": Key(str, required=True, hint='for example version = "1.0.0"'),
+    "publisher": Key(str, required=True, hint='for example publisher = "Example USD Technology"'),
+    "contact_email": Key(str, required=True, hint='for example contact_email = "it@example.org"'),
+    "namespace": Key(str, required=True, hint='for example namespace = "us.ca.k12.exampleusd.rostering"'),
+    "description": Key(str),
+    "contact_phone": Key(str),
+    "oauth": Key(bool, hint="write oauth = true or oauth = false, without quotes"),
+    "permission_page": Key(str, hint='for example permission_page = "/admin/home.html", or ""'),
+}
+
+
 def _parse_plugin(reader: _Reader, data: dict) -> PluginSection | None:
-    table = reader.section(data, "plugin", PluginSection, required=True)
-    values: dict[str, Any] = {}
-    for key in ("name", "version", "publisher", "contact_email", "namespace"):
-        values[key] = reader.string(table, "plugin", key, required="plugin" in data)
-    for key in ("description", "contact_phone", "permission_page"):
-        value = reader.string(table, "plugin", key)
-        if value is not None:
-            values[key] = value
-    oauth = reader.boolean(table, "plugin", "oauth")
-    if oauth is not None:
-        values["oauth"] = oauth
+    raw = data.get("plugin")
+    if raw is None:
+        reader.problem("plugin", "is missing", "add a [plugin] table")
+        return None
+    if not isinstance(raw, dict):
+        reader.problem("plugin", f"must be a table ([plugin]), not {_type_name(raw)}")
+        return None
+    values: dict[str, Any] = check_table(reader.doc, raw, "plugin", PLUGIN_KEYS, reader.problems)
 
     name = values.get("name")
     if name is not None:
@@ -534,7 +556,7 @@ def parse_project(text: str, path: Path) -> Project:
     """Validate TOML text; ``path`` is used for messages and to locate the project."""
     doc = parse_toml(text, ConfigError, str(path))
     data = doc.data
-    reader = _Reader(path, doc.lines)
+    reader = _Reader(path, doc.lines, doc)
     for key in data:
         if key not in SECTIONS:
             reader.problem(key, "is not a known table", "known tables: " + ", ".join(SECTIONS))
