@@ -161,6 +161,7 @@ def test_the_column_count_points_at_columns(tmp_path):
     (count,) = [f for f in findings if f.code == "PQ202"]
     assert (count.file, count.line) == ("queries/student_grades.toml", 8)
     assert count.hint == "list one entry in columns per SELECT item, in the same order"
+    assert count.message == "the SELECT returns 3 columns but columns lists 2"
 
 
 def test_arg_findings_point_at_args_and_binds_at_the_template(tmp_path):
@@ -171,6 +172,7 @@ def test_arg_findings_point_at_args_and_binds_at_the_template(tmp_path):
     undeclared = next(f for f in findings if f.code == "PQ215")
     assert (undeclared.file, undeclared.line) == ("queries/student_grades.sql.j2", 5)  # SQL stays on the template
     assert undeclared.hint.startswith('add { name = "storecode", column = "TABLE.FIELD" } to args')
+    assert undeclared.message == "bind :storecode is not declared under args"
 
 
 # --- plugin.toml and dictionary side files --------------------------------------------------

@@ -46,8 +46,9 @@ class Hit:
     sql_column: int | None = None
     hint: str | None = None
     severity: Severity | None = None  # overrides the rule's default (e.g. lenient cases)
-    # The hint in the words of a query's TOML sidecar, used when the finding is moved there.
+    # The message and hint in the words of a query's TOML sidecar, for a query we rendered.
     sidecar_hint: str | None = None
+    sidecar_message: str | None = None
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,7 @@ def _to_finding(rule_: Rule, hit: Hit, query: QueryDef | None) -> Finding:
     from plugin_builder.render import sidecar_location
 
     file, line, column = hit.file, hit.line, hit.column
-    hint = hit.hint
+    hint, message = hit.hint, hit.message
     if query is not None and file is None:
         if hit.sql_line is not None:
             file, line, column = query.locate(hit.sql_line, hit.sql_column)
@@ -151,10 +152,11 @@ def _to_finding(rule_: Rule, hit: Hit, query: QueryDef | None) -> Finding:
             file, line, column = moved[0], moved[1], None
         if moved is not None or hit.sql_line is not None:
             hint = hit.sidecar_hint or hint
+            message = hit.sidecar_message or message
     return Finding(
         code=rule_.code,
         severity=hit.severity or rule_.severity,
-        message=hit.message,
+        message=message,
         file=file,
         line=line,
         column=column,

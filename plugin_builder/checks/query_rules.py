@@ -93,6 +93,7 @@ def columns_count(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
             line=query.line,
             hint="declare one <column> per SELECT item, in the same order",
             sidecar_hint="list one entry in columns per SELECT item, in the same order",
+            sidecar_message=f"the SELECT returns {len(outputs)} columns but columns lists {len(query.columns)}",
         )
 
 
@@ -436,6 +437,7 @@ def bind_undeclared(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
             reported.add(name.lower())
             yield Hit(
                 f"bind :{name} is not declared as an <arg>",
+                sidecar_message=f"bind :{name} is not declared under args",
                 sql_line=line,
                 sql_column=column,
                 hint=f'declare <arg name="{name}" column="TABLE.FIELD"/>, or use CHR(58) for a literal colon',
