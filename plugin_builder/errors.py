@@ -169,8 +169,20 @@ _BARE_KEY = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234
 
 
 def toml_key_lines(text: str) -> dict[str, int]:
-    """Line of every key and array element of a valid TOML document (see TomlDocument)."""
+    """Line of every key and array element of a valid TOML document (see TomlDocument).
+
+    Positions only help messages: should the scan meet a form it does not follow, the lines
+    found so far are kept and the rest of the messages go without a line.
+    """
     lines: dict[str, int] = {}
+    try:
+        _scan_key_lines(text, lines)
+    except (IndexError, ValueError):
+        pass
+    return lines
+
+
+def _scan_key_lines(text: str, lines: dict[str, int]) -> None:
     pos, n = 0, len(text)
     line = 1
     array_tables: dict[str, int] = {}
@@ -268,7 +280,7 @@ def toml_key_lines(text: str) -> dict[str, int]:
     while True:
         skip(True)
         if pos >= n:
-            return lines
+            return
         if text[pos] == "[":
             double = text.startswith("[[", pos)
             pos += 2 if double else 1
