@@ -261,3 +261,42 @@ def test_the_readme_example_works_as_written(runner, tmp_path):
     assert lines[0] == '"student_number","term","grade","percent"' and lines[1].endswith('"Q1","A","95"')
     (query,) = [q for q in build_review(config).queries if q.name.endswith(".student_grades")]
     assert query.pii["grades and credits"] == ["STOREDGRADES.GRADE", "STOREDGRADES.PERCENT", "STOREDGRADES.STORECODE"]
+
+
+def _paths(value, prefix=""):
+    if isinstance(value, dict):
+        for key, item in value.items():
+            path = f"{prefix}.{key}" if prefix else key
+            yield path
+            yield from _paths(item, path)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            if isinstance(item, (dict, list)):
+                yield f"{prefix}[{index}]"
+                yield from _paths(item, f"{prefix}[{index}]")
+
+
+def test_every_key_of_the_shipped_toml_files_has_its_line():
+    import tomllib
+    from pathlib import Path
+
+    from plugin_builder.errors import toml_key_lines
+
+    root = Path(__file__).resolve().parent.parent
+    files = [*sorted((root / "queries").glob("*.toml")), root / "plugin.toml", *sorted((root / "tests" / "fixtures").rglob("*.toml"))]
+    assert len(files) > 15
+    checked = 0
+    for path in files:
+        text = path.read_text(encoding="utf-8-sig")
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError:
+            continue  # fixtures of broken TOML
+        checked += 1
+        lines = toml_key_lines(text)
+        missing = [p for p in _paths(data) if p not in lines]
+        assert missing == [], path
+        for key, line in lines.items():  # each key's line really holds its last part (or the array's opening)
+            last = key.rsplit(".", 1)[-1].split("[")[0]
+            assert last in text.splitlines()[line - 1] or key.endswith("]"), (path, key, line)
+    assert checked > 15
