@@ -21,7 +21,7 @@ queries still run.
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -40,6 +40,7 @@ class Source:
     kind: str  # synthetic | duckdb | tables
     description: str
     columns: dict[str, set[str]]  # table -> columns the source really has (upper case)
+    from_csv: set[str] = field(default_factory=set)  # tables loaded from <TABLE>.csv files
 
 
 def _existing_columns(con: duckdb.DuckDBPyConnection, schema: str = "main", catalog: str | None = None) -> dict[str, set[str]]:
@@ -82,7 +83,7 @@ def tables_source(folders: Path | list[Path]) -> Source:
     con = duckdb.connect()
     columns = _load_folders(con, folders)
     where = ", ".join(str(f) for f in folders)
-    return Source(con, "tables", f"CSV extracts in {where}", columns)
+    return Source(con, "tables", f"CSV extracts in {where}", columns, set(columns))
 
 
 def overlay_tables(source: Source, folders: list[Path]) -> Source:
@@ -97,9 +98,12 @@ def overlay_tables(source: Source, folders: list[Path]) -> Source:
         if table in kinds:
             source.con.execute(f'DROP {"VIEW" if kinds[table] == "VIEW" else "TABLE"} "{table}"')
             source.columns.pop(table, None)
-    source.columns.update(_load_folders(source.con, folders))
+    loaded = _load_folders(source.con, folders)
+    source.columns.update(loaded)
     where = ", ".join(str(f) for f in folders)
-    return Source(source.con, source.kind, f"{source.description} with the tables of {where}", source.columns)
+    return Source(
+        source.con, source.kind, f"{source.description} with the tables of {where}", source.columns, source.from_csv | set(loaded)
+    )
 
 
 def _load_folders(con: duckdb.DuckDBPyConnection, folders: list[Path]) -> dict[str, set[str]]:
@@ -194,7 +198,7 @@ def prepare_requirements(
                 continue
             missing = sorted(fields - have)
             if missing:
-                where = f"{table}.csv" if table not in created and source.kind == "tables" else table
+                where = f"{table}.csv" if table in source.from_csv else table
                 reasons.append(f"{where} lacks {', '.join(missing)} (add the column{'s' if len(missing) > 1 else ''})")
         if reasons:
             failures[query] = "; ".join(reasons)
