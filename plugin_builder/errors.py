@@ -147,8 +147,6 @@ def read_toml(
     missing_message: str = "not found",
 ) -> TomlDocument:
     """Read a hand-edited TOML file: byte-order mark allowed, errors on their line."""
-    import tomllib
-
     where = display or str(path)
     text = read_user_file(path, error, where, missing_hint, missing_message)
     return parse_toml(text, error, where)
@@ -339,7 +337,7 @@ def check_table(
             continue
         wanted = spec.type if isinstance(spec.type, tuple) else (spec.type,)
         # TOML booleans are not integers here, whatever Python says.
-        if isinstance(value, bool) and bool not in wanted or not isinstance(value, wanted):
+        if (isinstance(value, bool) and bool not in wanted) or not isinstance(value, wanted):
             expected = " or ".join(_TOML_TYPE_NAMES.get(t, t.__name__) for t in wanted)
             problems.append(doc.problem(key, f"must be {expected}, not {toml_type_name(value)}{where}", spec.hint))
             continue

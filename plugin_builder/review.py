@@ -28,9 +28,9 @@ from plugin_builder.dictionary import Dictionary, for_project
 from plugin_builder.errors import PackageError, Problem
 from plugin_builder.findings import Finding, Severity
 from plugin_builder.model import PluginModel, QueryDef, build_model
+from plugin_builder.package import atomic_write, zip_bytes
 from plugin_builder.personal_data import CATEGORIES
 from plugin_builder.personal_data import category as personal_category
-from plugin_builder.package import atomic_write, zip_bytes
 from plugin_builder.sqlparse import parse_sql
 from plugin_builder.versions import compare_versions
 

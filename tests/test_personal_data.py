@@ -4,8 +4,8 @@ shown in the review report with what plugin.toml declares and suppresses."""
 from __future__ import annotations
 
 import pytest
-
 from helpers import write_tree
+
 from plugin_builder import personal_data
 from plugin_builder.dictionary import load_dictionary, powerschool_dictionary
 from plugin_builder.review import build_review, render_review

@@ -8,8 +8,8 @@ import csv
 import re
 
 import duckdb
-
 from helpers import write_tree
+
 from plugin_builder.cli import main
 from plugin_builder.preview.synthetic import generate
 

@@ -4,8 +4,8 @@ user's own files, in the words of that file."""
 from __future__ import annotations
 
 import pytest
-
 from helpers import write_tree
+
 from plugin_builder.catalog import load_catalog
 from plugin_builder.config import load_project
 from plugin_builder.errors import CatalogError, ConfigError, InputError
@@ -179,8 +179,7 @@ def test_arg_findings_point_at_args_and_binds_at_the_template(tmp_path):
 
 
 def test_a_dictionary_side_file_reports_its_own_lines(tmp_path):
-    config = CONFIG + '\n'.join(["", "[checks]"])  # unchanged semantics; keeps the file realistic
-    config = config.replace("extensions = {", 'file = "district.toml"\nextensions = {')
+    config = CONFIG.replace("extensions = {", 'file = "district.toml"\nextensions = {')
     write_tree(tmp_path, {"district.toml": '\ufeff# district tables\nS_NM_SEC_X = ["SECTIONSDCID"]\nU_BAD = 3\n'})
     with pytest.raises(ConfigError) as caught:
         load_project(project(tmp_path, config=config))

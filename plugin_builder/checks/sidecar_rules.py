@@ -13,6 +13,7 @@ from plugin_builder.findings import Severity
 from plugin_builder.model import QueryDef
 from plugin_builder.sqlparse import output_expressions
 
+
 @rule("PQ230", "sidecar.alias-differs-from-sql", scope="query")
 def sidecar_alias_differs(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
     """Each SELECT output's alias equals its sidecar ``alias`` (or ``sql_alias``), in order.
