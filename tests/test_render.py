@@ -197,3 +197,9 @@ def test_a_copy_of_the_catalogue_beside_plugin_toml_is_the_catalogue(tmp_path):
     (note,) = [f for f in findings if f.code == "PQ231"]
     assert note.severity.value == "info" and note.file == "queries/one_roster_users.toml"
     assert [f for f in findings if f.code != "PQ231"] == []
+    from click.testing import CliRunner
+
+    from plugin_builder.cli import main
+
+    listing = CliRunner().invoke(main, ["queries", "-c", str(tmp_path / "plugin.toml")]).output
+    assert "(the project's, replacing the built-in)" in next(line for line in listing.splitlines() if "one_roster_users" in line)
