@@ -25,12 +25,11 @@ from __future__ import annotations
 
 import fnmatch
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from plugin_builder.config import Project
-from plugin_builder.errors import CatalogError, Problem, read_user_file, toml_problem
+from plugin_builder.errors import CatalogError, Key, Problem, check_table, display_path, read_toml
 from plugin_builder.resources import builtin_queries_dir
 
 # Applied with fullmatch: "$" alone accepts a trailing newline, which would reach file and XML names.
@@ -55,6 +54,12 @@ class ColumnSpec:
     alias: str
     column: str
     description: str = ""
+    # The SELECT's alias when the header is longer than Oracle's 30 bytes; else the header.
+    sql_alias: str = ""
+
+    @property
+    def select_alias(self) -> str:
+        return self.sql_alias or self.alias
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,11 @@ class QuerySpec:
     file_name: str = ""
     flattened: bool = True
     origin: str = "builtin"  # or "project"
+    # Where the sidecar is shown (relative to the project or the catalogue) and the line of
+    # each of its keys ("summary", "columns[2]", "args[0].column"), for findings.
+    metadata_display: str = ""
+    metadata_lines: tuple[tuple[str, int], ...] = ()
+    replaces_builtin: bool = False  # a project query with the name of a built-in one
 
     def full_name(self, namespace: str) -> str:
         return f"{namespace}.{self.name}"
@@ -79,121 +89,140 @@ class QuerySpec:
     def headers(self) -> list[str]:
         return [c.alias for c in self.columns]
 
+    @property
+    def read_through_api(self) -> bool:
+        """The receiver calls the PowerQuery API for JSON (``file_name`` ends in ``.json``):
+        Data Export Manager writes delimited text only."""
+        return self.file_name.lower().endswith(".json")
 
-_SIDECAR_KEYS = {
-    "summary",
-    "description",
-    "group",
-    "core_table",
-    "file_name",
-    "flattened",
-    "args",
-    "columns",
+    def metadata_line(self, key: str) -> int | None:
+        """The sidecar line of ``key`` (else of its nearest enclosing key)."""
+        lines = dict(self.metadata_lines)
+        while key:
+            if key in lines:
+                return lines[key]
+            cut = max(key.rfind("."), key.rfind("["))
+            key = key[:cut] if cut > 0 else ""
+        return None
+
+
+ORACLE_IDENTIFIER_MAX = 30  # bytes, before Oracle 12.2 (PowerSchool's servers)
+
+SIDECAR_KEYS = {
+    "summary": Key(str, required=True, hint='for example summary = "Grades export"; at most 50 characters, shown in DEM'),
+    "description": Key(str),
+    "group": Key(str, required=True, hint='for example group = "grades"; the queries of a group share one named_queries.xml'),
+    "core_table": Key(str, required=True, hint='for example core_table = "STUDENTS", the table one row is about'),
+    "file_name": Key(str, hint='for example file_name = "grades.csv", the name the receiver expects'),
+    "flattened": Key(bool),
+    "args": Key(list, hint='for example args = [{ name = "yearid", column = "TERMS.YEARID" }]'),
+    "columns": Key(list, required=True, hint='for example columns = [{ alias = "id", column = "STUDENTS.ID" }, …]'),
+}
+ARG_KEYS = {
+    "name": Key(str, required=True, hint="the bind's name, used as :name in the SQL"),
+    "column": Key(
+        str, required=True, hint='write column = "TABLE.FIELD", the field the arg filters; without it DEM hides the query'
+    ),
+    "description": Key(str),
+    "required": Key(bool, hint="write required = true or required = false, without quotes"),
+    "type": Key(str, hint='write type = "primitive" or type = "array"'),
+}
+COLUMN_KEYS = {
+    "alias": Key(str, required=True, hint="the receiver's header, also the SELECT's alias"),
+    "column": Key(str, hint='write column = "TABLE.FIELD", or leave it out to derive it from the SQL'),
+    "description": Key(str),
+    "sql_alias": Key(str, hint="the SELECT's alias when the header is longer than 30 bytes"),
 }
 
 
-def _load_sidecar(name: str, template: Path, sidecar: Path, origin: str) -> QuerySpec:
+def _load_sidecar(name: str, template: Path, sidecar: Path, origin: str, display: str) -> QuerySpec:
     problems: list[Problem] = []
-    where = str(sidecar)
-
-    def bad(message: str, key: str | None = None, hint: str | None = None) -> None:
-        problems.append(Problem(message=message, file=where, key=key, hint=hint))
-
-    text = read_user_file(
+    doc = read_toml(
         sidecar,
         CatalogError,
+        display,
         missing_message=f"query {name!r} has no metadata file",
-        missing_hint=f"write {sidecar.name} beside {template.name} (summary, columns, …)",
+        missing_hint=f"write {sidecar.name} beside {template.name} (summary, group, core_table, columns)",
     )
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise CatalogError(toml_problem(exc, where)) from None
+    data = check_table(doc, doc.data, "", SIDECAR_KEYS, problems)
 
-    for key in data:
-        if key not in _SIDECAR_KEYS:
-            bad("is not a known key", key, "known keys: " + ", ".join(sorted(_SIDECAR_KEYS)))
+    def bad(key: str, message: str, hint: str | None = None) -> None:
+        problems.append(doc.problem(key, message, hint))
 
-    def text(key: str, required: bool = True, default: str = "") -> str:
-        value = data.get(key, None)
-        if value is None:
-            if required:
-                bad("is required", key)
-            return default
-        if not isinstance(value, str):
-            bad("must be a string", key)
-            return default
-        return value
-
-    summary = text("summary")
+    summary = data.get("summary", "")
     if len(summary) > SUMMARY_MAX:
-        bad(f"is {len(summary)} characters; DEM shows at most {SUMMARY_MAX}", "summary")
-    group = text("group")
+        bad("summary", f"is {len(summary)} characters; DEM shows at most {SUMMARY_MAX}")
+    group = data.get("group", "")
     if group and not re.fullmatch(r"[a-z][a-z0-9_]*", group):
-        bad(f"{group!r} must be lower-case letters, digits and _", "group")
-    core_table = text("core_table")
-    flattened = data.get("flattened", True)
-    if not isinstance(flattened, bool):
-        bad("must be true or false", "flattened")
-        flattened = True
+        bad("group", f"is {group!r}; use lower-case letters, digits and _", 'for example group = "grades"')
+    core_table = data.get("core_table", "")
+    if core_table and not re.fullmatch(r"[A-Za-z][A-Za-z0-9_$#]*", core_table):
+        bad("core_table", f"is {core_table!r}, not a table name", 'for example core_table = "STUDENTS"')
 
     args: list[ArgSpec] = []
     for index, raw in enumerate(data.get("args", [])):
         key = f"args[{index}]"
-        if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
-            bad("must be a table with a name", key)
+        if not isinstance(raw, dict):
+            bad(key, "must be a table", ARG_KEYS["column"].hint and 'write { name = "yearid", column = "TERMS.YEARID" }')
             continue
-        if not ARG_NAME_RE.fullmatch(raw["name"]):
-            bad(f"{raw['name']!r} is not a Java identifier", key)
-        if not isinstance(raw.get("column"), str) or not FIELD_RE.fullmatch(raw["column"]):
-            bad(
-                "needs column = \"TABLE.FIELD\"",
-                key,
-                "an arg without column hides the query from Data Export Manager",
-            )
-            continue
-        unknown = set(raw) - {"name", "column", "description", "required", "type"}
-        if unknown:
-            bad(f"unknown keys {sorted(unknown)}", key)
-        arg_type = raw.get("type", "primitive")
+        before = len(problems)
+        entry = check_table(doc, raw, key, ARG_KEYS, problems)
+        if "name" in entry and not ARG_NAME_RE.fullmatch(entry["name"]):
+            bad(f"{key}.name", f"is {entry['name']!r}, not a Java identifier", "use letters, digits and _")
+        if "column" in entry and not FIELD_RE.fullmatch(entry["column"]):
+            bad(f"{key}.column", f"is {entry['column']!r}, not TABLE.FIELD", ARG_KEYS["column"].hint)
+        arg_type = entry.get("type", "primitive")
         if arg_type not in ("primitive", "array"):
-            bad(f"type {arg_type!r} must be primitive or array", key)
-        args.append(
-            ArgSpec(
-                name=raw["name"],
-                column=raw["column"],
-                description=str(raw.get("description", "")),
-                required=bool(raw.get("required", False)),
-                type=arg_type,
+            bad(f"{key}.type", f"is {arg_type!r}; it must be primitive or array", ARG_KEYS["type"].hint)
+        if len(problems) == before:
+            args.append(
+                ArgSpec(
+                    name=entry["name"],
+                    column=entry["column"].upper(),
+                    description=entry.get("description", ""),
+                    required=entry.get("required", False),
+                    type=arg_type,
+                )
             )
-        )
 
     columns: list[ColumnSpec] = []
-    raw_columns = data.get("columns")
-    if not isinstance(raw_columns, list) or not raw_columns:
-        bad("must list the output columns", "columns", 'columns = [{ alias = "id", column = "STUDENTS.ID" }]')
-        raw_columns = []
+    raw_columns = data.get("columns", [])
+    if "columns" in data and not raw_columns:
+        bad("columns", "must list the output columns", SIDECAR_KEYS["columns"].hint)
     seen: set[str] = set()
     for index, raw in enumerate(raw_columns):
         key = f"columns[{index}]"
-        if not isinstance(raw, dict) or not isinstance(raw.get("alias"), str):
-            bad("must be a table with alias and column", key)
+        if not isinstance(raw, dict):
+            bad(key, "must be a table", '{ alias = "id", column = "STUDENTS.ID" }')
             continue
-        alias = raw["alias"]
-        if not ALIAS_RE.fullmatch(alias):
-            bad(f"alias {alias!r} may use only letters, digits and _", key)
-        if alias.lower() in seen:
-            bad(f"alias {alias!r} is used twice", key)
+        before = len(problems)
+        entry = check_table(doc, raw, key, COLUMN_KEYS, problems)
+        alias = entry.get("alias", "")
+        if alias and not ALIAS_RE.fullmatch(alias):
+            bad(f"{key}.alias", f"is {alias!r}; an alias may use only letters, digits and _")
+        if alias and alias.lower() in seen:
+            bad(f"{key}.alias", f"{alias!r} is used twice", "each output needs its own header")
         seen.add(alias.lower())
         # Without column, render fills it from the SQL analysis (the real source column,
         # else a type-compatible field).
-        column = raw.get("column", "")
-        if not isinstance(column, str) or (column and not FIELD_RE.fullmatch(column)):
-            bad(f"column for {alias!r} must be a real TABLE.FIELD (or left out to derive it)", key)
-            continue
-        columns.append(
-            ColumnSpec(alias=alias, column=column.upper(), description=str(raw.get("description", "")))
-        )
+        column = entry.get("column", "")
+        if column and not FIELD_RE.fullmatch(column):
+            bad(f"{key}.column", f"is {column!r}, not TABLE.FIELD", COLUMN_KEYS["column"].hint)
+        sql_alias = entry.get("sql_alias", "")
+        if sql_alias:
+            if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_$#]*", sql_alias):
+                bad(f"{key}.sql_alias", f"is {sql_alias!r}, not an Oracle identifier", "letters, digits and _")
+            elif len(sql_alias.encode("utf-8")) > ORACLE_IDENTIFIER_MAX:
+                bad(f"{key}.sql_alias", f"is {len(sql_alias.encode('utf-8'))} bytes; Oracle allows {ORACLE_IDENTIFIER_MAX}")
+        if len(problems) == before:
+            columns.append(
+                ColumnSpec(
+                    alias=alias,
+                    column=column.upper(),
+                    description=entry.get("description", ""),
+                    sql_alias=sql_alias,
+                )
+            )
 
     if problems:
         raise CatalogError(problems)
@@ -203,17 +232,28 @@ def _load_sidecar(name: str, template: Path, sidecar: Path, origin: str) -> Quer
         metadata=sidecar,
         group=group,
         summary=summary,
-        description=text("description", required=False),
+        description=data.get("description", ""),
         core_table=core_table.upper(),
         columns=tuple(columns),
         args=tuple(args),
-        file_name=text("file_name", required=False),
-        flattened=flattened,
+        file_name=data.get("file_name", ""),
+        flattened=data.get("flattened", True),
         origin=origin,
+        metadata_display=display,
+        metadata_lines=tuple(sorted(doc.lines.items())),
     )
 
 
-def _scan(folder: Path, origin: str) -> dict[str, QuerySpec]:
+def _relative(path: Path, base: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(base.resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _scan(folder: Path, origin: str, base: Path | None = None) -> dict[str, QuerySpec]:
+    """The queries of one folder; file names in messages are relative to ``base``."""
+    base = base or folder.parent
     specs: dict[str, QuerySpec] = {}
     problems: list[Problem] = []
     if not folder.is_dir():
@@ -226,13 +266,14 @@ def _scan(folder: Path, origin: str) -> dict[str, QuerySpec]:
             problems.append(
                 Problem(
                     message=f"{name!r} is not a valid query name",
-                    file=str(template),
+                    file=_relative(template, base),
                     hint="use letters, digits and _ (at most 49), starting with a letter",
                 )
             )
             continue
         try:
-            specs[name] = _load_sidecar(name, template, folder / f"{name}.toml", origin)
+            sidecar = folder / f"{name}.toml"
+            specs[name] = _load_sidecar(name, template, sidecar, origin, _relative(sidecar, base))
         except CatalogError as exc:
             problems.extend(exc.problems)
     for sidecar in sorted(folder.glob("*.toml")):
@@ -240,7 +281,7 @@ def _scan(folder: Path, origin: str) -> dict[str, QuerySpec]:
             problems.append(
                 Problem(
                     message="metadata file without a query template",
-                    file=str(sidecar),
+                    file=_relative(sidecar, base),
                     hint=f"add {sidecar.stem}.sql.j2 or remove the file",
                 )
             )
@@ -258,27 +299,24 @@ def builtin_catalog() -> dict[str, QuerySpec]:
 
 
 def available_queries(project: Project) -> dict[str, QuerySpec]:
-    """The built-in catalogue plus the project's own queries/, by name."""
+    """The built-in catalogue plus the project's own queries/, by name.
+
+    A project query with the name of a built-in one replaces it (``validate`` says so), which
+    is how a project changes a built-in query: copy both files into its queries/ and edit them.
+    """
+    from dataclasses import replace
+
     catalog = builtin_catalog()
     if project.queries_dir.resolve() != builtin_queries_dir().resolve():
-        own = _scan(project.queries_dir, "project")
-        # A project folder may be a copy of the catalogue itself (the example project at the
-        # repository root sits beside the source catalogue): identical files are the built-in.
+        own = _scan(project.queries_dir, "project", project.root)
         for name in sorted(set(own) & set(catalog)):
+            # A project folder may be a copy of the catalogue itself (the example project at
+            # the repository root sits beside the source catalogue): identical files are the
+            # built-in.
             if _same_files(own[name], catalog[name]):
                 del own[name]
-        clashes = sorted(set(own) & set(catalog))
-        if clashes:
-            raise CatalogError(
-                [
-                    Problem(
-                        message=f"query {name!r} has the name of a built-in query",
-                        file=str(own[name].template),
-                        hint="rename it, or leave the built-in out with [queries] exclude",
-                    )
-                    for name in clashes
-                ]
-            )
+            else:
+                own[name] = replace(own[name], replaces_builtin=True)
         catalog.update(own)
     return catalog
 
@@ -301,7 +339,7 @@ def load_catalog(project: Project, select: tuple[str, ...] = ()) -> list[QuerySp
                 problems.append(
                     Problem(
                         message=f"{glob!r} matches no query",
-                        file=str(project.config_path) if key != "select" else None,
+                        file=display_path(project.config_path) if key != "select" else None,
                         key=key if key != "select" else "--select",
                         hint="run `plugin-builder queries` for the names",
                     )
@@ -319,7 +357,7 @@ def load_catalog(project: Project, select: tuple[str, ...] = ()) -> list[QuerySp
         raise CatalogError(
             Problem(
                 message="no query is selected",
-                file=str(project.config_path),
+                file=display_path(project.config_path),
                 key="queries.include",
                 hint="check [queries] include/exclude and --select",
             )

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from plugin_builder import __version__
-from plugin_builder.errors import PluginBuilderError
+from plugin_builder.errors import PluginBuilderError, display_path
 from plugin_builder.report import FORMATS
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -32,6 +32,10 @@ class _Group(click.Group):
             sys.exit(EXIT_USAGE)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
             raise
+        except BrokenPipeError:
+            # The reader went away (`render --stdout | head`): stop quietly, as Unix tools do.
+            _silence_stdout()
+            sys.exit(EXIT_OK)
         except KeyboardInterrupt:
             click.secho("error: interrupted", fg="red", err=True)
             sys.exit(EXIT_USAGE)
@@ -45,6 +49,17 @@ class _Group(click.Group):
                     err=True,
                 )
             sys.exit(EXIT_USAGE)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's final flush cannot fail again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (tests): nothing to flush
+        pass
 
 
 config_option = click.option(
@@ -125,18 +140,36 @@ def validate(config: Path, select: tuple[str, ...], fmt: str, strict: bool) -> N
 
     result = run_validate(config, select)
     _print_findings(result.findings, fmt)
-    sys.exit(EXIT_FINDINGS if has_errors(result.findings, strict) else EXIT_OK)
+    failed = has_errors(result.findings, strict)
+    if fmt == "text" and not failed:
+        click.echo(_validate_summary(result))
+    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
+
+
+def _validate_summary(result) -> str:
+    """One line saying what was checked, so that success is visible."""
+    queries = len(result.tree.queries)
+    own = sum(1 for q in result.tree.queries if q.spec.origin == "project")
+    counts = {}
+    for finding in result.findings:
+        counts[finding.severity.value] = counts.get(finding.severity.value, 0) + 1
+    noted = ", ".join(f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in sorted(counts.items()))
+    return (
+        f"ok: {result.project.plugin.name} {result.project.plugin.version}: {queries} "
+        f"quer{'ies' if queries != 1 else 'y'} ({own} of the project's own) checked, no errors"
+        + (f"; {noted}" if noted else "")
+    )
 
 
 @main.command()
 @config_option
-@click.option("-o", "--output", default="dist", show_default=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the ZIP.")
+@click.option("-o", "--output", default=None, type=click.Path(file_okay=False, path_type=Path), help="Folder for the ZIP [default: dist/ beside plugin.toml].")
 @click.option("--force", is_flag=True, help="Replace an existing ZIP of the same version with different contents.")
 @click.option("--against", type=click.Path(dir_okay=False, path_type=Path), metavar="OLD.zip", help="The previous release: refuse a version not greater than its version.")
 @format_option
 @strict_option
-def build(config: Path, output: Path, force: bool, against: Path | None, fmt: str, strict: bool) -> None:
-    """Render, validate and package dist/<slug>-<version>.zip (never past an error)."""
+def build(config: Path, output: Path | None, force: bool, against: Path | None, fmt: str, strict: bool) -> None:
+    """Render, validate and package dist/<slug>-<version>.zip beside plugin.toml (never past an error)."""
     from plugin_builder.pipeline import build as run_build
 
     result = run_build(config, output, force=force, against=against, strict=strict)
@@ -146,12 +179,12 @@ def build(config: Path, output: Path, force: bool, against: Path | None, fmt: st
         click.secho(f"error: no ZIP written: fix the {what} above", fg="red", err=True)
         sys.exit(EXIT_FINDINGS)
     note = " (unchanged)" if result.zip.unchanged else ""
-    click.echo(f"wrote {result.zip.path}{note}", err=True)
+    click.echo(f"wrote {display_path(result.zip.path)}{note}", err=True)
     click.echo(f"sha256 {result.zip.sha256}", err=True)
     if result.guide is not None:
-        click.echo(f"wrote {result.guide} (Data Export Manager setup)", err=True)
+        click.echo(f"wrote {display_path(result.guide)} (Data Export Manager setup)", err=True)
     if result.review is not None:
-        click.echo(f"wrote {result.review} (review report)", err=True)
+        click.echo(f"wrote {display_path(result.review)} (review report)", err=True)
 
 
 @main.command("queries")
@@ -173,9 +206,22 @@ def list_queries(config: Path | None) -> None:
     width = max(len(n) for n in specs)
     for name, spec in sorted(specs.items()):
         mark = "" if chosen is None else ("* " if name in chosen else "  ")
-        click.echo(f"{mark}{name:<{width}}  {spec.group:<10}  {spec.summary}")
+        note = "  (the project's, replacing the built-in)" if spec.replaces_builtin else ""
+        click.echo(f"{mark}{name:<{width}}  {spec.group:<10}  {spec.summary}{note}")
     if chosen is not None:
         click.echo("\n* = built by this project's [queries] include/exclude", err=True)
+
+
+def plain_doc(text: str) -> str:
+    """A rule's docstring for the terminal: its reStructuredText markup (``code``, ``Bad::``,
+    `links`_) taken away, the examples kept as indented text."""
+    import re
+
+    text = re.sub(r"``(.+?)``", r"\1", text, flags=re.S)
+    text = re.sub(r"`([^`]+?)`_", r"\1", text)
+    text = re.sub(r"(?m)^(\s*\S.*?):(:)$", r"\1:", text)
+    text = re.sub(r":[a-z]+:`([^`]+)`", r"\1", text)
+    return text
 
 
 @main.command("checks")
@@ -190,10 +236,10 @@ def list_checks(code: str | None) -> None:
         if not matches:
             raise click.UsageError(f"no rule {code!r}; run `plugin-builder checks` for the list")
         r = matches[0]
-        click.echo(f"{r.code} {r.name} ({r.severity.value}, per {r.scope})\n\n{r.doc}")
+        click.echo(f"{r.code} {r.name} ({r.severity.value}, per {r.scope})\n\n{plain_doc(r.doc)}")
         return
     for r in rules:
-        click.echo(f"{r.code}  {r.severity.value:<7}  {r.name:<32}  {r.summary}")
+        click.echo(f"{r.code}  {r.severity.value:<7}  {r.name:<32}  {plain_doc(r.summary)}")
 
 
 # --- administrators and reviewers (issue 6): init, review --------------------------------
@@ -352,6 +398,10 @@ def described_text(described: dict) -> str:
 # ---- preview (issue 5) -----------------------------------------------------------------
 
 
+def _stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
 def _parse_today(ctx, param, value):
     import datetime as dt
 
@@ -369,33 +419,35 @@ def _parse_today(ctx, param, value):
 @config_option
 @click.option("--students", type=click.IntRange(100, 100_000), default=None, help="Synthetic district size (100-100000) [default: 3000].")
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Run on this DuckDB file (read-only).")
-@click.option("--tables", type=click.Path(file_okay=False, path_type=Path), multiple=True, help="Run on a folder of <TABLE>.csv extracts (repeat to add the rows of more folders).")
+@click.option("--tables", type=click.Path(file_okay=False, path_type=Path), multiple=True, help="A folder of <TABLE>.csv extracts: alone, the whole district; with --students or --db, each file adds or replaces that table (repeat to add the rows of more folders).")
 @click.option("-o", "--output", default="preview", show_default=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the outputs.")
 @click.option("--seed", type=int, default=1, show_default=True, help="Seed of the synthetic district.")
 @click.option("--today", callback=_parse_today, default=None, metavar="DATE", help="SYSDATE for the queries [default: 2026-01-15 10:30, inside the synthetic school year].")
 @select_option
 @click.option("--arg", "args", multiple=True, metavar="NAME=VALUE", help="A query arg as DEM would pass it, e.g. --arg start_date=2026-01-12 (repeatable).")
-@click.option("--quiet", is_flag=True, help="No progress on stderr.")
+@click.option("--quiet", is_flag=True, help="No progress on stderr (there is none when stderr is not a terminal).")
 def preview(config: Path, students: int | None, db: Path | None, tables: tuple[Path, ...], output: Path, seed: int, today, select: tuple[str, ...], args: tuple[str, ...], quiet: bool) -> None:
     """Run every query on DuckDB, write OneRoster/Ed-Fi/Clever/attendance outputs, check them."""
     from plugin_builder.preview.runner import run_preview, summary_table
 
-    if sum(bool(x) for x in (students is not None, db is not None, tables)) > 1:
-        raise click.UsageError("give at most one of --students, --db and --tables")
+    if students is not None and db is not None:
+        raise click.UsageError("give at most one of --students and --db (--tables may add tables to either)")
     arg_values = {}
     for item in args:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
             raise click.UsageError(f"--arg {item!r}: write NAME=VALUE")
         arg_values[name.strip()] = value
-    progress = None if quiet else (lambda message: click.echo(message, err=True))
+    progress = None if quiet or not _stderr_is_terminal() else (lambda message: click.echo(message, err=True))
     result = run_preview(
         config, output, students=students, db=db, tables=list(tables) or None, seed=seed, today=today, progress=progress,
         select=select, args=arg_values,
     )
     click.echo(summary_table(result))
-    for note in result.written.skipped:
+    for note in [*result.notes, *result.written.skipped]:
         click.echo(f"note: {note}", err=True)
+    for failure in result.failures:
+        click.secho(f"error: {failure}", fg="red", err=True)
     for violation in result.violations:
         click.secho(f"violation: {violation}", fg="red", err=True)
     click.echo(f"wrote {result.out}/ ({result.source})", err=True)

@@ -7,12 +7,21 @@ what is expected; :class:`~plugin_builder.errors.ConfigError` carries them all.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from plugin_builder.errors import ConfigError, Problem, read_user_file, toml_problem
+from plugin_builder.errors import (
+    ConfigError,
+    Key,
+    Problem,
+    TomlDocument,
+    check_table,
+    parse_toml,
+    read_toml,
+    read_user_file,
+    toml_key_lines,
+)
 
 NAME_MAX = 40  # PluginDef.Name is VARCHAR2(40)
 VERSION_MAX = 20
@@ -156,27 +165,11 @@ def slugify(text: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------
-# Locating keys in the TOML text, so that messages can name a line. tomllib keeps no
-# positions; tables and keys are found by a scan of header and assignment lines.
-
-_HEADER_RE = re.compile(r"^\s*\[\s*([A-Za-z0-9_.\-\"' ]+?)\s*\]\s*(#.*)?$")
-_KEY_RE = re.compile(r"^\s*([A-Za-z0-9_\-]+|\"[^\"]*\")\s*=")
+# The line of each key, so that messages can name it (errors.toml_key_lines scans the text).
 
 
 def _key_lines(text: str) -> dict[str, int]:
-    lines: dict[str, int] = {}
-    table = ""
-    for number, raw in enumerate(text.splitlines(), start=1):
-        header = _HEADER_RE.match(raw)
-        if header and not raw.lstrip().startswith("[["):
-            table = header.group(1).replace('"', "").replace("'", "").replace(" ", "")
-            lines.setdefault(table, number)
-            continue
-        key = _KEY_RE.match(raw)
-        if key:
-            name = key.group(1).strip('"')
-            lines.setdefault(f"{table}.{name}" if table else name, number)
-    return lines
+    return toml_key_lines(text)
 
 
 # ---------------------------------------------------------------------------------------
@@ -185,13 +178,18 @@ def _key_lines(text: str) -> dict[str, int]:
 class _Reader:
     """Collects problems while converting one TOML table into a section dataclass."""
 
-    def __init__(self, path: Path, lines: dict[str, int]):
+    def __init__(self, path: Path, lines: dict[str, int], doc: TomlDocument | None = None):
         self.path = path
         self.lines = lines
+        self.doc = doc or TomlDocument({}, str(path), lines)
         self.problems: list[Problem] = []
 
     def problem(self, key: str, message: str, hint: str | None = None) -> None:
-        line = self.lines.get(key) or self.lines.get(key.rsplit(".", 1)[0])
+        line = None
+        probe = key
+        while probe and line is None:
+            line = self.lines.get(probe)
+            probe = probe.rsplit(".", 1)[0] if "." in probe else ""
         self.problems.append(
             Problem(message=message, file=str(self.path), line=line, key=key, hint=hint)
         )
@@ -287,18 +285,29 @@ def _check_text(reader: _Reader, key: str, value: str, multiline: bool = False) 
         reader.problem(key, "is blank (only spaces)", "write the text, or leave the key out")
 
 
+# [plugin], key by key: type, whether required, and the form to show when it is wrong.
+PLUGIN_KEYS = {
+    "name": Key(str, required=True, hint='for example name = "Example USD Rostering" (1-40 characters)'),
+    "version": Key(str, required=True, hint='for example version = "1.0.0"'),
+    "publisher": Key(str, required=True, hint='for example publisher = "Example USD Technology"'),
+    "contact_email": Key(str, required=True, hint='for example contact_email = "it@example.org"'),
+    "namespace": Key(str, required=True, hint='for example namespace = "us.ca.k12.exampleusd.rostering"'),
+    "description": Key(str),
+    "contact_phone": Key(str),
+    "oauth": Key(bool, hint="write oauth = true or oauth = false, without quotes"),
+    "permission_page": Key(str, hint='for example permission_page = "/admin/home.html", or ""'),
+}
+
+
 def _parse_plugin(reader: _Reader, data: dict) -> PluginSection | None:
-    table = reader.section(data, "plugin", PluginSection, required=True)
-    values: dict[str, Any] = {}
-    for key in ("name", "version", "publisher", "contact_email", "namespace"):
-        values[key] = reader.string(table, "plugin", key, required="plugin" in data)
-    for key in ("description", "contact_phone", "permission_page"):
-        value = reader.string(table, "plugin", key)
-        if value is not None:
-            values[key] = value
-    oauth = reader.boolean(table, "plugin", "oauth")
-    if oauth is not None:
-        values["oauth"] = oauth
+    raw = data.get("plugin")
+    if raw is None:
+        reader.problem("plugin", "is missing", "add a [plugin] table")
+        return None
+    if not isinstance(raw, dict):
+        reader.problem("plugin", f"must be a table ([plugin]), not {_type_name(raw)}")
+        return None
+    values: dict[str, Any] = check_table(reader.doc, raw, "plugin", PLUGIN_KEYS, reader.problems)
 
     name = values.get("name")
     if name is not None:
@@ -491,19 +500,22 @@ def _parse_dictionary(reader: _Reader, data: dict, path: Path) -> DictionarySect
         merged.update(tables)
     file = reader.string(table, "dictionary", "file") or ""
     if file:
-        side = (path.parent / file)
+        side = path.parent / file
+        shown = str(path.parent / file)  # as the user named plugin.toml, so it can be opened
         try:
-            side_data = tomllib.loads(side.read_text(encoding="utf-8"))
+            if not side.exists():
+                raise FileNotFoundError
+            doc = read_toml(side, ConfigError, shown)
         except FileNotFoundError:
-            reader.problem("dictionary.file", f"{file!r} not found (looked in {side})")
-        except (OSError, UnicodeDecodeError) as exc:
-            reader.problem("dictionary.file", f"{file!r} cannot be read: {exc}")
-        except tomllib.TOMLDecodeError as exc:
-            reader.problem("dictionary.file", f"{file!r} is not valid TOML: {exc}")
+            reader.problem("dictionary.file", f"{file!r} not found (looked for {shown})", "write it, or fix the name")
+        except ConfigError as exc:
+            reader.problems.extend(exc.problems)
         else:
-            tables, problems = parse_extensions(side_data, file)
+            tables, problems = parse_extensions(doc.data, "")
             for key, message in problems:
-                reader.problem("dictionary.file", f"{key}: {message}")
+                reader.problems.append(
+                    doc.problem(key.lstrip("."), message, 'TABLE = ["COLUMN", …] or TABLE = { COLUMN = "VARCHAR2" }')
+                )
             for name, columns in tables.items():
                 merged.setdefault(name, {}).update(columns)
     return DictionarySection(
@@ -542,11 +554,9 @@ SECTIONS = ("plugin", "queries", "csv", "oneroster", "edfi", "attendance", "dict
 
 def parse_project(text: str, path: Path) -> Project:
     """Validate TOML text; ``path`` is used for messages and to locate the project."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(toml_problem(exc, str(path))) from None
-    reader = _Reader(path, _key_lines(text))
+    doc = parse_toml(text, ConfigError, str(path))
+    data = doc.data
+    reader = _Reader(path, doc.lines, doc)
     for key in data:
         if key not in SECTIONS:
             reader.problem(key, "is not a known table", "known tables: " + ", ".join(SECTIONS))

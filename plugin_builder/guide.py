@@ -79,6 +79,8 @@ class GuideQuery:
     fields: list[GuideField]
     multi_valued: list[str]  # this query's multi-valued columns, in column order
     api_output: str | None = None  # the sidecar's JSON file name: the receiver reads the API
+    # "clever/" when another query writes a file of the same name: each receiver's own folder.
+    folder: str = ""
 
     @property
     def spec(self):
@@ -102,11 +104,14 @@ def _fields(query: RenderedQuery) -> list[GuideField]:
 
 def guide_queries(project: Project, tree: PluginTree) -> list[GuideQuery]:
     result = []
+    names: dict[str, set[str]] = {}
+    for query in tree.queries:
+        names.setdefault((query.spec.file_name or f"{query.spec.name}.csv").lower(), set()).add(query.spec.group)
     for number, query in enumerate(tree.queries, start=1):
         receiver = RECEIVERS.get(query.spec.group, DEFAULT_RECEIVER)
         file_name = query.spec.file_name or f"{query.spec.name}.csv"
         api_output = None
-        if file_name.lower().endswith(".json"):
+        if query.spec.read_through_api:
             # DEM writes delimited text only: a JSON receiver calls the PowerQuery API instead.
             api_output, file_name = file_name, file_name[: -len(".json")] + ".csv"
         result.append(
@@ -119,6 +124,7 @@ def guide_queries(project: Project, tree: PluginTree) -> list[GuideQuery]:
                 fields=_fields(query),
                 multi_valued=[c.alias for c in query.spec.columns if c.alias in receiver.multi_valued],
                 api_output=api_output,
+                folder=f"{query.spec.group}/" if len(names[(query.spec.file_name or f"{query.spec.name}.csv").lower()]) > 1 else "",
             )
         )
     return result

@@ -7,14 +7,14 @@ expansion, no DTD, no network). Findings point at the archive's own files and li
 
 from __future__ import annotations
 
-import tomllib
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from plugin_builder.archive import MAX_MEMBER_BYTES, ArchiveEntry, ArchiveListing, read_folder, read_zip
 from plugin_builder.checks import CheckContext, run_rules
 from plugin_builder.dictionary import Dictionary, parse_extensions, powerschool_dictionary
-from plugin_builder.errors import InputError, Problem
+from plugin_builder.errors import InputError, Problem, read_toml
 from plugin_builder.findings import Finding, has_errors
 from plugin_builder.model import PluginModel, build_model
 from plugin_builder.render import PLUGIN_XML
@@ -34,17 +34,10 @@ class LintResult:
 def load_dictionary_file(path: str | Path) -> Dictionary:
     """The shipped dictionary plus a district's extension file (``TABLE = ["COL", …]``)."""
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(Problem("not found", file=str(path))) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(Problem(f"cannot be read: {exc}", file=str(path))) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(Problem(f"is not valid TOML: {exc}", file=str(path))) from None
-    tables, problems = parse_extensions(data, path.name)
+    doc = read_toml(path, InputError)
+    tables, problems = parse_extensions(doc.data, "")
     if problems:
-        raise InputError([Problem(message, file=str(path), key=key) for key, message in problems])
+        raise InputError([doc.problem(key.lstrip("."), message) for key, message in problems])
     return powerschool_dictionary().extended(tables)
 
 
@@ -112,4 +105,21 @@ def lint(path: str | Path, dictionary: Dictionary | None = None) -> LintResult:
     model.source = str(path)
     dictionary = (dictionary or powerschool_dictionary()).extended(declared_extensions(files))
     ctx = CheckContext(model=model, dictionary=dictionary, archive=listing)
-    return LintResult(run_rules(ctx), model, listing)
+    return LintResult([_in_lint_words(f) for f in run_rules(ctx)], model, listing)
+
+
+# A linted plugin has no plugin.toml: the same fixes, as lint offers them.
+_LINT_HINTS = (
+    (re.compile(r"(declare (?:it|district extension tables) )under \[dictionary\](?: extensions)?(?: in plugin\.toml)?(?: \(lint: --dictionary FILE\))?"),
+     r"\1in a file given to lint --dictionary"),
+    (re.compile(r", or allow it in plugin\.toml: \[checks\.suppress\].*$"), " if the receiver does not need it"),
+)
+
+
+def _in_lint_words(finding: Finding) -> Finding:
+    hint = finding.hint
+    if not hint:
+        return finding
+    for pattern, words in _LINT_HINTS:
+        hint = pattern.sub(words, hint)
+    return finding if hint == finding.hint else replace(finding, hint=hint)

@@ -25,6 +25,21 @@ def md_escape(value: object) -> str:
     return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
 
 
+# Only what Markdown would really take as markup: a < that opens a tag, an & that spells an
+# entity, _ and * at a word's edge (inside a word CommonMark leaves them alone), and the
+# characters that open links, code and table cells.
+_PLAIN_SPECIAL = re.compile(
+    r"<(?=[A-Za-z/!?])|&(?=#?[A-Za-z0-9]+;)|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|\\|[`*\[\]|]"
+)
+
+
+def md_plain(value: object) -> str:
+    """Inline Markdown text that also reads as plain text: one line, a backslash only before
+    a character Markdown would otherwise take as markup (no HTML entities)."""
+    text = " ".join(str(value).split())
+    return _PLAIN_SPECIAL.sub(lambda m: "\\" + m.group(0), text)
+
+
 def _longest_backticks(text: str) -> int:
     return max((len(m.group(0)) for m in _BACKTICKS.finditer(text)), default=0)
 
@@ -57,6 +72,7 @@ def document_environment(autoescape: bool) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["md"] = md_escape
+    env.filters["plain"] = md_plain
     env.filters["code"] = md_code
     env.filters["fence"] = md_fence
     return env

@@ -45,7 +45,7 @@ def validate(config: str | Path = "plugin.toml", select: tuple[str, ...] = ()) -
 
 def build(
     config: str | Path = "plugin.toml",
-    out_dir: str | Path = "dist",
+    out_dir: str | Path | None = None,
     force: bool = False,
     against: str | Path | None = None,
     strict: bool = False,
@@ -54,7 +54,9 @@ def build(
     ``strict``, past any warning too).
 
     The version must be greater than ``against`` (a previous release's ZIP) and than every
-    release of the same plugin in ``out_dir``; the DEM setup guide is written beside the ZIP.
+    release of the same plugin in ``out_dir`` (by default ``dist/`` beside plugin.toml, so
+    that the project's earlier releases are found wherever the command runs); the DEM setup
+    guide and the review report are written beside the ZIP.
     """
     from plugin_builder.guide import dem_guide_file, guide_name
     from plugin_builder.review import review_file
@@ -63,6 +65,8 @@ def build(
     validated = validate(config)
     if not validated.ok or (strict and any(f.severity is Severity.WARNING for f in validated.findings)):
         return Built(validated, None)
+    if out_dir is None:
+        out_dir = validated.project.root / "dist"
     check_version(validated.project, out_dir, against)
     guide_companion = dem_guide_file(validated.project, validated.tree)
     review_companion = review_file(validated, against)

@@ -61,6 +61,35 @@ class PluginTree:
         return None
 
 
+# Findings on the <query> element that come from one key of the sidecar.
+_QUERY_ELEMENT_KEYS = {"PQ202": "columns", "PQ211": "core_table"}
+
+
+def sidecar_location(query, code: str, file: str | None, line: int | None) -> tuple[str, int | None] | None:
+    """Where in the query's TOML sidecar a finding on its generated XML belongs, if anywhere.
+
+    A ``<column>`` line is its ``columns`` entry, an ``<arg>`` line its ``args`` entry, and the
+    ``<query>`` line the key the rule is about; SQL positions stay on the template.
+    """
+    rendered = query.rendered
+    if rendered is None or not rendered.spec.metadata_display or file != query.file or line is None:
+        return None
+    spec = rendered.spec
+    key = None
+    for index, column in enumerate(query.columns):
+        if column.line == line:
+            key = f"columns[{index}]"
+            break
+    for index, arg in enumerate(query.args):
+        if key is None and arg.line == line:
+            key = f"args[{index}]"
+    if key is None and line == query.line:
+        key = _QUERY_ELEMENT_KEYS.get(code)
+    if key is None:
+        return None
+    return spec.metadata_display, spec.metadata_line(key)
+
+
 def _display(path: Path, project: Project) -> str:
     for base in (project.root, builtin_queries_dir().parent):
         try:

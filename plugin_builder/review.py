@@ -29,53 +29,21 @@ from plugin_builder.errors import PackageError, Problem
 from plugin_builder.findings import Finding, Severity
 from plugin_builder.model import PluginModel, QueryDef, build_model
 from plugin_builder.package import atomic_write, zip_bytes
+from plugin_builder.personal_data import CATEGORIES
+from plugin_builder.personal_data import category as personal_category
 from plugin_builder.sqlparse import parse_sql
 from plugin_builder.versions import compare_versions
 
 if TYPE_CHECKING:
     from plugin_builder.pipeline import Validated
 
-# ---------------------------------------------------------------------------------------
-# Personal data: fields a privacy reviewer must see flagged. Exact names where a pattern
-# would catch harmless fields (COURSE_NAME, SCHOOLS.SIF_STATEPRID is a school's state id).
-
-PII_CATEGORIES = ("name", "birth date", "contact", "state or national id", "demographic or health", "credential")
-
-_PII_EXACT = {
-    "name": {
-        "FIRST_NAME", "LAST_NAME", "MIDDLE_NAME", "FIRSTNAME", "LASTNAME", "MIDDLENAME", "LASTFIRST",
-        "PREFERREDNAME", "NAMEASIMPORTED", "PSCORE_LEGAL_FIRST_NAME", "PSCORE_LEGAL_LAST_NAME",
-        "PSCORE_LEGAL_MIDDLE_NAME", "MOTHER", "FATHER", "DOCTOR_NAME", "DENTIST_NAME",
-    },
-    "birth date": {"DOB", "BIRTHDATE", "DATEOFBIRTH", "BIRTH_DATE"},
-    "state or national id": {
-        "STATE_STUDENTNUMBER", "SSN", "SIF_STATEPRID", "STATECONTACTID", "STATECONTACTNUMBER",
-        "STATE_GUARDIANNUMBER",
-    },
-    "demographic or health": {
-        "GENDER", "PSCORE_LEGAL_GENDER", "GENDERCODESETID", "ETHNICITY", "FEDETHNICITY", "FEDRACEDECLINE",
-        "RACECD", "LUNCHSTATUS", "LUNCH_ID", "MEDICAL_CONSIDERATIONS", "ALERT_MEDICAL", "ALERT_DISCIPLINE",
-    },
-    "credential": {"PASSWORD", "WEB_PASSWORD", "STUDENT_WEB_PASSWORD", "WM_PASSWORD", "PSWEBPASSWORD"},
-}
-# Contact details by pattern, except keys and flags that merely point at them.
-_CONTACT = re.compile(r"EMAIL|PHONE|STREET|MAILING_|ADDRESSLINE|^ADDRESS$|^CITY$|^ZIP$")
-_NOT_CONTACT = re.compile(r"(ID|PRIORITYORDER|FLG|TYPECODESETID)$|^IS")
-# Tables describing organisations, not people: their addresses and ids are not personal data.
-_ORGANISATION_TABLES = {"SCHOOLS", "PREFS", "DISTRICT"}
+# Personal data: one home, plugin_builder.personal_data, shared with the sensitive-field rule.
+PII_CATEGORIES = CATEGORIES
 
 
-def pii_category(table: str, column: str) -> str | None:
+def pii_category(table: str, column: str, dictionary: Dictionary | None = None) -> str | None:
     """The kind of personal data ``table.column`` holds, or None."""
-    table, column = table.upper(), column.upper()
-    if table in _ORGANISATION_TABLES and "PRINCIPAL" not in column:
-        return None
-    for category, names in _PII_EXACT.items():
-        if column in names:
-            return category
-    if _CONTACT.search(column) and not _NOT_CONTACT.search(column):
-        return "contact"
-    return None
+    return personal_category(table, column, dictionary)
 
 
 # ---------------------------------------------------------------------------------------
@@ -203,6 +171,10 @@ class Review:
     findings: list[Finding]
     comparison: Comparison | None
     tool_version: str = __version__
+    # What plugin.toml declares: [dictionary] tables (TABLE, columns with types) and
+    # [checks.suppress] (query, rule code, the stated reason).
+    declared_tables: list[tuple[str, list[str]]] = field(default_factory=list)
+    suppressions: list[tuple[str, str, str]] = field(default_factory=list)
 
     @property
     def pii(self) -> dict[str, list[str]]:
@@ -234,7 +206,7 @@ def _fields(sql: str, dictionary: Dictionary | None = None) -> list[FieldRow]:
         if label not in roles[name]:
             roles[name].append(label)
     return [
-        FieldRow(name, tuple(labels), pii_category(*name.split(".", 1)))
+        FieldRow(name, tuple(labels), pii_category(*name.split(".", 1), dictionary))
         for name, labels in sorted(roles.items())
     ]
 
@@ -320,7 +292,7 @@ def compare(
         removed=removed,
         changed=changed,
         unchanged=unchanged,
-        new_fields=[NewField(n, pii_category(*n.split(".", 1)), r) for n, r in sorted(readers.items())],
+        new_fields=[NewField(n, pii_category(*n.split(".", 1), dictionary), r) for n, r in sorted(readers.items())],
         dropped_fields=sorted(old_fields - now_fields),
     )
 
@@ -371,6 +343,8 @@ def review_of(
         queries=queries,
         findings=validated.findings,
         comparison=comparison,
+        declared_tables=[(table, [f"{c} {t}" for c, t in columns]) for table, columns in project.dictionary.tables],
+        suppressions=[(query, code, reason) for query, codes in project.checks.suppress for code, reason in codes],
     )
 
 

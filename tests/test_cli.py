@@ -79,7 +79,7 @@ def test_render_stdout_and_tree(runner, project_dir):
 
 
 def test_bad_config_is_one_message_per_problem_and_exit_2(runner, tmp_path):
-    (tmp_path / "plugin.toml").write_text(example_config(**{'version = "1.0.0"': 'version = "v1"', 'oauth = false': 'oauth = "no"'}))
+    (tmp_path / "plugin.toml").write_text(example_config(**{'version = "1.0.0"': 'version = "v1"', 'oauth = true': 'oauth = "no"'}))
     result = invoke(runner, "build", "-c", tmp_path / "plugin.toml")
     assert result.exit_code == 2
     lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
@@ -109,7 +109,7 @@ def test_queries_and_checks_listings(runner, project_dir):
     codes = [line.split()[0] for line in checks.stdout.splitlines()]
     assert {"PS101", "PQ202", "SQ300", "SQ301", "SQ302"} <= set(codes)
     detail = invoke(runner, "checks", "SQ302")
-    assert "Bad::" in detail.stdout and "Good::" in detail.stdout
+    assert "Bad:\n" in detail.stdout and "Good:\n" in detail.stdout and "``" not in detail.stdout
     assert invoke(runner, "checks", "ZZ999").exit_code == 2
 
 

@@ -71,3 +71,39 @@ def test_init_template_documents_every_config_key() -> None:
     for line in text.splitlines():
         if "=" in line and not line.lstrip().startswith("#"):
             assert "#" in line, f"uncommented key: {line}"
+
+
+def test_init_then_build_says_the_api_needs_oauth(runner, tmp_path):
+    """The default queries include four that receivers read through the API; the fresh
+    plugin.toml has oauth = false, so validate and build warn, naming them and the choice."""
+    from plugin_builder.cli import main
+
+    assert runner.invoke(main, ["init", str(tmp_path)]).exit_code == 0
+    config = str(tmp_path / "plugin.toml")
+    for command in (["validate", "-c", config], ["build", "-c", config]):
+        result = runner.invoke(main, command)
+        assert result.exit_code == 0, result.output
+        (line,) = [x for x in result.output.splitlines() if "warning PS191" in x]
+        for name in ("ed_fi_staff_section_associations", "ed_fi_student_cohort_associations",
+                     "ed_fi_student_section_associations", "section_attendance"):
+            assert name in line
+        assert "oauth = true" in result.output and "DEM" in result.output
+
+
+def test_build_with_c_writes_dist_beside_that_plugin_toml(runner, tmp_path, monkeypatch):
+    """So that the version check sees that project's earlier releases wherever build runs."""
+    from plugin_builder.cli import main
+
+    project, elsewhere = tmp_path / "district", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    assert runner.invoke(main, ["init", str(project)]).exit_code == 0
+    monkeypatch.chdir(elsewhere)
+    config = str(project / "plugin.toml")
+    result = runner.invoke(main, ["build", "-c", config])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (project / "dist").glob("*.zip")) and not list(elsewhere.iterdir())
+    # the earlier release is found: a lower version is refused
+    text = (project / "plugin.toml").read_text()
+    (project / "plugin.toml").write_text(text.replace('version = "1.0.0"', 'version = "0.9.0"'))
+    result = runner.invoke(main, ["build", "-c", config])
+    assert result.exit_code != 0 and "1.0.0" in result.output

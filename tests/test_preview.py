@@ -158,7 +158,7 @@ def test_a_broken_query_is_reported(runner, project_dir):
     out = project_dir / "out"
     result = run_cli(runner, "preview", "-c", str(config), "--students", "100", "-o", str(out))
     assert result.exit_code == 1, result.output
-    assert re.search(r"\[\d+/\d+\] broken_enrollments: 1 rows", result.output)  # progress on stderr
+    assert "broken_enrollments" in result.output and "[1/" not in result.output  # no progress: not a terminal
     assert "S999999999 is not a sourcedId of users.csv" in result.output
     assert "role 'aide' is not one of" in result.output
     assert "beginDate '2025-13-01' is not a YYYY-MM-DD date" in result.output
@@ -198,18 +198,21 @@ def test_preview_runs_on_a_duckdb_file_and_on_csv_extracts(runner, project_dir, 
 
 
 def test_missing_tables_and_columns_are_named(runner, project_dir, tmp_path):
+    """A table the extracts lack is created empty; a missing column stops only the queries
+    that read it, with the reason, and the others still run (exit 1)."""
     tables = tmp_path / "tables"
     tables.mkdir()
     (tables / "STUDENTS.csv").write_text("ID,DCID,SCHOOLID\n1,101,100\n")
     result = runner.invoke(main, ["preview", "-c", str(project_dir / "plugin.toml"), "--tables", str(tables), "-o", str(tmp_path / "o"), "--quiet"])
-    assert result.exit_code == 2
-    assert "STUDENTS.ENROLL_STATUS is missing from CSV extracts" in result.output
-    assert "CC.csv is missing from CSV extracts" in result.output and "one_roster_enrollments" in result.output
+    assert result.exit_code == 1, result.output
+    assert re.search(r"query one_roster_users did not run: STUDENTS.csv lacks [A-Z_, ]*ENROLL_STATUS", result.output)
+    assert "CC is not in CSV extracts" in result.output and "created empty" in result.output
+    assert re.search(r"one_roster_orgs +\d+", result.output)  # a query that reads no STUDENTS column ran
     assert "Traceback" not in result.output
 
 
 def test_only_one_source_at_a_time(runner, project_dir, tmp_path):
-    result = runner.invoke(main, ["preview", "-c", str(project_dir / "plugin.toml"), "--students", "100", "--tables", str(tmp_path)])
+    result = runner.invoke(main, ["preview", "-c", str(project_dir / "plugin.toml"), "--students", "100", "--db", str(tmp_path / "x.duckdb")])
     assert result.exit_code == 2 and "at most one of" in result.output
 
 

@@ -180,7 +180,6 @@ def test_a_copy_of_the_catalogue_beside_plugin_toml_is_the_catalogue(tmp_path):
     """The example project at the repository root sits beside the source catalogue."""
     import shutil
 
-    from plugin_builder.errors import CatalogError
     from plugin_builder.resources import builtin_queries_dir
 
     shutil.copytree(builtin_queries_dir(), tmp_path / "queries")
@@ -189,5 +188,18 @@ def test_a_copy_of_the_catalogue_beside_plugin_toml_is_the_catalogue(tmp_path):
     assert {s.origin for s in load_catalog(project)} == {"builtin"}
     changed = tmp_path / "queries" / "one_roster_users.sql.j2"
     changed.write_text(changed.read_text() + "\n-- edited\n")
-    with pytest.raises(CatalogError, match="has the name of a built-in query"):
-        load_catalog(project)
+    # An edited copy replaces the built-in, and validate says so.
+    by_name = {s.name: s for s in load_catalog(project)}
+    assert by_name["one_roster_users"].origin == "project"
+    assert by_name["one_roster_users"].replaces_builtin
+    assert "-- edited" in next(q.sql for q in render(project).queries if q.spec.name == "one_roster_users")
+    findings = check_tree(render(project), project)
+    (note,) = [f for f in findings if f.code == "PQ231"]
+    assert note.severity.value == "info" and note.file == "queries/one_roster_users.toml"
+    assert [f for f in findings if f.code != "PQ231"] == []
+    from click.testing import CliRunner
+
+    from plugin_builder.cli import main
+
+    listing = CliRunner().invoke(main, ["queries", "-c", str(tmp_path / "plugin.toml")]).output
+    assert "(the project's, replacing the built-in)" in next(line for line in listing.splitlines() if "one_roster_users" in line)

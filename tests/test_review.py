@@ -23,16 +23,16 @@ CHROMIUM = Path("/usr/bin/chromium")
         ("STUDENTS", "FIRST_NAME", "name"),
         ("PERSON", "LASTNAME", "name"),
         ("students", "dob", "birth date"),
-        ("USERS", "EMAIL_ADDR", "contact"),
-        ("EMAILADDRESS", "EMAILADDRESS", "contact"),
-        ("PHONENUMBER", "PHONENUMBER", "contact"),
-        ("STUDENTS", "MAILING_STREET", "contact"),
-        ("STUDENTS", "STATE_STUDENTNUMBER", "state or national id"),
-        ("USERS", "SIF_STATEPRID", "state or national id"),
-        ("STUDENTS", "SSN", "state or national id"),
-        ("STUDENTS", "GENDER", "demographic or health"),
+        ("USERS", "EMAIL_ADDR", "addresses and phones"),
+        ("EMAILADDRESS", "EMAILADDRESS", "addresses and phones"),
+        ("PHONENUMBER", "PHONENUMBER", "addresses and phones"),
+        ("STUDENTS", "MAILING_STREET", "addresses and phones"),
+        ("STUDENTS", "STATE_STUDENTNUMBER", "identity"),
+        ("USERS", "SIF_STATEPRID", "identity"),
+        ("STUDENTS", "SSN", "identity"),
+        ("STUDENTS", "GENDER", "demographics"),
         ("USERS", "PASSWORD", "credential"),
-        ("SCHOOLS", "PRINCIPALEMAIL", "contact"),
+        ("SCHOOLS", "PRINCIPALEMAIL", "addresses and phones"),
         # Not personal data: keys and flags pointing at contact details, organisations, courses.
         ("EMAILADDRESS", "EMAILADDRESSID", None),
         ("PERSONEMAILADDRESSASSOC", "ISPRIMARYEMAILADDRESS", None),
@@ -114,8 +114,8 @@ def test_review_against_an_older_build_markdown(runner, releases) -> None:
     new_fields = dict(re.findall(r"^\| `([A-Z_]+\.[A-Z_]+)` \| ([a-z ]*) \|", changes, re.M))
     # Read only by one_roster_users (contacts, e-mail) or by the custom query's new SQL.
     assert new_fields["PERSON.FIRSTNAME"] == "name"
-    assert new_fields["EMAILADDRESS.EMAILADDRESS"] == "contact"
-    assert new_fields["USERS.EMAIL_ADDR"] == "contact"
+    assert new_fields["EMAILADDRESS.EMAILADDRESS"] == "addresses and phones"
+    assert new_fields["USERS.EMAIL_ADDR"] == "addresses and phones"
     assert new_fields["STUDENTS.DOB"] == "birth date"
     # Read by v1.0.0 already (classes/enrollments use the same student and section CTEs).
     assert "SECTIONS.ID" not in new_fields
@@ -166,7 +166,7 @@ def test_review_html_is_self_contained_and_escaped(runner, releases) -> None:
     assert "+       TO_CHAR(s.DOB, 'YYYY-MM-DD') AS \"birth_date\"" in diff_added
     users = doc.get_element_by_id(f"q-{NS.replace('.', '-')}-one_roster_users")
     pii = users.xpath(".//table[@class='meta']//tr[th='Personal data']//span[@class='pii']/text()")
-    assert pii == ["name", "contact"]
+    assert pii == ["name", "addresses and phones", "contacts"]
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium to render with")

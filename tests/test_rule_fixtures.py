@@ -12,6 +12,8 @@ Case kinds (the plugin around a case is a minimal valid one):
   ``-- built: why`` (checked as a plugin we rendered, not as a linted one).
 * ``.named_queries.xml`` / ``.plugin.xml``: that file as written.
 * ``.plugin.toml``: a project, checked with ``validate`` (rules on the configuration, PS19x).
+* a folder ``<case>.project/``: a project with its own ``queries/``, checked with ``validate``
+  (rules on a query's TOML sidecar, PQ23x).
 * ``.entries``: a ZIP listing, one entry per line (``name/`` a folder; ``big NAME BYTES``
   zeros; ``symlink NAME -> TARGET``; ``many PREFIX N`` N files).
 """
@@ -123,6 +125,10 @@ def _entries_zip(path: Path, listing: str) -> None:
 
 
 def findings_for(case: Path, tmp_path: Path):
+    if case.is_dir() and case.name.endswith(".project"):
+        from plugin_builder.pipeline import validate
+
+        return validate(case / "plugin.toml").findings
     text = case.read_text(encoding="utf-8")
     archive = tmp_path / "case.zip"
     dictionary = None

@@ -46,6 +46,9 @@ class Hit:
     sql_column: int | None = None
     hint: str | None = None
     severity: Severity | None = None  # overrides the rule's default (e.g. lenient cases)
+    # The message and hint in the words of a query's TOML sidecar, for a query we rendered.
+    sidecar_hint: str | None = None
+    sidecar_message: str | None = None
 
 
 @dataclass(frozen=True)
@@ -133,20 +136,31 @@ class CheckContext:
 
 
 def _to_finding(rule_: Rule, hit: Hit, query: QueryDef | None) -> Finding:
+    from plugin_builder.render import sidecar_location
+
     file, line, column = hit.file, hit.line, hit.column
+    hint, message = hit.hint, hit.message
     if query is not None and file is None:
         if hit.sql_line is not None:
             file, line, column = query.locate(hit.sql_line, hit.sql_column)
         else:
             file, line = query.file, query.line
+    if query is not None and query.rendered is not None:
+        # What a sidecar declared is reported in the sidecar, in its words.
+        moved = sidecar_location(query, rule_.code, file, line)
+        if moved is not None:
+            file, line, column = moved[0], moved[1], None
+        if moved is not None or hit.sql_line is not None:
+            hint = hit.sidecar_hint or hint
+            message = hit.sidecar_message or message
     return Finding(
         code=rule_.code,
         severity=hit.severity or rule_.severity,
-        message=hit.message,
+        message=message,
         file=file,
         line=line,
         column=column,
-        hint=hit.hint,
+        hint=hint,
         rule=rule_.name,
         query=query.name if query is not None else None,
     )
@@ -225,6 +239,7 @@ def _load_rule_modules() -> None:
         oracle_rules,
         plugin_rules,
         query_rules,
+        sidecar_rules,
         sql_rules,
         zip_rules,
     )

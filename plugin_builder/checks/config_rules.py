@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 from plugin_builder.checks import CheckContext, Hit, rule
 from plugin_builder.config import _key_lines
+from plugin_builder.errors import display_path
 from plugin_builder.findings import Severity
 
 
@@ -42,7 +43,51 @@ def csv_quotes_off(ctx: CheckContext) -> Iterator[Hit]:
     yield Hit(
         "[csv] quotes = false: free text loses commas and double quotes, and multi-valued "
         "columns keep only their first value",
-        file=str(project.config_path),
+        file=display_path(project.config_path),
         line=line,
         hint="set quotes = true unless the receiver cannot read quoted fields",
+    )
+
+
+@rule("PS191", "oauth.api-queries-without-oauth", severity=Severity.WARNING)
+def api_queries_without_oauth(ctx: CheckContext) -> Iterator[Hit]:
+    """Queries whose receiver reads them through the API need ``oauth = true``.
+
+    A query whose sidecar names a JSON ``file_name`` (the Ed-Fi associations, Schoology
+    attendance) is read by its receiver from PowerSchool's PowerQuery API; with ``oauth =
+    false`` the plugin has no OAuth client, so the receiver cannot call it. Either set
+    ``oauth = true`` or give the receiver a Data Export Manager CSV file instead (the DEM
+    guide describes one), and leave the query out if it takes neither.
+
+    Bad::
+
+        [plugin]
+        oauth = false            # with ed_fi_* or section_attendance included
+
+    Good::
+
+        [plugin]
+        oauth = true             # the receiver gets a client ID and secret
+    """
+    project = ctx.project
+    if project is None or project.plugin.oauth:
+        return
+    names = sorted(
+        query.rendered.spec.name
+        for query in ctx.model.queries
+        if query.rendered is not None and query.rendered.spec.read_through_api
+    )
+    if not names:
+        return
+    try:
+        lines = _key_lines(project.config_path.read_text(encoding="utf-8-sig"))
+    except OSError:
+        lines = {}
+    yield Hit(
+        f"oauth = false, but the receivers of {', '.join(names)} read {'them' if len(names) > 1 else 'it'} "
+        "through PowerSchool's API, which needs an OAuth client",
+        file=display_path(project.config_path),
+        line=lines.get("plugin.oauth") or lines.get("plugin"),
+        hint="set oauth = true in [plugin], or have those receivers take the DEM CSV file "
+        "(see the DEM setup guide), or leave the queries out with [queries] exclude",
     )

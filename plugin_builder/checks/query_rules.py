@@ -106,6 +106,8 @@ def columns_count(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
             file=query.file,
             line=query.line,
             hint="declare one <column> per SELECT item, in the same order",
+            sidecar_hint="list one entry in columns per SELECT item, in the same order",
+            sidecar_message=f"the SELECT returns {len(outputs)} columns but columns lists {len(query.columns)}",
         )
 
 
@@ -370,7 +372,7 @@ def column_not_a_field(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
     for target, line, owner in targets:
         column = ColumnDef(owner, target, line)  # where and what, for columns and args alike
         if not target:
-            yield Hit(f"{owner} has no column= field", file=query.file, line=line, hint='add column="TABLE.FIELD"')
+            yield Hit(f"{owner} has no column= field", file=query.file, line=line, hint='add column="TABLE.FIELD"', sidecar_hint='add column = "TABLE.FIELD" to this entry')
             continue
         resolved = column_target(query, target)
         if resolved is None:
@@ -493,9 +495,12 @@ def bind_undeclared(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
             reported.add(name.lower())
             yield Hit(
                 f"bind :{name} is not declared as an <arg>",
+                sidecar_message=f"bind :{name} is not declared under args",
                 sql_line=line,
                 sql_column=column,
                 hint=f'declare <arg name="{name}" column="TABLE.FIELD"/>, or use CHR(58) for a literal colon',
+                sidecar_hint=f'add {{ name = "{name}", column = "TABLE.FIELD" }} to args in the query\'s .toml, '
+                "or use CHR(58) for a literal colon",
             )
 
 
@@ -514,7 +519,12 @@ def bind_unused(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
     used = {name.lower() for name, _, _ in binds_in(query.sql)}
     for arg in query.args:
         if arg.name and arg.name.lower() not in used:
-            yield Hit(f"arg {arg.name!r} is declared but the SQL never uses :{arg.name}", file=query.file, line=arg.line)
+            yield Hit(
+                f"arg {arg.name!r} is declared but the SQL never uses :{arg.name}",
+                file=query.file,
+                line=arg.line,
+                sidecar_hint=f"use :{arg.name} in the SQL, or remove this entry from args",
+            )
 
 
 @rule("PQ217", "column.source-mismatch", Severity.WARNING, scope="query")
@@ -546,6 +556,7 @@ def column_source_mismatch(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
             file=query.file,
             line=column.line,
             hint=f'write column="{real}"',
+            sidecar_hint=f'write column = "{real}" in this entry',
         )
     elif mismatched:  # one cause: placeholders where the real columns are known
         listed = ", ".join(f"{name} is {real} (column= says {column.column})" for name, real, column in mismatched)
@@ -554,4 +565,5 @@ def column_source_mismatch(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
             file=query.file,
             line=mismatched[0][2].line,
             hint="write each output's own TABLE.FIELD in column=",
+            sidecar_hint='write each output\'s own column = "TABLE.FIELD" in its entry',
         )

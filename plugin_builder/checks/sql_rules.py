@@ -11,6 +11,10 @@ from plugin_builder.analysis import identifier_name, position
 from plugin_builder.checks import CheckContext, Hit, rule
 from plugin_builder.findings import Severity
 from plugin_builder.model import QueryDef
+
+# Fields a roster export has no business reading live in personal_data, shared with the
+# review report; a query that needs one says why in [checks.suppress].
+from plugin_builder.personal_data import SENSITIVE_FIELDS, SENSITIVE_SUFFIXES, sensitive  # noqa: F401
 from plugin_builder.sqlparse import is_select, strip_sql_comments
 
 
@@ -82,21 +86,6 @@ def sql_trailing_semicolon(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
         yield Hit("the SQL ends with ';'", sql_line=line, sql_column=column, hint="remove the semicolon")
 
 
-# Fields a roster export has no business reading; a query that needs one says why in
-# [checks.suppress] (reference/powerschool-schema.md: SSN and passwords live on these tables).
-SENSITIVE_FIELDS = {
-    "USERS.PASSWORD": "staff password hash",
-    "USERS.TEACHERPASSWORD": "staff password hash",
-    "USERS.SSN": "social security number",
-    "TEACHERS.PASSWORD": "staff password hash",
-    "TEACHERS.SSN": "social security number",
-    "TEACHERS.TEACHERPASSWORD": "staff password hash",
-    "STUDENTS.SSN": "social security number",
-    "STUDENTS.WEB_PASSWORD": "student portal password",
-    "STUDENTS.STUDENT_WEB_PASSWORD": "student portal password",
-    "PCAS_ACCOUNT.PASSWORD": "parent portal password",
-}
-SENSITIVE_SUFFIXES = ("PASSWORD", "SSN")
 PS_HTML_SQL_RE = re.compile(r"~[(\[]")
 STRING_BIND_RE = re.compile(r":[A-Za-z_]")
 
@@ -458,9 +447,9 @@ def sql_sensitive_field(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
     for read in sorted({(u.table, u.field) for u in analysis.uses}):
         table, name = read
         key = f"{table}.{name}"
-        if key in SENSITIVE_FIELDS or name.endswith(SENSITIVE_SUFFIXES):
+        what = sensitive(table, name)
+        if what:
             line, column = first_use(ctx, query, table, name)
-            what = SENSITIVE_FIELDS.get(key) or "a sensitive field"
             linted = ctx.model.origin == "linted"
             yield Hit(
                 f"reads {key} ({what})",

@@ -24,13 +24,32 @@ from plugin_builder.errors import PluginBuilderError, Problem
 from plugin_builder.oracle_compat import UnsupportedOracle, execute
 from plugin_builder.pipeline import validate
 from plugin_builder.preview import checkers, writers
-from plugin_builder.preview.sources import Source, check_requirements, duckdb_source, synthetic_source, tables_source
+from plugin_builder.preview.sources import (
+    Source,
+    duckdb_source,
+    overlay_tables,
+    prepare_requirements,
+    synthetic_source,
+    tables_source,
+)
 from plugin_builder.preview.synthetic import DEFAULT_STUDENTS, DEFAULT_TODAY, District
 from plugin_builder.render import RenderedQuery
 
 
 class PreviewQueryError(PluginBuilderError):
     """A query failed to run on the preview database."""
+
+
+@dataclass(frozen=True)
+class QueryFailure:
+    """A query that could not run on the preview database; the others still run."""
+
+    name: str
+    file: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: query {self.name} did not run: {self.reason}"
 
 
 @dataclass
@@ -51,21 +70,29 @@ class PreviewResult:
     violations: list[checkers.Violation]
     summary: list[OutputSummary] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    failures: list[QueryFailure] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.violations
+        return not self.violations and not self.failures
 
 
 Progress = Callable[[str], None]
 
 
 def _needs(queries: list[RenderedQuery]) -> dict[str, dict[str, set[str]]]:
+    from plugin_builder.analysis import analyze
+    from plugin_builder.dictionary import SYSTEM_TABLES
+
     needs: dict[str, dict[str, set[str]]] = {}
     for query in queries:
         tables: dict[str, set[str]] = {}
         for use in field_uses(query.sql):
             tables.setdefault(use.table.upper(), set()).add(use.field.upper())
+        for table, _line, _column in analyze(query.sql).tables:  # tables read for no column (EXISTS, COUNT(*))
+            if table.upper() not in SYSTEM_TABLES:
+                tables.setdefault(table.upper(), set())
         needs[query.spec.name] = tables
     return needs
 
@@ -99,27 +126,36 @@ def run_queries(
     district: District | None = None,
     progress: Progress | None = None,
     args: dict[str, str] | None = None,
+    failures: list[QueryFailure] | None = None,
 ) -> list[writers.QueryResult]:
     """Run each query with its args left blank (see :func:`default_binds`) unless ``args``
-    gives a value (blank = NULL), as DEM passes text."""
+    gives a value (blank = NULL), as DEM passes text.
+
+    A query that fails is added to ``failures`` with its reason and the others still run
+    (without ``failures``, the first failure raises :class:`PreviewQueryError`)."""
     results = []
     for index, query in enumerate(queries, start=1):
         started = time.perf_counter()
         if progress:
             progress(f"[{index}/{len(queries)}] {query.spec.name} …")
+        reason = None
         try:
             binds = default_binds(query, district, today)
             binds.update({name: value for name, value in (args or {}).items() if name in binds})
             cursor = execute(con, query.sql, binds, today)
             rows = cursor.fetchall()
         except (UnsupportedOracle, sqlglot.errors.SqlglotError) as exc:
-            raise PreviewQueryError(
-                Problem(f"query {query.spec.name} cannot run on DuckDB: {exc}", file=str(query.spec.template), hint="see docs/preview.md (limits)")
-            ) from None
+            reason = f"cannot run on DuckDB: {exc} (see docs/preview.md, limits)"
         except duckdb.Error as exc:
-            raise PreviewQueryError(
-                Problem(f"query {query.spec.name} failed on the preview database: {str(exc).splitlines()[0]}", file=str(query.spec.template))
-            ) from None
+            reason = f"failed on the preview database: {str(exc).splitlines()[0]}"
+        if reason is not None:
+            failure = QueryFailure(query.spec.name, _shown(query), reason)
+            if failures is None:
+                raise PreviewQueryError(Problem(f"query {failure.name} {reason}", file=failure.file))
+            failures.append(failure)
+            if progress:
+                progress(f"[{index}/{len(queries)}] {query.spec.name}: did not run")
+            continue
         headers = [d[0] for d in cursor.description]
         expected = query.spec.headers
         if len(headers) == len(expected):
@@ -134,12 +170,22 @@ def run_queries(
     return results
 
 
-def write_outputs(results: list[writers.QueryResult], out: Path, quotes: bool) -> writers.Written:
+def _shown(query: RenderedQuery) -> str:
+    """The template as findings show it (relative to the project or the catalogue)."""
+    source = next((s for s in query.line_map if s is not None), None)
+    return source.file if source is not None else str(query.spec.template)
+
+
+def write_outputs(
+    results: list[writers.QueryResult], out: Path, quotes: bool, progress: Progress | None = None
+) -> writers.Written:
     written = writers.Written()
     by_kind: dict[str, list[writers.QueryResult]] = {}
     for result in results:
         by_kind.setdefault(writers.output_kind(result), []).append(result)
-    for kind, group in sorted(by_kind.items()):
+    for index, (kind, group) in enumerate(sorted(by_kind.items()), start=1):
+        if progress:
+            progress(f"[{index}/{len(by_kind)}] writing {kind} ({sum(r.row_count for r in group)} rows) …")
         if kind == "oneroster":
             writers.write_oneroster(group, out, quotes, written)
         elif kind == "edfi":
@@ -188,21 +234,29 @@ def run_preview(
 
     clock = time.perf_counter()
     district: District | None = None
+    folders = [Path(t) for t in tables] if isinstance(tables, (list, tuple)) else [Path(tables)] if tables else []
     if db is not None:
         source: Source = duckdb_source(Path(db))
-    elif tables is not None:
-        source = tables_source([Path(t) for t in tables] if isinstance(tables, (list, tuple)) else Path(tables))
+    elif folders and students is None:
+        source = tables_source(folders)
+        folders = []
     else:
         count = students or DEFAULT_STUDENTS
         note(f"generating a synthetic district of {count} students …")
         source, district = synthetic_source(count, seed, today or DEFAULT_TODAY)
+    if folders:  # --tables on top of --students or --db
+        note("adding the tables of " + ", ".join(str(f) for f in folders) + " …")
+        source = overlay_tables(source, folders)
     today = today or (district.today if district else DEFAULT_TODAY)
-    check_requirements(source, _needs(rendered))
+    declared = {table: dict(columns) for table, columns in project.dictionary.tables}
+    unrunnable, notes = prepare_requirements(source, _needs(rendered), declared)
     timings["load"] = time.perf_counter() - clock
     note(f"data: {source.description} (SYSDATE {today:%Y-%m-%d %H:%M})")
 
     clock = time.perf_counter()
-    results = run_queries(source.con, rendered, today, district, progress, args or {})
+    failures = [QueryFailure(q.spec.name, _shown(q), unrunnable[q.spec.name]) for q in rendered if q.spec.name in unrunnable]
+    runnable = [q for q in rendered if q.spec.name not in unrunnable]
+    results = run_queries(source.con, runnable, today, district, progress, args or {}, failures)
     timings["queries"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
@@ -211,7 +265,7 @@ def run_preview(
     timings["clear"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    written = write_outputs(results, out_dir, project.csv.quotes)
+    written = write_outputs(results, out_dir, project.csv.quotes, progress)
     for result in results:
         result.release()
     source.con.close()  # the database is not needed past here; free its memory for the checks
@@ -219,8 +273,10 @@ def run_preview(
 
     clock = time.perf_counter()
     kinds = sorted(written.files)
-    note("checking " + ", ".join(kinds) + " …")
-    violations = check_outputs(out_dir, kinds, project.csv.quotes)
+    violations = []
+    for index, kind in enumerate(kinds, start=1):
+        note(f"[{index}/{len(kinds)}] checking {kind} …")
+        violations.extend(check_outputs(out_dir, [kind], project.csv.quotes))
     timings["check"] = time.perf_counter() - clock
 
     summary = []
@@ -229,7 +285,7 @@ def run_preview(
         summary.append(
             OutputSummary(kind, len(files), sum(written.rows.get(f, 0) for f in files), sum(1 for v in violations if v.output == kind))
         )
-    return PreviewResult(out_dir, source.description, today, results, written, violations, summary, timings)
+    return PreviewResult(out_dir, source.description, today, results, written, violations, summary, timings, failures, notes)
 
 
 def _clear_previous(out: Path) -> None:
@@ -254,6 +310,8 @@ def summary_table(result: PreviewResult) -> str:
     lines.append(f"{'query':<40} {'rows':>9} {'seconds':>8}")
     for r in result.results:
         lines.append(f"{r.name:<40} {r.row_count:>9} {r.seconds:>8.2f}")
+    for failure in result.failures:
+        lines.append(f"{failure.name:<40} {'failed':>9}")
     lines.append("")
     lines.append("seconds: " + ", ".join(f"{stage} {seconds:.2f}" for stage, seconds in result.timings.items()))
     return "\n".join(lines)

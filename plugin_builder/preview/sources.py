@@ -9,19 +9,24 @@ loaded as text.
 
 A DuckDB file is attached read-only: preview never changes it.
 
-:func:`check_requirements` names every table and column a query reads that the source
-lacks, before any query runs.
+:func:`overlay_tables` adds CSV extracts on top of the synthetic district or a DuckDB file: a
+``<TABLE>.csv`` replaces that table (several folders add their rows to each other).
+
+:func:`prepare_requirements` runs before any query: a dictionary table a query reads that the
+source lacks is created empty (only the tables the queries read), and a query that reads a
+column or a non-dictionary table the source lacks is set aside with the reason; the other
+queries still run.
 """
 
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
-from plugin_builder.dictionary import create_tables, load_dictionary
+from plugin_builder.dictionary import create_tables, duckdb_type, load_dictionary, load_full_dictionary
 from plugin_builder.errors import PluginBuilderError, Problem
 
 
@@ -35,6 +40,7 @@ class Source:
     kind: str  # synthetic | duckdb | tables
     description: str
     columns: dict[str, set[str]]  # table -> columns the source really has (upper case)
+    from_csv: set[str] = field(default_factory=set)  # tables loaded from <TABLE>.csv files
 
 
 def _existing_columns(con: duckdb.DuckDBPyConnection, schema: str = "main", catalog: str | None = None) -> dict[str, set[str]]:
@@ -74,8 +80,34 @@ def tables_source(folders: Path | list[Path]) -> Source:
     """Load ``<TABLE>.csv`` extracts; several folders add their rows to the same tables
     (a base district and extra rows, as the catalogue's test fixtures are laid out)."""
     folders = [folders] if isinstance(folders, Path) else list(folders)
-    dictionary = load_dictionary()
     con = duckdb.connect()
+    columns = _load_folders(con, folders)
+    where = ", ".join(str(f) for f in folders)
+    return Source(con, "tables", f"CSV extracts in {where}", columns, set(columns))
+
+
+def overlay_tables(source: Source, folders: list[Path]) -> Source:
+    """Add the ``<TABLE>.csv`` files of ``folders`` to ``source``: each replaces the table of
+    its name (the synthetic one, or the DuckDB file's view; the file itself is not changed)."""
+    tables = {p.stem.upper() for folder in folders if folder.is_dir() for p in folder.iterdir() if p.suffix.lower() == ".csv"}
+    kinds = dict(source.con.execute(
+        "SELECT upper(table_name), table_type FROM information_schema.tables "
+        "WHERE table_schema = 'main' AND table_catalog = current_database()"
+    ).fetchall())
+    for table in sorted(tables):
+        if table in kinds:
+            source.con.execute(f'DROP {"VIEW" if kinds[table] == "VIEW" else "TABLE"} "{table}"')
+            source.columns.pop(table, None)
+    loaded = _load_folders(source.con, folders)
+    source.columns.update(loaded)
+    where = ", ".join(str(f) for f in folders)
+    return Source(
+        source.con, source.kind, f"{source.description} with the tables of {where}", source.columns, source.from_csv | set(loaded)
+    )
+
+
+def _load_folders(con: duckdb.DuckDBPyConnection, folders: list[Path]) -> dict[str, set[str]]:
+    dictionary = load_dictionary()
     columns: dict[str, set[str]] = {}
     problems = []
     for folder in folders:
@@ -93,8 +125,7 @@ def tables_source(folders: Path | list[Path]) -> Source:
                 problems.append(problem)
     if problems:
         raise PreviewSourceError(problems)
-    where = ", ".join(str(f) for f in folders)
-    return Source(con, "tables", f"CSV extracts in {where}", columns)
+    return columns
 
 
 def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, dictionary: dict, columns: dict[str, set[str]]) -> Problem | None:
@@ -115,7 +146,8 @@ def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, dictionary: dict, colu
             con.execute(f'CREATE TABLE "{table}" ("{header_upper[0]}" VARCHAR)')
         columns[table] = set()
     existing = {c.upper() for (c,) in con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]).fetchall()}
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ? AND table_schema = 'main' "
+        "AND table_catalog = current_database()", [table]).fetchall()}
     for h in header_upper:
         if h not in existing:  # beyond the dictionary: loaded as text
             con.execute(f'ALTER TABLE "{table}" ADD COLUMN "{h}" VARCHAR')
@@ -134,34 +166,51 @@ def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, dictionary: dict, colu
     return None
 
 
-def check_requirements(source: Source, needs: dict[str, dict[str, set[str]]]) -> None:
-    """Fail with one message per missing table or column: ``needs`` is query -> table -> columns."""
-    problems = []
-    missing_tables: dict[str, list[str]] = {}
+def prepare_requirements(
+    source: Source, needs: dict[str, dict[str, set[str]]], declared: dict[str, dict[str, str]] | None = None
+) -> tuple[dict[str, str], list[str]]:
+    """Make the source ready for the queries: ``needs`` is query -> table -> columns read.
+
+    Dictionary tables the source lacks are created empty (only those the queries read), and
+    so are the project's ``declared`` extension tables (TABLE -> COLUMN -> Oracle type).
+    Returns (query -> why it cannot run, notes): a query that reads a column or a
+    non-dictionary table the source lacks cannot run; the notes name the empty tables.
+    """
+    modelled = load_dictionary()
+    full = None  # the whole dictionary, read only when a query reads a table the district lacks
+    failures: dict[str, str] = {}
+    created: dict[str, list[str]] = {}
     for query, tables in sorted(needs.items()):
+        reasons = []
         for table, fields in sorted(tables.items()):
             have = source.columns.get(table)
+            known = None
             if have is None:
-                missing_tables.setdefault(table, []).append(query)
+                known = modelled.get(table)
+                if known is None:
+                    full = full if full is not None else load_full_dictionary()
+                    known = full.get(table) or None
+            if have is None and known:
+                create_tables(source.con, [table])
+                have = source.columns[table] = {c.upper() for c in known}
+                created.setdefault(table, []).append(query)
+            elif have is None and table in (declared or {}):
+                columns = ", ".join(f'"{c}" {duckdb_type(t)}' for c, t in declared[table].items())
+                source.con.execute(f'CREATE TABLE "{table}" ({columns})')
+                have = source.columns[table] = set(declared[table])
+                created.setdefault(table, []).append(query)
+            if have is None:
+                where = f"{table}.csv" if source.kind == "tables" else f"table {table}"
+                reasons.append(f"{where} is missing from {source.description} and not in the dictionary (add it with --tables DIR)")
                 continue
-            for field in sorted(fields - have):
-                problems.append(
-                    Problem(
-                        f"{table}.{field} is missing from {source.description}; query {query} reads it",
-                        hint=f"add the column {field} to {table}" + (".csv" if source.kind == "tables" else ""),
-                    )
-                )
-    for table, queries in sorted(missing_tables.items()):
-        where = f"{table}.csv" if source.kind == "tables" else f"table {table}"
-        problems.append(
-            Problem(
-                f"{where} is missing from {source.description}; needed by {', '.join(queries)}",
-                hint="export it from PowerSchool with the columns the queries read",
-            )
-        )
-    if problems:
-        raise PreviewSourceError(problems)
-    if source.kind == "tables":
-        # every dictionary table exists from here on (empty when not extracted)
-        create_tables(source.con)
-
+            missing = sorted(fields - have)
+            if missing:
+                where = f"{table}.csv" if table in source.from_csv else table
+                reasons.append(f"{where} lacks {', '.join(missing)} (add the column{'s' if len(missing) > 1 else ''})")
+        if reasons:
+            failures[query] = "; ".join(reasons)
+    notes = [
+        f"{table} is not in {source.description}: created empty for {', '.join(queries)} (add rows with --tables DIR)"
+        for table, queries in sorted(created.items())
+    ]
+    return failures, notes

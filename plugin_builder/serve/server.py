@@ -20,7 +20,7 @@ import uvicorn
 
 from plugin_builder.analysis import analyze
 from plugin_builder.errors import PluginBuilderError, Problem
-from plugin_builder.preview.sources import PreviewSourceError, Source, check_requirements, duckdb_source, synthetic_source, tables_source
+from plugin_builder.preview.sources import PreviewSourceError, Source, prepare_requirements, duckdb_source, synthetic_source, tables_source
 from plugin_builder.preview.synthetic import DEFAULT_STUDENTS, DEFAULT_TODAY
 from plugin_builder.serve.app import PowerQueryApi
 from plugin_builder.serve.auth import Credentials, new_credentials
@@ -46,20 +46,14 @@ def _unavailable(plugin: ServedPlugin, source: Source) -> None:
         tables = needs.setdefault(query.name, {})
         for use in analyze(query.sql, plugin.dictionary).uses:
             tables.setdefault(use.table.upper(), set()).add(use.field.upper())
-    try:
-        check_requirements(source, needs)
-        return
-    except PreviewSourceError:
-        pass
-    for name, tables in needs.items():  # which queries, then
-        try:
-            check_requirements(source, {name: tables})
-        except PreviewSourceError as exc:
-            query = plugin.queries[name]
-            query.unavailable = "; ".join(p.message for p in exc.problems)
-            plugin.notes.append(f"query {name} will answer 500: {query.unavailable}")
-    if source.kind == "tables":
-        check_requirements(source, {})  # creates the dictionary's tables the extracts lack, empty
+    dictionary = plugin.dictionary
+    declared = {table: dict(dictionary.columns(table) or {}) for table in dictionary.extensions}
+    unrunnable, notes = prepare_requirements(source, needs, declared)
+    plugin.notes.extend(notes)
+    for name, why in sorted(unrunnable.items()):
+        query = plugin.queries[name]
+        query.unavailable = why
+        plugin.notes.append(f"query {name} will answer 500: {why}")
 
 
 def prepare(

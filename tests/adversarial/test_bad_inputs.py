@@ -194,7 +194,7 @@ def test_sidecar_with_unknown_key_and_wrong_type(tmp_path):
         'summary = 5\ngroup = "custom"\ncore_table = "STUDENTS"\ncolums = []\n'
         'columns = [{ alias = "id", column = "STUDENTS.ID" }]\n',
     )
-    assert_usage_error(validate(config), "mine.toml: colums is not a known key", "mine.toml: summary must be a string")
+    assert_usage_error(validate(config), "mine.toml:4: colums is not a known key", "mine.toml:1: summary must be a string")
 
 
 def test_query_template_that_is_not_utf8(tmp_path):
@@ -305,12 +305,12 @@ def test_config_path_that_is_a_folder_named_plugin_toml(tmp_path):
 @pytest.mark.parametrize(
     "sidecar, fragment",
     [
-        ('group = "custom\\n"', "group 'custom\\n' must be lower-case letters"),
-        ('args = [{ name = "yearid\\n", column = "TERMS.YEARID" }]', "args[0] 'yearid\\n' is not a Java identifier"),
-        ('args = [{ name = "yearid", column = "TERMS.YEARID\\n" }]', 'args[0] needs column = "TABLE.FIELD"'),
-        ('columns = [{ alias = "id\\n", column = "STUDENTS.ID" }]', "columns[0] alias 'id\\n' may use only"),
-        ('columns = [{ alias = "id", column = "STUDENTS.ID\\n" }]', "columns[0] column for 'id' must be a real TABLE.FIELD"),
-        ('columns = [{ alias = "id]]>", column = "STUDENTS.ID" }]', "columns[0] alias 'id]]>' may use only"),
+        ('group = "custom\\n"', ":2: group is 'custom\\n'; use lower-case letters"),
+        ('args = [{ name = "yearid\\n", column = "TERMS.YEARID" }]', ":5: args[0].name is 'yearid\\n', not a Java identifier"),
+        ('args = [{ name = "yearid", column = "TERMS.YEARID\\n" }]', ":5: args[0].column is 'TERMS.YEARID\\n', not TABLE.FIELD"),
+        ('columns = [{ alias = "id\\n", column = "STUDENTS.ID" }]', ":4: columns[0].alias is 'id\\n'; an alias may use only"),
+        ('columns = [{ alias = "id", column = "STUDENTS.ID\\n" }]', ":4: columns[0].column is 'STUDENTS.ID\\n', not TABLE.FIELD"),
+        ('columns = [{ alias = "id]]>", column = "STUDENTS.ID" }]', ":4: columns[0].alias is 'id]]>'; an alias may use only"),
     ],
     ids=["group", "arg-name", "arg-column", "alias", "column", "alias-cdata-end"],
 )
@@ -325,4 +325,4 @@ def test_sidecar_names_with_a_trailing_newline_or_markup_are_refused(tmp_path, s
     }
     lines[sidecar.split(" ")[0]] = sidecar
     add_query(tmp_path, "mine", 'SELECT s.ID AS "id" FROM STUDENTS s ORDER BY 1\n', "\n".join(lines.values()) + "\n")
-    assert_usage_error(validate(config), "queries/mine.toml: ", fragment)
+    assert_usage_error(validate(config), "queries/mine.toml", fragment)

@@ -1,0 +1,92 @@
+"""Rules on a query we render from a template and its TOML sidecar (PQ23x).
+
+They need what the sidecar declared, so they report nothing when ``lint`` checks a plugin
+built elsewhere (there, ``<column>`` text and SQL aliases may differ on purpose).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from plugin_builder.checks import CheckContext, Hit, rule
+from plugin_builder.findings import Severity
+from plugin_builder.model import QueryDef
+from plugin_builder.sqlparse import output_expressions
+
+
+@rule("PQ230", "sidecar.alias-differs-from-sql", scope="query")
+def sidecar_alias_differs(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
+    """Each SELECT output's alias equals its sidecar ``alias`` (or ``sql_alias``), in order.
+
+    PowerSchool maps ``<column>`` headers to the SELECT by position only, so an alias that
+    differs from its header is almost always an output in the wrong place: the file then
+    carries one column's data under another's header. A header longer than Oracle's 30 bytes
+    declares the shorter alias the SQL uses as ``sql_alias`` (the identifier-length rule
+    warns about a longer alias).
+
+    Bad::
+
+        columns = [{ alias = "grades" }, { alias = "percent" }]
+        SELECT sg.GRADE AS grade, sg.PERCENT AS percent FROM STOREDGRADES sg
+
+    Good::
+
+        columns = [{ alias = "grade" }, { alias = "percent" }]
+        SELECT sg.GRADE AS grade, sg.PERCENT AS percent FROM STOREDGRADES sg
+    """
+    rendered = query.rendered
+    if rendered is None or not rendered.spec.metadata_display:
+        return
+    spec = rendered.spec
+    outputs = ctx.analysis(query).outputs
+    parsed = ctx.parsed(query)
+    written = output_expressions(parsed.statement) if parsed.statement is not None else None
+    if not outputs or len(outputs) != len(spec.columns) or written is None or len(written) != len(outputs):
+        return  # PQ202 reports the count; SQ rules report an unparsable SELECT
+    for index, (output, column) in enumerate(zip(outputs, spec.columns)):
+        key = f"columns[{index}]"
+        where = {"file": spec.metadata_display, "line": spec.metadata_line(key)}
+        wanted = column.select_alias
+        if output.name is None:
+            yield Hit(
+                f"output {index + 1} of the SELECT has no alias; the sidecar calls it {wanted!r}",
+                hint=f"end that output with AS {wanted}",
+                **where,
+            )
+        elif output.name.lower() != wanted.lower():
+            named = "sql_alias" if column.sql_alias else "alias"
+            as_written = written[index].alias_or_name or output.name
+            yield Hit(
+                f"output {index + 1} of the SELECT is named {as_written!r} but {key}.{named} is {wanted!r}",
+                hint=f'write {named} = "{as_written}" here, or AS {wanted} in the SQL; '
+                "a different name usually means the columns are out of order",
+                **where,
+            )
+
+
+@rule("PQ231", "sidecar.replaces-builtin", Severity.INFO, scope="query")
+def sidecar_replaces_builtin(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
+    """A project query with the name of a built-in query replaces the built-in (a note).
+
+    This is how a project changes a built-in query: copy its ``.sql.j2`` and ``.toml`` into
+    the project's ``queries/`` and edit them. The note says the built-in is not used, so an
+    accidental clash of names does not go unnoticed.
+
+    Bad::
+
+        queries/one_roster_users.sql.j2      (edited copy; the note says it replaces the built-in)
+
+    Good::
+
+        queries/district_grades.sql.j2       (a name of its own adds a query)
+    """
+    rendered = query.rendered
+    if rendered is None or not rendered.spec.replaces_builtin:
+        return
+    spec = rendered.spec
+    yield Hit(
+        f"query {spec.name!r} of the project replaces the built-in query of that name",
+        file=spec.metadata_display,
+        line=1,
+        hint="rename the files to add a query instead of replacing one",
+    )
