@@ -298,7 +298,8 @@ def _parse_today(ctx, param, value):
 @select_option
 @click.option("--arg", "args", multiple=True, metavar="NAME=VALUE", help="A query arg as DEM would pass it, e.g. --arg start_date=2026-01-12 (repeatable).")
 @click.option("--quiet", is_flag=True, help="No progress on stderr.")
-def preview(config: Path, students: int | None, db: Path | None, tables: tuple[Path, ...], output: Path, seed: int, today, select: tuple[str, ...], args: tuple[str, ...], quiet: bool) -> None:
+@format_option
+def preview(config: Path, students: int | None, db: Path | None, tables: tuple[Path, ...], output: Path, seed: int, today, select: tuple[str, ...], args: tuple[str, ...], quiet: bool, fmt: str) -> None:
     """Run every query on DuckDB, write OneRoster/Ed-Fi/Clever/attendance outputs, check them."""
     from plugin_builder.preview.runner import run_preview, summary_table
 
@@ -315,11 +316,11 @@ def preview(config: Path, students: int | None, db: Path | None, tables: tuple[P
         config, output, students=students, db=db, tables=list(tables) or None, seed=seed, today=today, progress=progress,
         select=select, args=arg_values,
     )
-    click.echo(summary_table(result))
+    # text: the table on stdout, findings on stderr; a machine format alone on stdout
+    click.echo(summary_table(result), err=fmt != "text")
     for note in result.written.skipped:
         click.echo(f"note: {note}", err=True)
-    for violation in result.violations:
-        click.secho(f"violation: {violation}", fg="red", err=True)
+    _print_findings(result.findings, fmt, to_err=fmt == "text")
     click.echo(f"wrote {result.out}/ ({result.source})", err=True)
     sys.exit(EXIT_OK if result.ok else EXIT_FINDINGS)
 

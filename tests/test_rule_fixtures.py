@@ -11,6 +11,10 @@ Case kinds (the plugin around a case is a minimal valid one):
 * ``.plugin.toml``: a project, checked with ``validate`` (rules on the configuration, PS19x).
 * ``.entries``: a ZIP listing, one entry per line (``name/`` a folder; ``big NAME BYTES``
   zeros; ``symlink NAME -> TARGET``; ``many PREFIX N`` N files).
+* ``.preview``: files of a preview folder, each after a ``== <path>`` line, checked by
+  preview's rules (PV6xx). ``== oneroster.zip`` lists the ZIP's entries; without it a
+  OneRoster folder gets the ZIP preview would write. The same form runs the rules'
+  docstring examples.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from plugin_builder.analysis import analyze
 from plugin_builder.checks import all_rules
 from plugin_builder.dictionary import powerschool_dictionary
 from plugin_builder.lint import lint
+from plugin_builder.preview.checkers import check_outputs
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rules"
 QUERIES_PATH = "queries_root/org.example.roster.named_queries.xml"
@@ -118,7 +123,39 @@ def _entries_zip(path: Path, listing: str) -> None:
                 archive.writestr(line, "x")
 
 
+def write_preview_files(text: str, folder: Path) -> list[str]:
+    """Write the ``== <path>`` sections of a preview case; return the output kinds present."""
+    files: dict[str, list[str]] = {}
+    current = None
+    for line in text.splitlines():
+        if line.startswith("== "):
+            current = files.setdefault(line[3:].strip(), [])
+        elif current is not None:
+            current.append(line)
+    for name, lines in files.items():
+        if name == "oneroster.zip":
+            with zipfile.ZipFile(folder / name, "w") as archive:
+                for entry in filter(None, lines):
+                    archive.writestr(entry, "x")
+            continue
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(line + "\n" for line in lines), encoding="utf-8", errors="surrogateescape")
+    if (folder / "oneroster").is_dir() and "oneroster.zip" not in files:
+        with zipfile.ZipFile(folder / "oneroster.zip", "w") as archive:
+            for entry in sorted({p.name for p in (folder / "oneroster").glob("*.csv")} | {"manifest.csv"}):
+                archive.writestr(entry, "x")
+    return sorted({name.split("/")[0] for name in files if "/" in name})
+
+
+def preview_findings(text: str, folder: Path):
+    kinds = write_preview_files(text, folder)
+    return check_outputs(folder, kinds)
+
+
 def findings_for(case: Path, tmp_path: Path):
+    if case.suffix == ".preview":  # surrogateescape: a case may hold bytes that are not UTF-8
+        return preview_findings(case.read_text(encoding="utf-8", errors="surrogateescape"), tmp_path)
     text = case.read_text(encoding="utf-8")
     archive = tmp_path / "case.zip"
     dictionary = None
@@ -143,6 +180,20 @@ def findings_for(case: Path, tmp_path: Path):
     return lint(archive, dictionary).findings
 
 
+EXPECT_RE = re.compile(r"^(?:#|--|<!--)\s*expect:\s*(\S+?)(?::(\d+))?(?::(\d+))?\s*(?:-->)?\s*$", re.M)
+
+
+def expected_positions(case: Path) -> list[tuple[str, int | None, int | None]]:
+    """``expect: FILE[:LINE[:COLUMN]]`` lines of a bad case: where its finding must be."""
+    text = case.read_text(encoding="utf-8", errors="surrogateescape")
+    return [(m.group(1), int(m.group(2)) if m.group(2) else None, int(m.group(3)) if m.group(3) else None) for m in EXPECT_RE.finditer(text)]
+
+
+def _matches(expected: tuple[str, int | None, int | None], found: tuple[str | None, int | None, int | None]) -> bool:
+    file, line, column = expected
+    return (found[0] or "").endswith(file) and found[1] == line and found[2] == column
+
+
 @pytest.mark.parametrize("case", CASES, ids=[str(c.relative_to(FIXTURES)) for c in CASES])
 def test_rule_fixture(case: Path, tmp_path: Path):
     code, kind = case.parent.parent.name, case.parent.name
@@ -151,6 +202,11 @@ def test_rule_fixture(case: Path, tmp_path: Path):
     if kind == "bad":
         assert hits, f"{code} not reported; got {[(f.code, f.message) for f in findings]}"
         assert all(f.file for f in hits), "every finding names a file"
+        expected = expected_positions(case)
+        assert expected or case.suffix != ".preview", f"{case.name} declares no position (# expect: FILE:LINE:COLUMN)"
+        found = [(f.file, f.line, f.column) for f in hits]
+        for where in expected:
+            assert any(_matches(where, position) for position in found), f"expected {where}, found {found}"
     else:
         assert not hits, [(f.code, f.message) for f in hits]
 
@@ -169,6 +225,27 @@ def test_every_rule_documents_a_bad_and_a_good_example():
         assert "Bad::" in rule.doc and "Good::" in rule.doc, rule.code
 
 
-def test_docs_list_every_rule():
-    docs = (Path(__file__).parent.parent / "docs" / "checks.md").read_text(encoding="utf-8")
-    assert [r.code for r in all_rules() if f"`{r.code}`" not in docs] == []
+
+
+def _examples(doc: str, label: str) -> str:
+    """The indented block after ``Bad::`` or ``Good::`` in a rule's docstring."""
+    lines = doc.splitlines()
+    start = lines.index(f"{label}::") + 1
+    block = []
+    for line in lines[start:]:
+        if line.strip() and not line.startswith("    "):
+            break
+        block.append(line[4:])
+    return "\n".join(block).strip("\n")
+
+
+OUTPUT_RULES = [r for r in all_rules() if r.scope == "output"]
+
+
+@pytest.mark.parametrize("rule", OUTPUT_RULES, ids=[r.code for r in OUTPUT_RULES])
+def test_docstring_examples_of_preview_rules_run(rule, tmp_path: Path):
+    """The bad example of a preview rule's docstring is reported by it; the good one is not."""
+    bad = [f for f in preview_findings(_examples(rule.doc, "Bad"), tmp_path / "bad") if f.code == rule.code]
+    assert bad and all(f.file for f in bad), rule.code
+    good = [f for f in preview_findings(_examples(rule.doc, "Good"), tmp_path / "good") if f.code == rule.code]
+    assert good == []

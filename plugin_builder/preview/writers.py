@@ -181,6 +181,16 @@ def write_csvs(kind: str, results: list[QueryResult], out: Path, quotes: bool, w
         written.add(kind, path, len(result.rows))
 
 
+def write_data_package(kind: str, out: Path) -> None:
+    """``<kind>/datapackage.json``: the format's Frictionless descriptor for the CSVs written,
+    so a receiver can validate the files with standard tools (``frictionless validate``)."""
+    if kind not in formats.DATA_PACKAGES:
+        return
+    present = {path.name for path in (out / kind).glob("*.csv")}
+    package = formats.data_package_for(kind, present)
+    atomic_write(out / kind / "datapackage.json", (json.dumps(package, indent=1, ensure_ascii=False) + "\n").encode("utf-8"))
+
+
 # --------------------------------------------------------------------------- Ed-Fi
 
 
