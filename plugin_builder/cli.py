@@ -29,7 +29,7 @@ class _Group(click.Group):
         except PluginBuilderError as exc:
             for problem in exc.problems:
                 click.secho(f"error: {problem}", fg="red", err=True)
-            sys.exit(EXIT_USAGE)
+            sys.exit(exc.exit_code)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
             raise
         except KeyboardInterrupt:
@@ -231,13 +231,8 @@ def review(config: Path, against: Path | None, output: Path | None) -> None:
     if report.errors:
         click.secho(f"error: the plugin has {report.errors} error finding(s); see the report", fg="red", err=True)
     comparison = report.comparison
-    if comparison is not None and comparison.version_ok is False:
-        click.secho(
-            f"error: version {report.version} is not greater than {comparison.version} ({comparison.source}); "
-            "raise [plugin] version",
-            fg="red",
-            err=True,
-        )
+    if comparison is not None and comparison.version_problem is not None:
+        click.secho(f"error: {comparison.version_problem}", fg="red", err=True)  # as build says it
     sys.exit(EXIT_OK if report.ok else EXIT_FINDINGS)
 
 

@@ -30,7 +30,7 @@ from plugin_builder.findings import Finding, Severity
 from plugin_builder.model import PluginModel, QueryDef, build_model
 from plugin_builder.package import atomic_write, zip_bytes
 from plugin_builder.sqlparse import parse_sql
-from plugin_builder.versions import compare_versions
+from plugin_builder.versions import Release, compare_versions, not_raised
 
 if TYPE_CHECKING:
     from plugin_builder.pipeline import Validated
@@ -186,6 +186,7 @@ class Comparison:
     unchanged: list[str]
     new_fields: list[NewField]
     dropped_fields: list[str]
+    version_problem: Problem | None = None  # versions.not_raised: the same words as build's refusal
 
 
 @dataclass
@@ -349,6 +350,9 @@ def review_of(
     if old_files is not None:
         old_model = build_model(old_files, origin="linted")
         comparison = compare(queries, old_model, str(against), project.plugin.version, dictionary)
+        if comparison.version_ok is not None:  # the old version is comparable
+            comparison.version_problem = not_raised(project, Release(comparison.version, Path(str(against))))
+            comparison.version_ok = comparison.version_problem is None
     root = model.plugin_root
     access = []
     if root is not None:  # as plugin.xml requests it, in whatever namespace

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from plugin_builder.checks.engine import CheckContext, Hit, rule
 from plugin_builder.checks.xsd import violations
+from plugin_builder.facts import PLUGIN_NAME_MAX as NAME_MAX
+from plugin_builder.facts import VERSION_MAX, is_version
 from plugin_builder.model import PLUGIN_NS
 
 
@@ -69,9 +70,6 @@ def plugin_schema(ctx: CheckContext) -> Iterator[Hit]:
                 yield Hit(message, file=xml.path, line=line)
 
 
-NAME_MAX = 40
-VERSION_MAX = 20
-VERSION_RE = re.compile(r"[0-9]+(\.[0-9]+)*\Z")  # \Z: "$" would accept a trailing newline
 
 
 def _root(ctx: CheckContext):
@@ -132,7 +130,7 @@ def plugin_version_format(ctx: CheckContext) -> Iterator[Hit]:
     version = root.get("version")
     if version is None:
         yield Hit("plugin.xml has no version", file=xml.path, line=root.sourceline, hint='add version="1.0.0"')
-    elif not VERSION_RE.match(version):
+    elif not is_version(version):
         yield Hit(f"version {version!r} is not dotted numeric", file=xml.path, line=root.sourceline, hint='for example "1.0.3"')
     elif len(version) > VERSION_MAX:
         yield Hit(
