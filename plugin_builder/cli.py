@@ -218,15 +218,18 @@ def init(directory: Path) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE.html|FILE.md", help="Where to write the report; the suffix picks HTML or Markdown; - prints Markdown [default: dist/<slug>-<version>-review.html].")
 def review(config: Path, against: Path | None, output: Path | None) -> None:
     """Report for reviewers: each query's SQL, fields read, personal data, changes."""
-    from plugin_builder.review import build_review, render_review, review_format, write_review
+    from plugin_builder.pipeline import release_files, write_review
+    from plugin_builder.pipeline import review as run_review
+    from plugin_builder.review import render_review, review_format
 
     if output is not None and str(output) != "-":
         review_format(output)  # a wrong suffix is a usage error before any work
-    report = build_review(config, against)
+    reviewed = run_review(config, against)
+    report = reviewed.report
     if output is not None and str(output) == "-":
         click.echo(render_review(report, "md"), nl=False)
     else:
-        target = output or Path("dist") / f"{report.zip_name.removesuffix('.zip')}-review.html"
+        target = output or release_files(reviewed.validated.project, "dist")["review"]
         click.echo(f"wrote {write_review(report, target)}", err=True)
     if report.errors:
         click.secho(f"error: the plugin has {report.errors} error finding(s); see the report", fg="red", err=True)

@@ -11,7 +11,6 @@ header). Facts: ``reference/powerschool-plugin-format.md`` §5 and the SchoolSta
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from plugin_builder import __version__
@@ -85,10 +84,6 @@ class GuideQuery:
         return self.query.spec
 
 
-def guide_name(project: Project) -> str:
-    return f"{project.slug}-{project.plugin.version}-DEM-setup.md"
-
-
 def _fields(query: RenderedQuery) -> list[GuideField]:
     fields = []
     for position, column in enumerate(query.spec.columns, start=1):
@@ -136,12 +131,3 @@ def render_dem_guide(project: Project, tree: PluginTree, sha256: str | None = No
         sha256=sha256,
         tool_version=__version__,
     )
-
-
-def dem_guide_file(project: Project, tree: PluginTree) -> Callable[[str], dict[str, bytes]]:
-    """The guide as a companion of the ZIP (``package.write_plugin_zip``), written with it."""
-
-    def companion(sha256: str) -> dict[str, bytes]:
-        return {guide_name(project): render_dem_guide(project, tree, sha256).encode("utf-8")}
-
-    return companion

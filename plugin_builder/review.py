@@ -12,12 +12,9 @@ or Markdown, from ``templates/review.html.j2`` / ``review.md.j2``.
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
-import hashlib
 import re
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,7 +25,6 @@ from plugin_builder.dictionary import Dictionary, for_project
 from plugin_builder.errors import PackageError, Problem
 from plugin_builder.findings import Finding, Severity
 from plugin_builder.model import PluginModel, QueryDef, build_model
-from plugin_builder.package import atomic_write, zip_bytes
 from plugin_builder.sqlparse import parse_sql
 from plugin_builder.versions import Release, compare_versions, not_raised
 
@@ -326,21 +322,15 @@ def compare(
     )
 
 
-def build_review(config: str | Path = "plugin.toml", against: str | Path | None = None) -> Review:
-    """Render and check the project, and describe it (and its changes) for a reviewer."""
-    from plugin_builder.pipeline import validate
-    from plugin_builder.zipread import read_plugin_zip
-
-    old_files = read_plugin_zip(against) if against is not None else None  # a bad ZIP fails first
-    return review_of(validate(config), against, old_files)
-
-
 def review_of(
     validated: Validated,
     against: str | Path | None = None,
     old_files: dict[str, bytes] | None = None,
+    sha256: str = "",
 ) -> Review:
-    """Describe a validated project (and its changes since ``old_files``, read from ``against``)."""
+    """Describe a validated project (and its changes since ``old_files``, read from ``against``);
+    ``sha256`` is the ZIP's checksum the report quotes. Reads and writes nothing:
+    :mod:`plugin_builder.pipeline` composes it."""
     project, tree = validated.project, validated.tree
     model = build_model(tree.files, tree)
     # The project's dictionary, so that columns of declared extension tables resolve too.
@@ -358,10 +348,6 @@ def review_of(
     if root is not None:  # as plugin.xml requests it, in whatever namespace
         fields = root.iterfind("{*}access_request/{*}field")
         access = sorted(f"{f.get('table', '')}.{f.get('field', '')}" for f in fields)
-    try:
-        digest = hashlib.sha256(zip_bytes(tree.files)).hexdigest()
-    except PackageError:
-        digest = ""
     return Review(
         plugin_name=project.plugin.name,
         version=project.plugin.version,
@@ -371,7 +357,7 @@ def review_of(
         oauth=project.plugin.oauth,
         access_fields=access,
         zip_name=project.zip_name,
-        sha256=digest,
+        sha256=sha256,
         queries=queries,
         findings=validated.findings,
         comparison=comparison,
@@ -379,21 +365,6 @@ def review_of(
 
 
 REVIEW_FORMATS = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md"}
-
-
-def review_file(validated: Validated, against: str | Path | None = None) -> Callable[[str], dict[str, bytes]]:
-    """The HTML report as a companion of the ZIP (``package.write_plugin_zip``), written with it."""
-    from plugin_builder.zipread import read_plugin_zip
-
-    old_files = read_plugin_zip(against) if against is not None else None
-    project = validated.project
-    name = f"{project.zip_name.removesuffix('.zip')}-review.html"
-
-    def companion(sha256: str) -> dict[str, bytes]:
-        review = dataclasses.replace(review_of(validated, against, old_files), sha256=sha256)
-        return {name: render_review(review, "html").encode("utf-8")}
-
-    return companion
 
 
 def render_review(review: Review, fmt: str = "html") -> str:
@@ -416,13 +387,3 @@ def review_format(path: Path) -> str:
             )
         )
     return REVIEW_FORMATS[suffix]
-
-
-def write_review(review: Review, path: str | Path) -> Path:
-    path = Path(path)
-    text = render_review(review, review_format(path))
-    try:
-        atomic_write(path, text.encode("utf-8"))
-    except OSError as exc:
-        raise PackageError(Problem(message=f"cannot write {path}: {exc.strerror}")) from None
-    return path
