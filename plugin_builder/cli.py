@@ -1,4 +1,4 @@
-"""The ``plugin-builder`` command line: wiring only (SPEC §3).
+"""The ``plugin-builder`` command line: wiring only (the commands: README.md, "Commands").
 
 Exit codes: 0 ok, 1 error-level findings, 2 usage or internal errors. Domain errors
 (:class:`~plugin_builder.errors.PluginBuilderError`) become one message per problem on
@@ -54,6 +54,7 @@ config_option = click.option(
     default="plugin.toml",
     show_default=True,
     type=click.Path(dir_okay=True, path_type=Path),
+    metavar="FILE",
     help="The project's plugin.toml.",
 )
 select_option = click.option(
@@ -94,7 +95,13 @@ def _print_findings(findings, fmt: str, to_err: bool = False) -> None:
 @select_option
 @click.option("--stdout", "to_stdout", is_flag=True, help="Print the rendered SQL instead of writing files.")
 def render(config: Path, output: Path | None, select: tuple[str, ...], to_stdout: bool) -> None:
-    """Render plugin.xml and the named queries (SQL in CDATA)."""
+    """Render plugin.xml and the named queries (SQL in CDATA).
+
+    Writes the unzipped plugin tree (default build/<slug>-<version>/), or prints the rendered
+    SQL with --stdout; findings go to stderr.
+
+    Exit: 0 ok, 1 error-level findings, 2 usage.
+    """
     from plugin_builder.package import write_tree
     from plugin_builder.pipeline import validate
 
@@ -117,7 +124,10 @@ def render(config: Path, output: Path | None, select: tuple[str, ...], to_stdout
 @select_option
 @format_option
 def validate(config: Path, select: tuple[str, ...], fmt: str) -> None:
-    """Run every check; write nothing."""
+    """Run every check; write nothing.
+
+    Exit: 0 clean, 1 error-level findings, 2 usage.
+    """
     from plugin_builder.pipeline import validate as run_validate
 
     result = run_validate(config, select)
@@ -132,7 +142,16 @@ def validate(config: Path, select: tuple[str, ...], fmt: str) -> None:
 @click.option("--against", type=click.Path(dir_okay=False, path_type=Path), metavar="OLD.zip", help="The previous release: refuse a version not greater than its version.")
 @format_option
 def build(config: Path, output: Path, force: bool, against: Path | None, fmt: str) -> None:
-    """Render, validate and package dist/<slug>-<version>.zip (never past an error)."""
+    """Render, validate and package dist/<slug>-<version>.zip (never past an error).
+
+    Writes DIR/<slug>-<version>.zip (default dist/), its .sha256, the Data Export Manager setup
+    guide <slug>-<version>-DEM-setup.md and the reviewers' report <slug>-<version>-review.html.
+    Refuses to write past an error-level finding; refuses a version not greater than --against
+    or the newest release of the plugin in DIR; refuses to replace a ZIP of the same version
+    with different bytes unless --force.
+
+    Exit: 0 written, 1 error-level findings or a version not raised, 2 usage.
+    """
     from plugin_builder.pipeline import build as run_build
 
     result = run_build(config, output, force=force, against=against)
@@ -150,9 +169,14 @@ def build(config: Path, output: Path, force: bool, against: Path | None, fmt: st
 
 
 @main.command("queries")
-@click.option("-c", "--config", "config", type=click.Path(path_type=Path), default=None, help="Also list the project's own queries.")
+@click.option("-c", "--config", "config", type=click.Path(path_type=Path), default=None, metavar="FILE", help="Also list the project's own queries.")
 def list_queries(config: Path | None) -> None:
-    """List the query catalogue."""
+    """List the query catalogue.
+
+    A * marks what the project builds (its [queries] include and exclude).
+
+    Exit: 0.
+    """
     from plugin_builder.catalog import available_queries, builtin_catalog, load_catalog
     from plugin_builder.config import load_project
 
@@ -176,7 +200,12 @@ def list_queries(config: Path | None) -> None:
 @main.command("checks")
 @click.argument("code", required=False)
 def list_checks(code: str | None) -> None:
-    """List the rule codes, or explain one rule with its examples."""
+    """List the rule codes, or explain one rule with its examples.
+
+    Every rule the tool can report: the plugin's, the queries' and preview's.
+
+    Exit: 0, or 2 for an unknown code.
+    """
     from plugin_builder.checks import all_rules
 
     rules = all_rules()
@@ -191,13 +220,18 @@ def list_checks(code: str | None) -> None:
         click.echo(f"{r.code}  {r.severity.value:<7}  {r.name:<32}  {r.summary}")
 
 
-# --- administrators and reviewers (issue 6): init, review --------------------------------
+# --- administrators and reviewers: init, review ------------------------------------------
 
 
 @main.command()
 @click.argument("directory", required=False, default=".", type=click.Path(file_okay=False, path_type=Path))
 def init(directory: Path) -> None:
-    """Write a commented plugin.toml (and queries/ for your own queries) into DIRECTORY."""
+    """Write a commented plugin.toml (and queries/ for your own queries) into DIRECTORY.
+
+    The plugin.toml builds as is; nothing is overwritten.
+
+    Exit: 0, 2 when DIRECTORY cannot be written.
+    """
     from plugin_builder.scaffold import init_project
 
     result = init_project(directory)
@@ -217,7 +251,14 @@ def init(directory: Path) -> None:
 @click.option("--against", type=click.Path(dir_okay=False, path_type=Path), metavar="OLD.zip", help="A previous release: also report what changed since it.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE.html|FILE.md", help="Where to write the report; the suffix picks HTML or Markdown; - prints Markdown [default: dist/<slug>-<version>-review.html].")
 def review(config: Path, against: Path | None, output: Path | None) -> None:
-    """Report for reviewers: each query's SQL, fields read, personal data, changes."""
+    """Report for reviewers: each query's SQL, fields read, personal data, changes.
+
+    Every table.field read and why, personal-data flags, arguments, and what changed since
+    --against OLD.zip.
+
+    Exit: 0 written and clean, 1 written but with error-level findings or a version not
+    raised above OLD.zip, 2 usage.
+    """
     from plugin_builder.pipeline import release_files, write_review
     from plugin_builder.pipeline import review as run_review
     from plugin_builder.review import render_review, review_format
@@ -239,10 +280,10 @@ def review(config: Path, against: Path | None, output: Path | None) -> None:
     sys.exit(EXIT_OK if report.ok else EXIT_FINDINGS)
 
 
-# --- end of issue 6 ---------------------------------------------------------------------
+# --- end of administrators and reviewers ------------------------------------------------
 
 
-# --- lint (issue 3) ------------------------------------------------------------------
+# --- lint --------------------------------------------------------------------------
 
 
 @main.command("lint")
@@ -255,7 +296,13 @@ def review(config: Path, against: Path | None, output: Path | None) -> None:
     help='District extension tables: a TOML file of TABLE = ["COLUMN", …].',
 )
 def lint_command(path: Path, fmt: str, dictionary_file: Path | None) -> None:
-    """Check an existing plugin ZIP, folder or plugin.xml (not built by us)."""
+    """Check an existing plugin ZIP, folder or plugin.xml (not built by us).
+
+    The same checks as validate, on a plugin built elsewhere; safe on hostile archives
+    (nothing extracted, no entity expansion, no network).
+
+    Exit: 0 clean, 1 error-level findings, 2 usage.
+    """
     from plugin_builder.lint import lint, load_dictionary_file
 
     dictionary = load_dictionary_file(dictionary_file) if dictionary_file else None
@@ -269,7 +316,7 @@ def lint_command(path: Path, fmt: str, dictionary_file: Path | None) -> None:
 # --- end lint --------------------------------------------------------------------------
 
 
-# ---- preview (issue 5) -----------------------------------------------------------------
+# ---- preview ---------------------------------------------------------------------------
 
 
 def _parse_today(ctx, param, value):
@@ -298,7 +345,15 @@ def _parse_today(ctx, param, value):
 @click.option("--quiet", is_flag=True, help="No progress on stderr.")
 @format_option
 def preview(config: Path, students: int | None, db: Path | None, tables: tuple[Path, ...], output: Path, seed: int, today, select: tuple[str, ...], args: tuple[str, ...], quiet: bool, fmt: str) -> None:
-    """Run every query on DuckDB, write OneRoster/Ed-Fi/Clever/attendance outputs, check them."""
+    """Run every query on DuckDB, write OneRoster/Ed-Fi/Clever/attendance outputs, check them.
+
+    Runs on a deterministic synthetic district by default, or on a DuckDB file or CSV
+    extracts, through an Oracle-compatibility layer. Writes oneroster/ (CSVs, manifest.csv,
+    datapackage.json, a zip), edfi/*.json, clever/*.csv (and datapackage.json),
+    attendance/*.json, and checks each against its format with the PV6xx rules.
+
+    Exit: 0 clean, 1 error-level findings, 2 usage.
+    """
     from plugin_builder.preview.runner import run_preview, summary_table
 
     if sum(bool(x) for x in (students is not None, db is not None, tables)) > 1:

@@ -1,4 +1,4 @@
-"""Read ``plugin.toml`` into a typed, validated :class:`Project` (SPEC §4).
+"""Read ``plugin.toml`` into a typed, validated :class:`Project` (README.md, "Configuration reference").
 
 Every mistake is collected (not only the first) and reported with the key, its line and
 what is expected; :class:`~plugin_builder.errors.ConfigError` carries them all.

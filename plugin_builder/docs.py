@@ -14,11 +14,15 @@ from pathlib import Path
 
 import click
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _text(text: str) -> str:
+    """Plain help text in a Markdown cell: ``<slug>`` is not a tag, ``*.csv`` no emphasis."""
+    return _cell(text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("*", "\\*"))
 
 
 def rules_table() -> str:
@@ -31,46 +35,51 @@ def rules_table() -> str:
     return "\n".join(lines)
 
 
-def _usage(command: click.Command, name: str) -> str:
-    """``plugin-builder NAME [-c FILE] …``: the command's options in short form."""
+def _metavar(param: click.Option) -> str:
+    if param.metavar:
+        return param.metavar
+    kind = param.type
+    if isinstance(kind, click.Choice):
+        return "|".join(kind.choices)
+    if isinstance(kind, click.Path):
+        return "DIR" if not kind.file_okay else "FILE" if not kind.dir_okay else "PATH"
+    if isinstance(kind, (click.IntRange, type(click.INT))):
+        return "N"
+    return param.name.upper()
+
+
+def usage(command: click.Command, name: str) -> str:
+    """``plugin-builder NAME [-c FILE] …``: every option of the command, in short form."""
     parts = [f"plugin-builder {name}"]
     for param in command.params:
         if isinstance(param, click.Argument):
-            metavar = param.make_metavar(click.Context(command)) if hasattr(param, "make_metavar") else param.name.upper()
+            metavar = param.human_readable_name.upper()
             parts.append(metavar if param.required else f"[{metavar}]")
-            continue
-        if not isinstance(param, click.Option) or param.hidden:
-            continue
-        flag = next((o for o in param.opts if o.startswith("-") and not o.startswith("--")), param.opts[0])
-        if param.is_flag:
-            parts.append(f"[{flag}]")
-        elif isinstance(param.type, click.Choice):
-            parts.append(f"[{flag} {'|'.join(param.type.choices)}]")
-        else:
-            metavar = param.metavar or param.type.name.upper()
-            parts.append(f"[{flag} {metavar}]")
+        elif isinstance(param, click.Option) and not param.hidden:
+            flag = min(param.opts, key=len)
+            repeat = " …" if param.multiple else ""
+            parts.append(f"[{flag}]" if param.is_flag else f"[{flag} {_metavar(param)}{repeat}]")
     return " ".join(parts)
 
 
+def _paragraphs(text: str) -> list[str]:
+    return [" ".join(p.split()) for p in text.strip().split("\n\n") if p.strip()]
+
+
 def command_reference() -> str:
-    """Every command with its options and their help, from the click commands themselves."""
+    """Every command: its usage and what its help says, from the click commands themselves."""
     from plugin_builder.cli import main
 
     lines = ["| command | does |", "|---|---|"]
     for name in sorted(main.commands):
         command = main.commands[name]
-        options = []
-        for param in command.params:
-            if isinstance(param, click.Option) and not param.hidden:
-                options.append(f"`{'/'.join(param.opts)}`: {(param.help or '').rstrip('.')}")
-        help_text = (command.help or "").split("\n\n")[0].strip()
-        detail = f"{help_text}" + (f" — {'; '.join(options)}" if options else "")
-        lines.append(f"| `{_usage(command, name)}` | {_cell(detail)} |")
+        lines.append(f"| `{_cell(usage(command, name))}` | {_text(' '.join(_paragraphs(command.help or '')))} |")
     return "\n".join(lines)
 
 
 SECTIONS: dict[str, tuple[str, Callable[[], str]]] = {
     "rules": ("docs/checks.md", rules_table),
+    "commands": ("README.md", command_reference),
 }
 
 
@@ -81,7 +90,7 @@ def _replace(text: str, name: str, body: str) -> str:
     return pattern.sub(lambda m: m.group(1) + body + "\n" + m.group(2), text)
 
 
-def stale(root: Path = ROOT, write: bool = False) -> list[str]:
+def stale(root: Path, write: bool = False) -> list[str]:
     """The files whose generated sections differ from the code (rewritten when ``write``)."""
     updated: dict[Path, str] = {}
     for name, (relative, generate) in SECTIONS.items():
@@ -98,9 +107,10 @@ def stale(root: Path = ROOT, write: bool = False) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run from the repository's root (its README.md and docs/ are rewritten or checked)."""
     args = sys.argv[1:] if argv is None else argv
     check = "--check" in args
-    files = stale(write=not check)
+    files = stale(Path.cwd(), write=not check)
     if check and files:
         print(f"stale generated docs: {', '.join(files)}; run `python -m plugin_builder.docs`", file=sys.stderr)
         return 1

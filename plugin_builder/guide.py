@@ -1,12 +1,11 @@
-"""The Data Export Manager setup guide, ``dist/<slug>-<version>-DEM-setup.md`` (SPEC §9).
+"""The Data Export Manager setup guide, ``dist/<slug>-<version>-DEM-setup.md`` (docs/administrators.md).
 
 PowerSchool administrators turn each PowerQuery into a file by hand in Data Export Manager
 (DEM): pick the query, pick its fields, type a label for each, set the output options, save
 a template, schedule it to SFTP. Every one of those choices is knowable from the build, so
 the guide spells them out per query, in the receiver's column order (DEM lists the fields
 alphabetically as ``<coreTable>.<alias>``; the label to type is the alias, the receiver's
-header). Facts: ``reference/powerschool-plugin-format.md`` §5 and the SchoolStatus guide
-(``seeds/003_*``).
+header).
 """
 
 from __future__ import annotations
@@ -18,8 +17,7 @@ from plugin_builder.config import Project
 from plugin_builder.mdtext import document_environment
 from plugin_builder.render import PluginTree, RenderedQuery
 
-# OneRoster 1.1 "List of …" fields: several values, comma-separated inside one quoted field
-# (reference/output-formats.md §1.1).
+# OneRoster 1.1 "List of …" fields: several values, comma-separated inside one quoted field.
 ONEROSTER_MULTI_VALUED = frozenset(
     {"orgSourcedIds", "agentSourcedIds", "grades", "termSourcedIds", "subjects", "subjectCodes", "periods", "userIds"}
 )

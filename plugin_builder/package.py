@@ -1,4 +1,4 @@
-"""Package a plugin tree as a deterministic ZIP, written atomically (SPEC §5).
+"""Package a plugin tree as a deterministic ZIP, written atomically (docs/administrators.md).
 
 Entries are sorted, timestamps fixed, compression fixed, permissions fixed: the same
 inputs give byte-identical archives. Files are written in full to temporary files in the target

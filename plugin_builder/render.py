@@ -1,4 +1,4 @@
-"""Render the plugin tree in memory (SPEC §5): plugin.xml, named_queries.xml, permissions.
+"""Render the plugin tree in memory (docs/administrators.md): plugin.xml, named_queries.xml, permissions.
 
 Each rendered query keeps a map from its SQL lines back to template lines, so that a
 finding in the SQL points at ``queries/<name>.sql.j2:<line>``.

@@ -1,4 +1,4 @@
-"""The reviewer's report (SPEC §9): what the plugin reads, and what changed since the last release.
+"""The reviewer's report (docs/review.md): what the plugin reads, and what changed since the last release.
 
 For each query: its summary and description, the SQL exactly as PowerSchool will run it,
 every TABLE.FIELD it reads with the roles it plays (from

@@ -313,7 +313,7 @@ def test_review_resolves_columns_of_declared_extension_tables(tmp_path):
 
 
 def test_build_writes_the_review_report_of_the_zip_it_wrote(runner, project_dir):
-    """SPEC §2: the reviewers' report is a build output, naming the ZIP's checksum."""
+    """The reviewers' report is a build output, naming the ZIP's checksum."""
     from lxml import html
 
     from plugin_builder.cli import main

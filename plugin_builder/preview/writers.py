@@ -1,4 +1,4 @@
-"""Write query results as the receivers expect them (SPEC §8).
+"""Write query results as the receivers expect them (docs/preview.md).
 
 * ``oneroster/<file_name>`` CSVs (headers = the query's aliases, positional as in
   PowerSchool), ``oneroster/manifest.csv`` (files without rows are left out and marked
