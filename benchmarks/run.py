@@ -73,7 +73,7 @@ def main() -> int:
             rows.append(("preview -c tests/fixtures/preview_project/plugin.toml", f"{options.demo:,}", best, "(indication: all four output kinds)"))
     cpu = platform.processor() or platform.machine()
     header = (
-        f"Measured {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC on {platform.system()} {cpu}, "
+        f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {platform.system()} {cpu}, "
         f"{os.cpu_count()} CPUs (shared), Python {platform.python_version()}.\n\n"
         "| command | students | wall time | peak memory | exit | target |\n|---|---:|---:|---:|---:|---|\n"
     )

@@ -66,7 +66,7 @@ def duckdb_type(oracle_type: str) -> str:
     return "VARCHAR"
 
 
-def create_tables(con: "duckdb.DuckDBPyConnection", tables: list[str] | None = None) -> None:
+def create_tables(con: duckdb.DuckDBPyConnection, tables: list[str] | None = None) -> None:
     """Create empty PowerSchool-shaped tables (all dictionary columns) in DuckDB."""
     dictionary = load_dictionary()
     for table in tables or sorted(dictionary):

@@ -114,7 +114,7 @@ def build_line_map(rendered: str, sources: list[tuple[str, str]]) -> list[Source
             result.append(None)
             continue
         found = None
-        order = list(range(cursor, len(candidates))) + list(range(0, cursor))
+        order = list(range(cursor, len(candidates))) + list(range(cursor))
         for index in order:
             display, number, pattern = candidates[index]
             if pattern.fullmatch(line):

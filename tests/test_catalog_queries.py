@@ -251,7 +251,7 @@ def test_local_course_code_follows_state_course_code(full_district, mode, expect
     for query in ("ed_fi_student_section_associations", "ed_fi_staff_section_associations"):
         rows = run_query(full_district, query, project)
         codes = dict(zip(column(rows, query, "sectionIdentifier"), column(rows, query, "localCourseCode")))
-        assert {k: v for k, v in codes.items()} == {k: v for k, v in expected.items() if k in codes}
+        assert dict(codes.items()) == {k: v for k, v in expected.items() if k in codes}
     rows = run_query(full_district, "ed_fi_student_section_associations", project)
     assert set(column(rows, "ed_fi_student_section_associations", "sectionIdentifier")) == set(expected)
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-from pathlib import Path
 
 import pytest
 

@@ -32,7 +32,6 @@ from plugin_builder.sqlparse import ParsedSql, parse_sql
 if TYPE_CHECKING:
     from plugin_builder.archive import ArchiveListing
     from plugin_builder.config import Project
-    from plugin_builder.render import PluginTree
 
 
 @dataclass

@@ -40,7 +40,7 @@ def plugin_schema(ctx: CheckContext) -> Iterator[Hit]:
 
     Bad::
 
-        <plugin name="Rostering"/>                       (no publisher, no namespace)
+        <plugin name="Rostering" version="1.0"/>
 
     Good::
 
@@ -87,11 +87,15 @@ def plugin_name_length(ctx: CheckContext) -> Iterator[Hit]:
 
     Bad::
 
-        <plugin name="Example Unified School District OneRoster Rostering" …>
+        <plugin xmlns="http://plugin.powerschool.pearson.com" name="Example Unified School District OneRoster Rostering" version="1.0">
+          <publisher name="District IT"><contact email="it@example.org"/></publisher>
+        </plugin>
 
     Good::
 
-        <plugin name="Example USD Rostering" …>
+        <plugin xmlns="http://plugin.powerschool.pearson.com" name="Example USD Rostering" version="1.0">
+          <publisher name="District IT"><contact email="it@example.org"/></publisher>
+        </plugin>
     """
     xml, root = _root(ctx)
     if root is None:
@@ -118,11 +122,15 @@ def plugin_version_format(ctx: CheckContext) -> Iterator[Hit]:
 
     Bad::
 
-        <plugin version="1.0-beta" …>
+        <plugin xmlns="http://plugin.powerschool.pearson.com" name="Rostering" version="1.0-beta">
+          <publisher name="District IT"><contact email="it@example.org"/></publisher>
+        </plugin>
 
     Good::
 
-        <plugin version="1.0.3" …>
+        <plugin xmlns="http://plugin.powerschool.pearson.com" name="Rostering" version="1.0.3">
+          <publisher name="District IT"><contact email="it@example.org"/></publisher>
+        </plugin>
     """
     xml, root = _root(ctx)
     if root is None:
@@ -146,11 +154,13 @@ def plugin_publisher(ctx: CheckContext) -> Iterator[Hit]:
 
     Bad::
 
-        <plugin name="Rostering" version="1.0"/>
+        <plugin xmlns="http://plugin.powerschool.pearson.com" name="Rostering" version="1.0"/>
 
     Good::
 
-        <publisher name="District IT"><contact email="it@example.org"/></publisher>
+        <plugin xmlns="http://plugin.powerschool.pearson.com" name="Rostering" version="1.0">
+          <publisher name="District IT"><contact email="it@example.org"/></publisher>
+        </plugin>
     """
     xml, root = _root(ctx)
     if root is None:
@@ -176,12 +186,14 @@ def xml_doctype(ctx: CheckContext) -> Iterator[Hit]:
     Bad::
 
         <!DOCTYPE plugin [<!ENTITY x SYSTEM "file:///etc/passwd">]>
-        <plugin …>&x;</plugin>
+        <plugin xmlns="http://plugin.powerschool.pearson.com" name="Rostering" version="1.0">&x;</plugin>
 
     Good::
 
         <?xml version="1.0" encoding="UTF-8"?>
-        <plugin xmlns="http://plugin.powerschool.pearson.com" …>
+        <plugin xmlns="http://plugin.powerschool.pearson.com" name="Rostering" version="1.0">
+          <publisher name="District IT"><contact email="it@example.org"/></publisher>
+        </plugin>
     """
     for xml in [ctx.model.plugin, *ctx.model.query_files, *ctx.model.permission_files]:
         if xml is None:

@@ -28,7 +28,7 @@ import re
 import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from functools import cached_property, lru_cache
+from functools import cache, cached_property, lru_cache, partial
 from operator import itemgetter
 from pathlib import Path
 
@@ -494,12 +494,13 @@ def field_length(outputs: Outputs) -> Iterator[Hit]:
             limit = field.get("constraints", {}).get("maxLength")
             if limit is None:
                 continue
-            name, why = field["name"], field.get("description")
-            if limit == 0:
-                message = (lambda v, name=name, why=why: f"{name} {why or 'must be blank'}, is {v!r}")
-            else:
-                message = (lambda v, name=name, limit=limit: f"{name} {v!r} is longer than {limit} characters")
-            yield from _flag(rel, table, name, lambda v, limit=limit: len(v) > limit, message)
+            yield from _flag(rel, table, field["name"], lambda v, limit=limit: len(v) > limit, partial(_too_long, field, limit))
+
+
+def _too_long(field: dict, limit: int, value: str) -> str:
+    if limit == 0:
+        return f"{field['name']} {field.get('description') or 'must be blank'}, is {value!r}"
+    return f"{field['name']} {value!r} is longer than {limit} characters"
 
 
 @rule("PV610", "table.primary-key", scope="output")
@@ -930,7 +931,7 @@ def json_document(outputs: Outputs) -> Iterator[Hit]:
                 yield Hit(shape, file=rel)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _edfi_validator(resource: str):
     return fastjsonschema.compile(formats.edfi_validation_schema(resource))
 
@@ -1042,7 +1043,7 @@ def edfi_identity(outputs: Outputs) -> Iterator[Hit]:
                 seen.setdefault(key, number)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _attendance_validators():
     definitions = formats.schoology_attendance_schema()["definitions"]
     return fastjsonschema.compile(definitions["body"]), fastjsonschema.compile(definitions["entry"])
