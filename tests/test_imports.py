@@ -119,3 +119,4 @@ def test_lazy_and_relative_imports_are_edges():
     graph = import_graph()
     assert "plugin_builder.checks.engine" in graph["plugin_builder.checks"]
     assert "plugin_builder.preview.checkers" in graph["plugin_builder.checks"]  # a lazy import
+
