@@ -99,6 +99,7 @@ SLOW_TESTS = {
         "test_preview_writes_the_data_packages_it_checks_against", "test_proportions_are_realistic",
         "test_queries_of_every_group_plug_in_by_their_sidecar", "test_quotes_false_writes_values_as_they_are",
         "test_synthetic_is_deterministic", "test_sysdate_follows_today",
+        "test_the_written_data_packages_validate_with_frictionless_and_agree_with_our_rules",
     },
     "test_render.py": {
         "test_config_values_reach_sql_as_literals", "test_project_queries_join_the_catalogue",

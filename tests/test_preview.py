@@ -481,6 +481,27 @@ def test_preview_writes_the_data_packages_it_checks_against(runner, tmp_path):
             with open(out / kind / resource["path"], newline="", encoding="utf-8") as handle:
                 header = next(csv.reader(handle))
             assert header == [f["name"] for f in resource["schema"]["fields"]]
-            for key in resource["schema"].get("foreignKeys", []):
+            for key in resource["schema"].get("foreignKeys", []) + resource["schema"].get("x-listForeignKeys", []):
                 assert key["reference"]["resource"] in {r["name"] for r in package["resources"]} | {""}
     assert not list(out.glob("edfi/datapackage.json"))
+
+
+def test_the_written_data_packages_validate_with_frictionless_and_agree_with_our_rules(runner, tmp_path):
+    """A receiver's standard tool accepts what preview writes, and finds what our rules find."""
+    import frictionless  # a test dependency: the receivers' standard validator
+    out = tmp_path / "out"
+    result = run_cli(runner, "preview", "-c", str(DEMO_PROJECT / "plugin.toml"), "--students", "100", "-o", str(out), "--quiet")
+    assert result.exit_code == 0, result.output
+    for kind in ("oneroster", "clever"):
+        report = frictionless.validate(str(out / kind / "datapackage.json"))
+        assert report.valid, report.flatten(["type", "message"])[:5]
+    users = out / "oneroster" / "users.csv"
+    lines = users.read_text(encoding="utf-8").splitlines(keepends=True)
+    number = next(n for n, line in enumerate(lines, start=1) if ',"student",' in line)
+    lines[number - 1] = lines[number - 1].replace(',"student",', ',"pupil",', 1)
+    users.write_text("".join(lines), encoding="utf-8")
+    report = frictionless.validate(str(out / "oneroster" / "datapackage.json"))
+    theirs = {tuple(error) for error in report.flatten(["type", "rowNumber"])}
+    ours = {(f.code, f.line) for f in checkers.check_outputs(out, ["oneroster"])}
+    assert theirs == {("constraint-error", number)}
+    assert ("PV607", number) in ours

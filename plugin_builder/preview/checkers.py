@@ -541,7 +541,7 @@ def _describe(columns: list[str], values: tuple) -> str:
 
 @rule("PV611", "table.foreign-key", scope="output")
 def table_foreign_key(outputs: Outputs) -> Iterator[Hit]:
-    """Every reference resolves (``schema.foreignKeys``): each id of a list field, and composite keys (a Clever enrollment's section in its school).
+    """Every reference resolves (``schema.foreignKeys``, and ``x-listForeignKeys`` for each id of a list field), composite keys too (a Clever enrollment's section in its school).
 
     Bad::
 
@@ -568,8 +568,9 @@ def table_foreign_key(outputs: Outputs) -> Iterator[Hit]:
         for resource in package["resources"]:
             rel, table = tables[resource["path"]]
             fields = {f["name"]: f for f in _fields(resource)}
-            for key in resource["schema"].get("foreignKeys", []):
-                yield from _foreign_key(rel, table, fields, key, by_name.get(key["reference"]["resource"], resource), tables)
+            for prop in formats.FOREIGN_KEYS:
+                for key in resource["schema"].get(prop, []):
+                    yield from _foreign_key(rel, table, fields, key, by_name.get(key["reference"]["resource"], resource), tables)
 
 
 def _foreign_key(rel: str, table: Table, fields: dict, key: dict, target: dict, tables: dict) -> Iterator[Hit]:

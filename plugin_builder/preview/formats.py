@@ -36,12 +36,18 @@ def data_package_for(kind: str, present: set[str]) -> dict:
     names = {r["name"] for r in package["resources"]}
     for resource in package["resources"]:
         schema = resource["schema"]
-        keys = [fk for fk in schema.get("foreignKeys", []) if fk["reference"]["resource"] in names | {""}]
-        if keys:
-            schema["foreignKeys"] = keys
-        else:
-            schema.pop("foreignKeys", None)
+        for prop in FOREIGN_KEYS:
+            keys = [fk for fk in schema.get(prop, []) if fk["reference"]["resource"] in names | {""}]
+            if keys:
+                schema[prop] = keys
+            else:
+                schema.pop(prop, None)
     return package
+
+
+# Table Schema's foreignKeys, and ours for list fields: each item of the list must resolve
+# (the standard defines foreign keys on whole values only, and standard tools skip x- keys).
+FOREIGN_KEYS = ("foreignKeys", "x-listForeignKeys")
 
 
 def headers(kind: str) -> dict[str, list[str]]:
