@@ -505,3 +505,22 @@ def test_the_written_data_packages_validate_with_frictionless_and_agree_with_our
     ours = {(f.code, f.line) for f in checkers.check_outputs(out, ["oneroster"])}
     assert theirs == {("constraint-error", number)}
     assert ("PV607", number) in ours
+
+
+def test_preview_rules_never_fail_on_hostile_outputs(tmp_path):
+    """Whatever the files hold, every rule reports findings, never an internal error (PB900)."""
+    write(tmp_path / "edfi/studentSectionAssociation.json", '[1, null, "x", [], {"sectionReference": []}, {"beginDate": {"a": 1}, "endDate": "z"}]')
+    write(tmp_path / "edfi/staffSectionAssociation.json", '{"not": "an array"}')
+    write(tmp_path / "attendance/a.json", '{"1": {"attendances": {"attendance": [1, null, {"enrollment_id": {"a": 1}, "date": [], "status": 1}, {"enrollment_id": [1], "date": {"d": 1}}]}}, "2": 5, "3": {"attendances": []}}')
+    write(tmp_path / "attendance/b.json", "not json")
+    write(tmp_path / "oneroster/users.csv", "role,role,sourcedId\nstudent,parent\n\n")
+    write(tmp_path / "oneroster/enrollments.csv", "")
+    write(tmp_path / "oneroster/manifest.csv", "a\n")
+    write(tmp_path / "clever/sections.csv", "School_id,Section_id\n1\n1,2,3\n")
+    write(tmp_path / "clever/enrollments.csv", "School_id,Section_id,Student_id\n,,\n")
+    (tmp_path / "clever/folder.csv").mkdir()
+    (tmp_path / "edfi/folder.json").mkdir()
+    (tmp_path / "oneroster.zip").write_bytes(b"PK\x03\x04 not a zip")
+    findings = checkers.check_outputs(tmp_path)
+    assert findings and not [f for f in findings if f.code == "PB900"]
+    assert ("PV621", "cannot be read as a ZIP: File is not a zip file") in {(f.code, f.message) for f in findings}

@@ -98,7 +98,7 @@ class Outputs:
     def csv_files(self, kind: str) -> list[Path]:
         if kind not in self.kinds:
             return []
-        return sorted((self.out / kind).glob("*.csv"))
+        return sorted(p for p in (self.out / kind).glob("*.csv") if p.is_file())
 
     @cached_property
     def _read(self) -> dict[str, dict[str, tuple[str, Table]]]:
@@ -129,7 +129,11 @@ class Outputs:
                 yield rel, table, resource, kind
 
     def _read_csv(self, path: Path, rel: str) -> Table | None:
-        data = path.read_bytes()
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            self.read_hits["PV600"].append(Hit(f"cannot be read: {exc.strerror}", file=rel))
+            return None
         if data.startswith(b"\xef\xbb\xbf"):
             self.read_hits["PV600"].append(Hit("starts with a byte-order mark", file=rel, line=1))
             data = data[3:]
@@ -179,11 +183,11 @@ class Outputs:
             documents[kind] = []
             if kind not in self.kinds:
                 continue
-            for path in sorted((self.out / kind).glob("*.json")):
+            for path in sorted(p for p in (self.out / kind).glob("*.json") if p.is_file() and p.name != "datapackage.json"):
                 rel = f"{kind}/{path.name}"
                 try:
                     documents[kind].append((rel, json.loads(path.read_text(encoding="utf-8"))))
-                except (ValueError, UnicodeDecodeError) as exc:
+                except (ValueError, UnicodeDecodeError, OSError) as exc:
                     documents[kind].append((rel, _NotJson(str(exc))))
         return documents
 
@@ -708,8 +712,12 @@ def oneroster_zip(outputs: Outputs) -> Iterator[Hit]:
     if not zip_path.is_file():
         yield Hit("is missing", file="oneroster.zip")
         return
-    with zipfile.ZipFile(zip_path) as archive:
-        names = set(archive.namelist())
+    try:
+        with zipfile.ZipFile(zip_path) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        yield Hit(f"cannot be read as a ZIP: {exc}", file="oneroster.zip")
+        return
     if names != present:
         yield Hit(f"holds {sorted(names)}, the folder {sorted(present)}", file="oneroster.zip")
 
