@@ -1,6 +1,6 @@
 """plugin-builder: turn a small plugin.toml into an installable PowerSchool PowerQuery plugin.
 
-The pipeline (SPEC §2) is a set of small modules with a plain Python API::
+The pipeline (README.md, "How it is built") is a set of small modules with a plain Python API::
 
     project = load_project("plugin.toml")          # config
     specs = load_catalog(project)                  # catalogue

@@ -1,4 +1,4 @@
-"""The ``plugin-builder`` command line: wiring only (SPEC §3).
+"""The ``plugin-builder`` command line: wiring only (the commands: README.md, "Commands").
 
 Exit codes: 0 ok, 1 error-level findings, 2 usage or internal errors. Domain errors
 (:class:`~plugin_builder.errors.PluginBuilderError`) become one message per problem on
@@ -29,7 +29,7 @@ class _Group(click.Group):
         except PluginBuilderError as exc:
             for problem in exc.problems:
                 click.secho(f"error: {problem}", fg="red", err=True)
-            sys.exit(EXIT_USAGE)
+            sys.exit(exc.exit_code)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
             raise
         except BrokenPipeError:
@@ -69,6 +69,7 @@ config_option = click.option(
     default="plugin.toml",
     show_default=True,
     type=click.Path(dir_okay=True, path_type=Path),
+    metavar="FILE",
     help="The project's plugin.toml.",
 )
 select_option = click.option(
@@ -110,7 +111,13 @@ def _print_findings(findings, fmt: str, to_err: bool = False) -> None:
 @select_option
 @click.option("--stdout", "to_stdout", is_flag=True, help="Print the rendered SQL instead of writing files.")
 def render(config: Path, output: Path | None, select: tuple[str, ...], to_stdout: bool) -> None:
-    """Render plugin.xml and the named queries (SQL in CDATA)."""
+    """Render plugin.xml and the named queries (SQL in CDATA).
+
+    Writes the unzipped plugin tree (default build/<slug>-<version>/), or prints the rendered
+    SQL with --stdout; findings go to stderr.
+
+    Exit: 0 ok, 1 error-level findings, 2 usage.
+    """
     from plugin_builder.package import write_tree
     from plugin_builder.pipeline import validate
 
@@ -134,7 +141,12 @@ def render(config: Path, output: Path | None, select: tuple[str, ...], to_stdout
 @format_option
 @strict_option
 def validate(config: Path, select: tuple[str, ...], fmt: str, strict: bool) -> None:
-    """Run every check; write nothing."""
+    """Run every check; write nothing.
+
+    On success, one line says what was checked. --strict makes warnings fail too.
+
+    Exit: 0 clean, 1 error-level findings (with --strict, any warning), 2 usage.
+    """
     from plugin_builder.findings import has_errors
     from plugin_builder.pipeline import validate as run_validate
 
@@ -169,7 +181,18 @@ def _validate_summary(result) -> str:
 @format_option
 @strict_option
 def build(config: Path, output: Path | None, force: bool, against: Path | None, fmt: str, strict: bool) -> None:
-    """Render, validate and package dist/<slug>-<version>.zip beside plugin.toml (never past an error)."""
+    """Render, validate and package dist/<slug>-<version>.zip beside plugin.toml (never past an error).
+
+    Writes DIR/<slug>-<version>.zip (default dist/ beside the plugin.toml, so `build -c
+    other/plugin.toml` writes other/dist/ and checks that project's earlier releases), its
+    .sha256, the Data Export Manager setup guide <slug>-<version>-DEM-setup.md and the
+    reviewers' report <slug>-<version>-review.html. Refuses to write past an error-level
+    finding (with --strict, past a warning); refuses a version not greater than --against or
+    the newest release of the plugin in DIR; refuses to replace a ZIP of the same version with
+    different bytes unless --force.
+
+    Exit: 0 written, 1 error-level findings or a version not raised, 2 usage.
+    """
     from plugin_builder.pipeline import build as run_build
 
     result = run_build(config, output, force=force, against=against, strict=strict)
@@ -188,9 +211,14 @@ def build(config: Path, output: Path | None, force: bool, against: Path | None, 
 
 
 @main.command("queries")
-@click.option("-c", "--config", "config", type=click.Path(path_type=Path), default=None, help="Also list the project's own queries.")
+@click.option("-c", "--config", "config", type=click.Path(path_type=Path), default=None, metavar="FILE", help="Also list the project's own queries.")
 def list_queries(config: Path | None) -> None:
-    """List the query catalogue."""
+    """List the query catalogue.
+
+    A * marks what the project builds (its [queries] include and exclude).
+
+    Exit: 0.
+    """
     from plugin_builder.catalog import available_queries, builtin_catalog, load_catalog
     from plugin_builder.config import load_project
 
@@ -227,7 +255,12 @@ def plain_doc(text: str) -> str:
 @main.command("checks")
 @click.argument("code", required=False)
 def list_checks(code: str | None) -> None:
-    """List the rule codes, or explain one rule with its examples."""
+    """List the rule codes, or explain one rule with its examples.
+
+    Every rule the tool can report: the plugin's, the queries' and preview's.
+
+    Exit: 0, or 2 for an unknown code.
+    """
     from plugin_builder.checks import all_rules
 
     rules = all_rules()
@@ -242,13 +275,18 @@ def list_checks(code: str | None) -> None:
         click.echo(f"{r.code}  {r.severity.value:<7}  {r.name:<32}  {plain_doc(r.summary)}")
 
 
-# --- administrators and reviewers (issue 6): init, review --------------------------------
+# --- administrators and reviewers: init, review ------------------------------------------
 
 
 @main.command()
 @click.argument("directory", required=False, default=".", type=click.Path(file_okay=False, path_type=Path))
 def init(directory: Path) -> None:
-    """Write a commented plugin.toml (and queries/ for your own queries) into DIRECTORY."""
+    """Write a commented plugin.toml (and queries/ for your own queries) into DIRECTORY.
+
+    The plugin.toml builds as is; nothing is overwritten.
+
+    Exit: 0, 2 when DIRECTORY cannot be written.
+    """
     from plugin_builder.scaffold import init_project
 
     result = init_project(directory)
@@ -268,34 +306,39 @@ def init(directory: Path) -> None:
 @click.option("--against", type=click.Path(dir_okay=False, path_type=Path), metavar="OLD.zip", help="A previous release: also report what changed since it.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE.html|FILE.md", help="Where to write the report; the suffix picks HTML or Markdown; - prints Markdown [default: dist/<slug>-<version>-review.html].")
 def review(config: Path, against: Path | None, output: Path | None) -> None:
-    """Report for reviewers: each query's SQL, fields read, personal data, changes."""
-    from plugin_builder.review import build_review, render_review, review_format, write_review
+    """Report for reviewers: each query's SQL, fields read, personal data, changes.
+
+    Every table.field read and why, personal-data flags, arguments, and what changed since
+    --against OLD.zip.
+
+    Exit: 0 written and clean, 1 written but with error-level findings or a version not
+    raised above OLD.zip, 2 usage.
+    """
+    from plugin_builder.pipeline import release_files, write_review
+    from plugin_builder.pipeline import review as run_review
+    from plugin_builder.review import render_review, review_format
 
     if output is not None and str(output) != "-":
         review_format(output)  # a wrong suffix is a usage error before any work
-    report = build_review(config, against)
+    reviewed = run_review(config, against)
+    report = reviewed.report
     if output is not None and str(output) == "-":
         click.echo(render_review(report, "md"), nl=False)
     else:
-        target = output or Path("dist") / f"{report.zip_name.removesuffix('.zip')}-review.html"
+        target = output or release_files(reviewed.validated.project, "dist")["review"]
         click.echo(f"wrote {write_review(report, target)}", err=True)
     if report.errors:
         click.secho(f"error: the plugin has {report.errors} error finding(s); see the report", fg="red", err=True)
     comparison = report.comparison
-    if comparison is not None and comparison.version_ok is False:
-        click.secho(
-            f"error: version {report.version} is not greater than {comparison.version} ({comparison.source}); "
-            "raise [plugin] version",
-            fg="red",
-            err=True,
-        )
+    if comparison is not None and comparison.version_problem is not None:
+        click.secho(f"error: {comparison.version_problem}", fg="red", err=True)  # as build says it
     sys.exit(EXIT_OK if report.ok else EXIT_FINDINGS)
 
 
-# --- end of issue 6 ---------------------------------------------------------------------
+# --- end of administrators and reviewers ------------------------------------------------
 
 
-# --- lint (issue 3) ------------------------------------------------------------------
+# --- lint --------------------------------------------------------------------------
 
 
 @main.command("lint")
@@ -311,7 +354,14 @@ def review(config: Path, against: Path | None, output: Path | None) -> None:
 @click.option("--ignore", "ignore_codes", multiple=True, metavar="CODE", help="Leave out these rule codes or prefixes (repeatable or comma-separated).")
 @strict_option
 def lint_command(path: Path, fmt: str, dictionary_file: Path | None, select_codes: tuple[str, ...], ignore_codes: tuple[str, ...], strict: bool) -> None:
-    """Check an existing plugin ZIP, folder or plugin.xml (not built by us)."""
+    """Check an existing plugin ZIP, folder or plugin.xml (not built by us).
+
+    The same checks as validate, on a plugin built elsewhere; safe on hostile archives
+    (nothing extracted, no entity expansion, no network). --select/--ignore take rule codes
+    or prefixes (SQ3, AC400,PQ217).
+
+    Exit: 0 clean, 1 error-level findings (with --strict, any warning), 2 usage.
+    """
     from plugin_builder.findings import has_errors, select_codes as filter_codes
     from plugin_builder.lint import lint, load_dictionary_file
 
@@ -395,7 +445,7 @@ def described_text(described: dict) -> str:
 # --- end lint --------------------------------------------------------------------------
 
 
-# ---- preview (issue 5) -----------------------------------------------------------------
+# ---- preview ---------------------------------------------------------------------------
 
 
 def _stderr_is_terminal() -> bool:
@@ -426,8 +476,22 @@ def _parse_today(ctx, param, value):
 @select_option
 @click.option("--arg", "args", multiple=True, metavar="NAME=VALUE", help="A query arg as DEM would pass it, e.g. --arg start_date=2026-01-12 (repeatable).")
 @click.option("--quiet", is_flag=True, help="No progress on stderr (there is none when stderr is not a terminal).")
-def preview(config: Path, students: int | None, db: Path | None, tables: tuple[Path, ...], output: Path, seed: int, today, select: tuple[str, ...], args: tuple[str, ...], quiet: bool) -> None:
-    """Run every query on DuckDB, write OneRoster/Ed-Fi/Clever/attendance outputs, check them."""
+@format_option
+@strict_option
+def preview(config: Path, students: int | None, db: Path | None, tables: tuple[Path, ...], output: Path, seed: int, today, select: tuple[str, ...], args: tuple[str, ...], quiet: bool, fmt: str, strict: bool) -> None:
+    """Run every query on DuckDB, write OneRoster/Ed-Fi/Clever/attendance outputs, check them.
+
+    Runs on a deterministic synthetic district by default, or on a DuckDB file or CSV
+    extracts (--tables with --students or --db adds or replaces tables from <TABLE>.csv
+    files; a table a query reads that the district lacks is created empty), through an
+    Oracle-compatibility layer. Writes oneroster/ (CSVs, manifest.csv, datapackage.json, a
+    zip), edfi/*.json, clever/*.csv (and datapackage.json), attendance/*.json, and checks each
+    against its format with the PV6xx rules. A query that cannot run is reported and the
+    others still run.
+
+    Exit: 0 clean, 1 error-level findings or a query that failed (with --strict, any warning), 2 usage.
+    """
+    from plugin_builder.findings import has_errors
     from plugin_builder.preview.runner import run_preview, summary_table
 
     if students is not None and db is not None:
@@ -443,15 +507,16 @@ def preview(config: Path, students: int | None, db: Path | None, tables: tuple[P
         config, output, students=students, db=db, tables=list(tables) or None, seed=seed, today=today, progress=progress,
         select=select, args=arg_values,
     )
-    click.echo(summary_table(result))
+    # text: the table on stdout, findings on stderr; a machine format alone on stdout
+    click.echo(summary_table(result), err=fmt != "text")
     for note in [*result.notes, *result.written.skipped]:
         click.echo(f"note: {note}", err=True)
     for failure in result.failures:
         click.secho(f"error: {failure}", fg="red", err=True)
-    for violation in result.violations:
-        click.secho(f"violation: {violation}", fg="red", err=True)
+    _print_findings(result.findings, fmt, to_err=fmt == "text")
     click.echo(f"wrote {result.out}/ ({result.source})", err=True)
-    sys.exit(EXIT_OK if result.ok else EXIT_FINDINGS)
+    failed = not result.ok or has_errors(result.findings, strict)
+    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
 
 
 # ---- end preview -------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Read ``plugin.toml`` into a typed, validated :class:`Project` (SPEC §4).
+"""Read ``plugin.toml`` into a typed, validated :class:`Project` (README.md, "Configuration reference").
 
 Every mistake is collected (not only the first) and reported with the key, its line and
 what is expected; :class:`~plugin_builder.errors.ConfigError` carries them all.
@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from plugin_builder import facts
 from plugin_builder.errors import (
     ConfigError,
     Key,
@@ -22,21 +23,22 @@ from plugin_builder.errors import (
     read_user_file,
     toml_key_lines,
 )
-
-NAME_MAX = 40  # PluginDef.Name is VARCHAR2(40)
-VERSION_MAX = 20
-DESCRIPTION_MAX = 256
-PUBLISHER_MAX = 100
-EMAIL_MAX = 40
-PHONE_MAX = 20
-NAMESPACE_MAX = 150  # leaves room for ".<catalogue name>" under PowerSchool's 200-character query names
+from plugin_builder.facts import (
+    DESCRIPTION_MAX,
+    EMAIL_MAX,
+    NAMESPACE_MAX,
+    PHONE_MAX,
+    PUBLISHER_MAX,
+    VERSION_MAX,
+    is_version,
+    reserved_prefix,
+)
+from plugin_builder.facts import PLUGIN_NAME_MAX as NAME_MAX
 
 # Patterns are applied with fullmatch (``$`` alone would accept a trailing newline) and
 # spell digits [0-9] (``\d`` also matches other scripts' digits, such as "١" or "５").
-VERSION_RE = re.compile(r"[0-9]+(\.[0-9]+)*")
 EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 NAMESPACE_PART_RE = re.compile(r"[A-Za-z0-9_-]+")
-RESERVED_NAMESPACES = ("com.powerschool", "com.pearson")
 # Values that reach SQL as literals are quoted by the |lit filter; these limits keep them sane.
 # No control characters, nor U+FFFE/U+FFFF, which XML 1.0 cannot hold (the SQL sits in CDATA).
 CODE_RE = re.compile(r"[^\x00-\x1f\x7f\ufffe\uffff]{1,100}")
@@ -146,7 +148,7 @@ class Project:
 
     @property
     def zip_name(self) -> str:
-        return f"{self.slug}-{self.plugin.version}.zip"
+        return facts.zip_name(self.slug, self.plugin.version)
 
     def template_context(self) -> dict[str, Any]:
         """The configuration as seen by query templates (``config.oneroster.parent`` …)."""
@@ -315,7 +317,7 @@ def _parse_plugin(reader: _Reader, data: dict) -> PluginSection | None:
         _check_text(reader, "plugin.name", name)
     version = values.get("version")
     if version is not None:
-        if not VERSION_RE.fullmatch(version):
+        if not is_version(version):
             reader.problem(
                 "plugin.version",
                 f"is {version!r}, not a dotted numeric version",
@@ -354,10 +356,7 @@ def _parse_plugin(reader: _Reader, data: dict) -> PluginSection | None:
                 f"is {namespace!r}; use dot-separated parts of letters, digits, _ and -",
                 'for example "us.ca.k12.exampleusd.rostering"',
             )
-        elif any(
-            namespace.lower() == r or namespace.lower().startswith(r + ".")
-            for r in RESERVED_NAMESPACES
-        ):
+        elif reserved_prefix(namespace):
             reader.problem(
                 "plugin.namespace",
                 f"is {namespace!r}, which starts with a prefix reserved for PowerSchool's own queries",

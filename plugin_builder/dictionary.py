@@ -75,7 +75,7 @@ def duckdb_type(oracle_type: str) -> str:
     return "VARCHAR"
 
 
-def create_tables(con: "duckdb.DuckDBPyConnection", tables: list[str] | None = None) -> None:
+def create_tables(con: duckdb.DuckDBPyConnection, tables: list[str] | None = None) -> None:
     """Create empty PowerSchool-shaped tables (all dictionary columns) in DuckDB.
 
     By default the tables the preview district models; a table named in ``tables`` may be any

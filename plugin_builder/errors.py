@@ -36,6 +36,8 @@ class Problem:
 class PluginBuilderError(Exception):
     """Base of every error a user can fix; carries one or more problems."""
 
+    exit_code = 2  # usage: the input cannot be used; 1 for a finding about the project itself
+
     def __init__(self, problems: list[Problem] | Problem | str):
         if isinstance(problems, str):
             problems = [Problem(problems)]

@@ -1,4 +1,4 @@
-"""Findings: the one record every check produces (SPEC §2).
+"""Findings: the one record every check produces (docs/checks.md).
 
 A finding is rendered as text, JSON, SARIF or GitHub annotations by
 :mod:`plugin_builder.report`; nothing else formats them.

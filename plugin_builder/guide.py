@@ -1,17 +1,15 @@
-"""The Data Export Manager setup guide, ``dist/<slug>-<version>-DEM-setup.md`` (SPEC §9).
+"""The Data Export Manager setup guide, ``dist/<slug>-<version>-DEM-setup.md`` (docs/administrators.md).
 
 PowerSchool administrators turn each PowerQuery into a file by hand in Data Export Manager
 (DEM): pick the query, pick its fields, type a label for each, set the output options, save
 a template, schedule it to SFTP. Every one of those choices is knowable from the build, so
 the guide spells them out per query, in the receiver's column order (DEM lists the fields
 alphabetically as ``<coreTable>.<alias>``; the label to type is the alias, the receiver's
-header). Facts: ``reference/powerschool-plugin-format.md`` §5 and the SchoolStatus guide
-(``seeds/003_*``).
+header).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from plugin_builder import __version__
@@ -19,8 +17,7 @@ from plugin_builder.config import Project
 from plugin_builder.mdtext import document_environment
 from plugin_builder.render import PluginTree, RenderedQuery
 
-# OneRoster 1.1 "List of …" fields: several values, comma-separated inside one quoted field
-# (reference/output-formats.md §1.1).
+# OneRoster 1.1 "List of …" fields: several values, comma-separated inside one quoted field.
 ONEROSTER_MULTI_VALUED = frozenset(
     {"orgSourcedIds", "agentSourcedIds", "grades", "termSourcedIds", "subjects", "subjectCodes", "periods", "userIds"}
 )
@@ -87,10 +84,6 @@ class GuideQuery:
         return self.query.spec
 
 
-def guide_name(project: Project) -> str:
-    return f"{project.slug}-{project.plugin.version}-DEM-setup.md"
-
-
 def _fields(query: RenderedQuery) -> list[GuideField]:
     fields = []
     for position, column in enumerate(query.spec.columns, start=1):
@@ -142,12 +135,3 @@ def render_dem_guide(project: Project, tree: PluginTree, sha256: str | None = No
         sha256=sha256,
         tool_version=__version__,
     )
-
-
-def dem_guide_file(project: Project, tree: PluginTree) -> Callable[[str], dict[str, bytes]]:
-    """The guide as a companion of the ZIP (``package.write_plugin_zip``), written with it."""
-
-    def companion(sha256: str) -> dict[str, bytes]:
-        return {guide_name(project): render_dem_guide(project, tree, sha256).encode("utf-8")}
-
-    return companion

@@ -1,4 +1,4 @@
-"""Package a plugin tree as a deterministic ZIP, written atomically (SPEC §5).
+"""Package a plugin tree as a deterministic ZIP, written atomically (docs/administrators.md).
 
 Entries are sorted, timestamps fixed, compression fixed, permissions fixed: the same
 inputs give byte-identical archives. Files are written in full to temporary files in the target
@@ -21,6 +21,7 @@ from pathlib import Path
 
 from plugin_builder.config import Project
 from plugin_builder.errors import PackageError, Problem
+from plugin_builder.facts import companion_names
 from plugin_builder.render import PERMISSIONS_ROOT, PLUGIN_XML, QUERIES_ROOT, PluginTree
 
 FIXED_DATE = (1980, 1, 1, 0, 0, 0)
@@ -172,7 +173,7 @@ def write_plugin_zip(
     data = zip_bytes(tree.files)
     digest = hashlib.sha256(data).hexdigest()
     target = out / project.zip_name
-    sha_path = out / f"{project.zip_name}.sha256"
+    sha_path = out / companion_names(project.slug, project.plugin.version)["sha256"]
     sha_line = f"{digest}  {project.zip_name}\n".encode()
     unchanged = False
     try:

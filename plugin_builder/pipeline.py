@@ -1,19 +1,30 @@
-"""The pipeline composed: config → catalogue → render → checks → package.
+"""The pipeline composed: config → catalogue → render → checks → package, and the
+documents for reviewers and administrators.
 
-These functions are what the CLI calls; tests and other tools can call them too.
+The only module that composes the stages: the others are given what they work on and
+return it (``review`` and ``guide`` render a report from a validated project; nothing of
+theirs reads a project or writes a file). These functions are what the CLI calls; tests
+and other tools can call them too.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from plugin_builder import facts
 from plugin_builder.catalog import QuerySpec, load_catalog
 from plugin_builder.checks import check_tree
 from plugin_builder.config import Project, load_project
+from plugin_builder.errors import PackageError, Problem
 from plugin_builder.findings import Finding, Severity, has_errors
-from plugin_builder.package import BuiltZip, write_plugin_zip
+from plugin_builder.guide import render_dem_guide
+from plugin_builder.package import BuiltZip, atomic_write, write_plugin_zip, zip_bytes
 from plugin_builder.render import PluginTree, render_plugin
+from plugin_builder.review import Review, render_review, review_format, review_of
+from plugin_builder.versions import check_version
+from plugin_builder.zipread import read_plugin_zip
 
 
 @dataclass
@@ -43,6 +54,15 @@ def validate(config: str | Path = "plugin.toml", select: tuple[str, ...] = ()) -
     return Validated(project, specs, tree, check_tree(tree, project))
 
 
+def release_files(project: Project, out_dir: str | Path) -> dict[str, Path]:
+    """Every file of a release, by what it is: ``zip``, ``sha256``, ``guide`` (the DEM setup
+    guide), ``review`` (the reviewers' report). The one place that names them."""
+    out = Path(out_dir)
+    names = {"zip": facts.zip_name(project.slug, project.plugin.version)}
+    names.update(facts.companion_names(project.slug, project.plugin.version))
+    return {kind: out / name for kind, name in names.items()}
+
+
 def build(
     config: str | Path = "plugin.toml",
     out_dir: str | Path | None = None,
@@ -56,28 +76,54 @@ def build(
     The version must be greater than ``against`` (a previous release's ZIP) and than every
     release of the same plugin in ``out_dir`` (by default ``dist/`` beside plugin.toml, so
     that the project's earlier releases are found wherever the command runs); the DEM setup
-    guide and the review report are written beside the ZIP.
+    guide and the reviewers' report are written beside the ZIP, in one atomic batch with it.
     """
-    from plugin_builder.guide import dem_guide_file, guide_name
-    from plugin_builder.review import review_file
-    from plugin_builder.versions import check_version
-
     validated = validate(config)
     if not validated.ok or (strict and any(f.severity is Severity.WARNING for f in validated.findings)):
         return Built(validated, None)
     if out_dir is None:
         out_dir = validated.project.root / "dist"
+    old_files = read_plugin_zip(against) if against is not None else None  # a bad ZIP fails first
     check_version(validated.project, out_dir, against)
-    guide_companion = dem_guide_file(validated.project, validated.tree)
-    review_companion = review_file(validated, against)
-    built = write_plugin_zip(
-        validated.tree,
-        validated.project,
-        out_dir,
-        force=force,
-        # The guide and the review report change with the ZIP, in one atomic batch.
-        companions=lambda sha256: {**guide_companion(sha256), **review_companion(sha256)},
-    )
-    guide = Path(out_dir) / guide_name(validated.project)
-    review = Path(out_dir) / f"{validated.project.zip_name.removesuffix('.zip')}-review.html"
-    return Built(validated, built, guide, review)
+    project, tree = validated.project, validated.tree
+    files = release_files(project, out_dir)
+
+    def companions(sha256: str) -> dict[str, bytes]:
+        # The guide and the review report quote the ZIP's checksum: they change with it.
+        report = review_of(validated, against, old_files, sha256)
+        return {
+            files["guide"].name: render_dem_guide(project, tree, sha256).encode("utf-8"),
+            files["review"].name: render_review(report, "html").encode("utf-8"),
+        }
+
+    built = write_plugin_zip(tree, project, out_dir, force=force, companions=companions)
+    return Built(validated, built, files["guide"], files["review"])
+
+
+@dataclass
+class Reviewed:
+    validated: Validated
+    report: Review
+
+
+def review(config: str | Path = "plugin.toml", against: str | Path | None = None) -> Reviewed:
+    """Render and check the project, and describe it (and its changes since ``against``, a
+    previous release's ZIP) for a reviewer."""
+    old_files = read_plugin_zip(against) if against is not None else None  # a bad ZIP fails first
+    validated = validate(config)
+    try:
+        sha256 = hashlib.sha256(zip_bytes(validated.tree.files)).hexdigest()
+    except PackageError:
+        sha256 = ""  # a tree that cannot be zipped: the report says why in its findings
+    return Reviewed(validated, review_of(validated, against, old_files, sha256))
+
+
+def write_review(report: Review, path: str | Path) -> Path:
+    """Write the report as HTML or Markdown, as the path's suffix says."""
+    path = Path(path)
+    text = render_review(report, review_format(path))
+    try:
+        atomic_write(path, text.encode("utf-8"))
+    except OSError as exc:
+        raise PackageError(Problem(message=f"cannot write {path}: {exc.strerror}")) from None
+    return path

@@ -1,4 +1,4 @@
-"""Render the plugin tree in memory (SPEC §5): plugin.xml, named_queries.xml, permissions.
+"""Render the plugin tree in memory (docs/administrators.md): plugin.xml, named_queries.xml, permissions.
 
 Each rendered query keeps a map from its SQL lines back to template lines, so that a
 finding in the SQL points at ``queries/<name>.sql.j2:<line>``.
@@ -143,7 +143,7 @@ def build_line_map(rendered: str, sources: list[tuple[str, str]]) -> list[Source
             result.append(None)
             continue
         found = None
-        order = list(range(cursor, len(candidates))) + list(range(0, cursor))
+        order = list(range(cursor, len(candidates))) + list(range(cursor))
         for index in order:
             display, number, pattern = candidates[index]
             if pattern.fullmatch(line):

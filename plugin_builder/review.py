@@ -1,4 +1,4 @@
-"""The reviewer's report (SPEC §9): what the plugin reads, and what changed since the last release.
+"""The reviewer's report (docs/review.md): what the plugin reads, and what changed since the last release.
 
 For each query: its summary and description, the SQL exactly as PowerSchool will run it,
 every TABLE.FIELD it reads with the roles it plays (from
@@ -12,12 +12,9 @@ or Markdown, from ``templates/review.html.j2`` / ``review.md.j2``.
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
-import hashlib
 import re
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,11 +25,10 @@ from plugin_builder.dictionary import Dictionary, for_project
 from plugin_builder.errors import PackageError, Problem
 from plugin_builder.findings import Finding, Severity
 from plugin_builder.model import PluginModel, QueryDef, build_model
-from plugin_builder.package import atomic_write, zip_bytes
 from plugin_builder.personal_data import CATEGORIES
 from plugin_builder.personal_data import category as personal_category
 from plugin_builder.sqlparse import parse_sql
-from plugin_builder.versions import compare_versions
+from plugin_builder.versions import Release, compare_versions, not_raised
 
 if TYPE_CHECKING:
     from plugin_builder.pipeline import Validated
@@ -154,6 +150,7 @@ class Comparison:
     unchanged: list[str]
     new_fields: list[NewField]
     dropped_fields: list[str]
+    version_problem: Problem | None = None  # versions.not_raised: the same words as build's refusal
 
 
 @dataclass
@@ -297,21 +294,15 @@ def compare(
     )
 
 
-def build_review(config: str | Path = "plugin.toml", against: str | Path | None = None) -> Review:
-    """Render and check the project, and describe it (and its changes) for a reviewer."""
-    from plugin_builder.pipeline import validate
-    from plugin_builder.zipread import read_plugin_zip
-
-    old_files = read_plugin_zip(against) if against is not None else None  # a bad ZIP fails first
-    return review_of(validate(config), against, old_files)
-
-
 def review_of(
     validated: Validated,
     against: str | Path | None = None,
     old_files: dict[str, bytes] | None = None,
+    sha256: str = "",
 ) -> Review:
-    """Describe a validated project (and its changes since ``old_files``, read from ``against``)."""
+    """Describe a validated project (and its changes since ``old_files``, read from ``against``);
+    ``sha256`` is the ZIP's checksum the report quotes. Reads and writes nothing:
+    :mod:`plugin_builder.pipeline` composes it."""
     project, tree = validated.project, validated.tree
     model = build_model(tree.files, tree)
     # The project's dictionary, so that columns of declared extension tables resolve too.
@@ -321,15 +312,14 @@ def review_of(
     if old_files is not None:
         old_model = build_model(old_files, origin="linted")
         comparison = compare(queries, old_model, str(against), project.plugin.version, dictionary)
+        if comparison.version_ok is not None:  # the old version is comparable
+            comparison.version_problem = not_raised(project, Release(comparison.version, Path(str(against))))
+            comparison.version_ok = comparison.version_problem is None
     root = model.plugin_root
     access = []
     if root is not None:  # as plugin.xml requests it, in whatever namespace
         fields = root.iterfind("{*}access_request/{*}field")
         access = sorted(f"{f.get('table', '')}.{f.get('field', '')}" for f in fields)
-    try:
-        digest = hashlib.sha256(zip_bytes(tree.files)).hexdigest()
-    except PackageError:
-        digest = ""
     return Review(
         plugin_name=project.plugin.name,
         version=project.plugin.version,
@@ -339,7 +329,7 @@ def review_of(
         oauth=project.plugin.oauth,
         access_fields=access,
         zip_name=project.zip_name,
-        sha256=digest,
+        sha256=sha256,
         queries=queries,
         findings=validated.findings,
         comparison=comparison,
@@ -349,21 +339,6 @@ def review_of(
 
 
 REVIEW_FORMATS = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md"}
-
-
-def review_file(validated: Validated, against: str | Path | None = None) -> Callable[[str], dict[str, bytes]]:
-    """The HTML report as a companion of the ZIP (``package.write_plugin_zip``), written with it."""
-    from plugin_builder.zipread import read_plugin_zip
-
-    old_files = read_plugin_zip(against) if against is not None else None
-    project = validated.project
-    name = f"{project.zip_name.removesuffix('.zip')}-review.html"
-
-    def companion(sha256: str) -> dict[str, bytes]:
-        review = dataclasses.replace(review_of(validated, against, old_files), sha256=sha256)
-        return {name: render_review(review, "html").encode("utf-8")}
-
-    return companion
 
 
 def render_review(review: Review, fmt: str = "html") -> str:
@@ -386,13 +361,3 @@ def review_format(path: Path) -> str:
             )
         )
     return REVIEW_FORMATS[suffix]
-
-
-def write_review(review: Review, path: str | Path) -> Path:
-    path = Path(path)
-    text = render_review(review, review_format(path))
-    try:
-        atomic_write(path, text.encode("utf-8"))
-    except OSError as exc:
-        raise PackageError(Problem(message=f"cannot write {path}: {exc.strerror}")) from None
-    return path

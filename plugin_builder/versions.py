@@ -1,4 +1,4 @@
-"""The version guard (SPEC §9): a release's version must be greater than the last one.
+"""The version guard: a release's version must be greater than the last one.
 
 PowerSchool rejects or warns about an update whose version did not increase, and how it
 compares versions is undocumented, so we compare the safe way: dotted numbers, part by
@@ -16,13 +16,21 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from plugin_builder.config import VERSION_RE, Project
-from plugin_builder.errors import InputError, PackageError, Problem
+from plugin_builder.config import Project
+from plugin_builder.errors import InputError, PluginBuilderError, Problem
+from plugin_builder.facts import VERSION_RE, is_version
+
+
+class VersionNotRaised(PluginBuilderError):
+    """The version is not greater than a previous release's: ``build`` refuses, ``review``
+    reports it; both exit 1 with the same message (:func:`not_raised`)."""
+
+    exit_code = 1
 
 
 def version_key(version: str) -> tuple[int, ...]:
     """``"1.10.0"`` -> ``(1, 10)``: numeric parts without trailing zeros, for comparing."""
-    if not VERSION_RE.match(version):
+    if not is_version(version):
         raise ValueError(f"{version!r} is not a dotted numeric version")
     parts = [int(p) for p in version.split(".")]
     while len(parts) > 1 and parts[-1] == 0:
@@ -49,10 +57,10 @@ def releases_in(out_dir: str | Path, slug: str) -> list[Release]:
     folder = Path(out_dir)
     if not folder.is_dir():
         return []
-    pattern = re.compile(rf"^{re.escape(slug)}-([0-9]+(?:\.[0-9]+)*)\.zip\Z")
+    pattern = re.compile(rf"{re.escape(slug)}-({VERSION_RE.pattern})\.zip")
     found = []
     for path in folder.iterdir():
-        match = pattern.match(path.name)
+        match = pattern.fullmatch(path.name)
         if match and path.is_file():
             found.append(Release(match.group(1), path))
     return sorted(found, key=lambda r: (version_key(r.version), r.path.name))
@@ -66,7 +74,7 @@ def release_of_zip(path: str | Path) -> Release:
     model = build_model(read_plugin_zip(path))
     root = model.plugin_root
     version = root.get("version") if root is not None else None
-    if version is None or not VERSION_RE.match(version):
+    if version is None or not is_version(version):
         raise InputError(
             Problem(
                 message="its plugin.xml has no dotted numeric version to compare with"
@@ -78,25 +86,24 @@ def release_of_zip(path: str | Path) -> Release:
     return Release(version, Path(path))
 
 
-def _refuse(project: Project, last: Release) -> PackageError:
-    return PackageError(
-        Problem(
-            message=f"version {project.plugin.version} is not greater than {last.version} ({last.path}); "
-            "raise [plugin] version",
-            file=str(project.config_path),
-        )
+def not_raised(project: Project, previous: Release) -> Problem | None:
+    """The one decision on a version against a previous release, and its one message: None
+    when ``project``'s version is greater, else the problem to report."""
+    if compare_versions(project.plugin.version, previous.version) > 0:
+        return None
+    return Problem(
+        message=f"version {project.plugin.version} is not greater than {previous.version} ({previous.path}); "
+        "raise [plugin] version",
+        file=str(project.config_path),
     )
 
 
 def check_version(project: Project, out_dir: str | Path, against: str | Path | None = None) -> None:
-    """Raise :class:`PackageError` unless the version is greater than every previous release."""
-    version = project.plugin.version
-    if against is not None:
-        previous = release_of_zip(against)
-        if compare_versions(version, previous.version) <= 0:
-            raise _refuse(project, previous)
-    others = [r for r in releases_in(out_dir, project.slug) if r.path.name != project.zip_name]
-    if others:
-        newest = others[-1]
-        if compare_versions(version, newest.version) <= 0:
-            raise _refuse(project, newest)
+    """Raise :class:`VersionNotRaised` unless the version is greater than every previous release
+    (``against`` and the releases of the same plugin in ``out_dir``)."""
+    previous = [release_of_zip(against)] if against is not None else []
+    previous += [r for r in releases_in(out_dir, project.slug) if r.path.name != project.zip_name][-1:]
+    for release in previous:
+        problem = not_raised(project, release)
+        if problem is not None:
+            raise VersionNotRaised(problem)

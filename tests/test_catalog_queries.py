@@ -1,8 +1,8 @@
-"""The catalogue queries of issue 4 run on DuckDB against the base district plus extra rows.
+"""The catalogue queries run on DuckDB against the base district plus extra rows.
 
 The district is tests/fixtures/district/ (owned by the foundation tests) with the rows of
 tests/fixtures/district_extra/ appended; tests/fixtures/district_extra/README.md says which
-row covers which rule of SPEC §6. Expected outputs, written by hand, are in
+row covers which rule of docs/catalog.md. Expected outputs, written by hand, are in
 tests/fixtures/expected_extra/ (example configuration, yearid unset, "today" 2026-01-15).
 """
 
@@ -41,9 +41,8 @@ NEW_QUERIES = [
     "section_attendance",
 ]
 
-# Receivers' headers, copied from reference/output-formats.md and SPEC §6 (independent of
-# the sidecars): OneRoster 1.1 §7, Ed-Fi properties as SPEC §6.3 lists them, Clever SFTP
-# headers as SPEC §6.4 lists them, Schoology attendance fields of SPEC §6.5.
+# Receivers' headers, copied from their specifications (independent of the sidecars):
+# OneRoster 1.1 CSV, Ed-Fi DS 5.0 properties, Clever SFTP, the Schoology attendance fields.
 HEADERS = {
     "one_roster_orgs": "sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId",
     "one_roster_academic_sessions": "sourcedId,status,dateLastModified,title,type,startDate,endDate,parentSourcedId,schoolYear",
@@ -57,7 +56,7 @@ HEADERS = {
     "section_attendance": "section_id,student_id,cc_id,date,status,comment",
 }
 
-# The foundation's three OneRoster files (reference/output-formats.md §7).
+# The foundation's three OneRoster files (OneRoster 1.1 CSV).
 FOUNDATION_HEADERS = {
     "one_roster_users": "sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,userIds,givenName,familyName,middleName,identifier,email,sms,phone,agentSourcedIds,grades,password",
     "one_roster_classes": "sourcedId,status,dateLastModified,title,grades,courseSourcedId,classCode,classType,location,schoolSourcedId,termSourcedIds,subjects,subjectCodes,periods",
@@ -252,7 +251,7 @@ def test_local_course_code_follows_state_course_code(full_district, mode, expect
     for query in ("ed_fi_student_section_associations", "ed_fi_staff_section_associations"):
         rows = run_query(full_district, query, project)
         codes = dict(zip(column(rows, query, "sectionIdentifier"), column(rows, query, "localCourseCode")))
-        assert {k: v for k, v in codes.items()} == {k: v for k, v in expected.items() if k in codes}
+        assert dict(codes.items()) == {k: v for k, v in expected.items() if k in codes}
     rows = run_query(full_district, "ed_fi_student_section_associations", project)
     assert set(column(rows, "ed_fi_student_section_associations", "sectionIdentifier")) == set(expected)
 

@@ -1,4 +1,4 @@
-"""The Data Export Manager setup guide written beside every ZIP (SPEC §9)."""
+"""The Data Export Manager setup guide written beside every ZIP."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 from plugin_builder.cli import main
 
-# reference/output-formats.md §7: the normative OneRoster 1.1 users.csv header.
+# The normative OneRoster 1.1 users.csv header (1EdTech OneRoster 1.1 CSV tables).
 ONEROSTER_USERS = (
     "sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,userIds,givenName,"
     "familyName,middleName,identifier,email,sms,phone,agentSourcedIds,grades,password"

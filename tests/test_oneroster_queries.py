@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-from pathlib import Path
 
 import pytest
 
@@ -18,7 +17,7 @@ from plugin_builder.catalog import load_catalog
 from plugin_builder.config import load_project
 from plugin_builder.render import render_query
 
-# OneRoster 1.1 headers, copied from reference/output-formats.md §7 (independent of our sidecars).
+# OneRoster 1.1 headers, copied from the OneRoster 1.1 CSV specification (independent of our sidecars).
 ONEROSTER_HEADERS = {
     "one_roster_users": "sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,userIds,givenName,familyName,middleName,identifier,email,sms,phone,agentSourcedIds,grades,password",
     "one_roster_classes": "sourcedId,status,dateLastModified,title,grades,courseSourcedId,classCode,classType,location,schoolSourcedId,termSourcedIds,subjects,subjectCodes,periods",

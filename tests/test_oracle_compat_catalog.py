@@ -1,4 +1,4 @@
-"""The two shim additions the catalogue needs (issue 4): TRUNC(SYSDATE) and DBMS_LOB.SUBSTR."""
+"""The two shim additions the catalogue needs: TRUNC(SYSDATE) and DBMS_LOB.SUBSTR."""
 
 from __future__ import annotations
 

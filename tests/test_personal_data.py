@@ -8,7 +8,8 @@ from helpers import write_tree
 
 from plugin_builder import personal_data
 from plugin_builder.dictionary import load_dictionary, powerschool_dictionary
-from plugin_builder.review import build_review, render_review
+from plugin_builder.pipeline import review as build_review
+from plugin_builder.review import render_review
 
 
 class FakeDictionary:
@@ -117,7 +118,7 @@ def test_the_review_flags_education_records_and_shows_declarations(tmp_path):
             'columns = [{ alias = "student_number" }, { alias = "grade" }, { alias = "percent" }]\n',
         },
     )
-    review = build_review(tmp_path / "plugin.toml")
+    review = build_review(tmp_path / "plugin.toml").report
     by_name = {q.name.rsplit(".", 1)[1]: q for q in review.queries}
     assert by_name["student_grades"].pii["grades and credits"] == ["STOREDGRADES.GRADE", "STOREDGRADES.PERCENT"]
     assert "attendance" in by_name["section_attendance"].pii

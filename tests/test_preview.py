@@ -224,54 +224,38 @@ def write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def messages(violations) -> str:
-    return "\n".join(str(v) for v in violations)
+def messages(findings) -> str:
+    return "\n".join(f"{f.file}:{f.line}: {f.code} {f.message}" for f in findings)
 
 
-def test_clever_checker(tmp_path):
+def test_checkers_report_findings_with_positions(tmp_path):
+    """Preview's rules report Findings: code, rule name, the file and the line of the row.
+    (Each rule's own cases are fixtures: tests/fixtures/rules/PV6xx.)"""
     header = "School_id,Section_id,Teacher_id,Teacher_2_id,Teacher_3_id,Name,Section_number,Grade,Course_name,Course_number,Period,Subject,Term_name,Term_start,Term_end"
     write(tmp_path / "clever/sections.csv", header + "\n"
           "101,S1,T1,T2,,Algebra - Smith - 1,1,9,Algebra,MAT1,1,math,S1,08/13/2025,2025-12-19\n"
           "101,S2,T1,,,Art - Smith - 2,1,09,Art,ART1,2,art,S1,2025-08-13,2025-12-19\n")
     write(tmp_path / "clever/enrollments.csv", "School_id,Section_id,Student_id\n101,S1,9\n101,S1,9\n101,S3,8\n")
-    found = messages(checkers.check_clever(tmp_path))
-    assert "Grade '09' is not a Clever grade" in found
-    assert "Subject 'art' is not a Clever subject" in found
-    assert "student 9 is enrolled twice in section S1" in found
-    assert "Section_id S3 is not in sections.csv" in found
-    assert "sections.csv:1" not in found  # the first section is valid
-    write(tmp_path / "clever/enrollments.csv", "Section_id,School_id,Student_id\n")
-    assert "columns out of order" in messages(checkers.check_clever(tmp_path))
-
-
-def test_edfi_checker_uses_the_ds5_schema(tmp_path):
-    good = {
-        "beginDate": "2025-08-13",
-        "sectionReference": {"localCourseCode": "ALG1", "schoolId": 35042101, "schoolYear": 2026, "sectionIdentifier": "ALG1-1", "sessionName": "101 - S1 - 7001"},
-        "studentReference": {"studentUniqueId": "3500000001"},
+    found = {(f.code, f.rule, f.file, f.line, f.message) for f in checkers.check_outputs(tmp_path)}
+    assert found == {
+        ("PV607", "field.enum", "clever/sections.csv", 3, "Grade '09' is not one of " + "|".join([str(n) for n in range(1, 14)] + "PreKindergarten TransitionalKindergarten Kindergarten InfantToddler Preschool PostGraduate Ungraded Other".split())),
+        ("PV607", "field.enum", "clever/sections.csv", 3, "Subject 'art' is not one of english/language arts|math|science|social studies|language|homeroom/advisory|interventions/online learning|technology and engineering|PE and health|arts and music|other"),
+        ("PV610", "table.primary-key", "clever/enrollments.csv", 3, "Section_id S1, Student_id 9 is not unique"),
+        ("PV611", "table.foreign-key", "clever/enrollments.csv", 4, "Section_id S3, School_id 101: no row of sections.csv has this Section_id, School_id"),
     }
-    bad = [
-        {**good, "endDate": None},
-        {"beginDate": "08/13/2025", "sectionReference": {**good["sectionReference"], "schoolId": "35042101"}, "studentReference": good["studentReference"]},
-        {"sectionReference": good["sectionReference"], "studentReference": good["studentReference"], "beginDat": "2025-08-13"},
-    ]
-    # a valid schoolYear 1 first: True == 1 in Python, yet True is not an integer
-    one_year = {**good, "sectionReference": {**good["sectionReference"], "schoolYear": 1}}
-    bad.append({**good, "sectionReference": {**good["sectionReference"], "schoolYear": True}})
-    write(tmp_path / "edfi/studentSectionAssociation.json", json.dumps([one_year] + bad))
-    assert "schoolYear True must be integer" in messages(checkers.check_edfi(tmp_path))
-    write(tmp_path / "edfi/studentSectionAssociation.json", json.dumps([good] + bad))
-    found = messages(checkers.check_edfi(tmp_path))
-    assert "studentSectionAssociation.json:1" not in found
-    assert "endDate is null" in found
-    assert "beginDate '08/13/2025' is not a YYYY-MM-DD date" in found
-    assert "sectionReference.schoolId '35042101' must be integer" in found
-    assert "beginDate is required" in found and "beginDat is not a property" in found
-    assert "sectionReference.schoolYear True must be integer" in found
-    staff = {**good, "staffReference": {"staffUniqueId": "ST1"}, "classroomPositionDescriptor": "Teacher of Record"}
-    del staff["studentReference"]
-    write(tmp_path / "edfi/staffSectionAssociation.json", json.dumps([staff]))
-    assert "is not uri://" in messages(checkers.check_edfi(tmp_path))
+
+
+def test_checkers_list_five_findings_per_rule_and_file_then_count_the_rest(tmp_path):
+    rows = "".join(f"101,S{n},\n" for n in range(8))
+    write(tmp_path / "clever/enrollments.csv", "School_id,Section_id,Student_id\n" + rows)
+    findings = [f for f in checkers.check_outputs(tmp_path) if f.code == "PV605"]
+    assert [f.line for f in findings] == [None, 2, 3, 4, 5, 6]
+    assert findings[0].message == "… 3 more like these"
+
+
+def test_an_output_without_data_package_of_its_kind_is_not_checked(tmp_path):
+    write(tmp_path / "other/anything.csv", "a,b\n1\n")
+    assert checkers.check_outputs(tmp_path, ["other"]) == []
 
 
 def test_edfi_writer_nests_references_and_omits_blanks():
@@ -290,24 +274,6 @@ def test_edfi_writer_nests_references_and_omits_blanks():
 
     schema = {"$ref": "#/components/schemas/edFi_studentSectionAssociation", "components": {"schemas": edfi_schemas()}}
     assert not list(jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker()).iter_errors(obj))
-
-
-def test_attendance_checker(tmp_path):
-    write(tmp_path / "attendance/section_attendance.json", json.dumps({
-        "10001": {"attendances": {"attendance": [
-            {"enrollment_id": 5, "date": "2026-01-14", "status": 3, "comment": "bus"},
-            {"enrollment_id": 5, "date": "2026-01-14", "status": 2},
-            {"enrollment_id": "5", "date": "2026-1-14", "status": 5},
-        ]}},
-        "10002": {"attendances": {"attendance": [{"enrollment_id": 7, "date": "2026-01-14", "status": 1}]}},
-        "10003": {"attendance": []},
-    }))
-    found = messages(checkers.check_attendance(tmp_path))
-    assert "attendance 1:" not in found and "section 10002" not in found
-    assert "section 10001: enrollment 5 has two statuses on 2026-01-14" in found
-    assert "section 10001, attendance 3: enrollment_id '5' must be an integer" in found
-    assert "status 5 is not 1 present" in found and "date '2026-1-14'" in found
-    assert "section 10003: not a Schoology body" in found
 
 
 def attendance_bodies(folder: Path) -> dict[str, dict]:
@@ -335,7 +301,7 @@ def test_oneroster_checker_finds_two_primary_teachers_and_one_way_agents(tmp_pat
          QueryResult("one_roster_enrollments", "oneroster", "enrollments.csv", ONEROSTER_HEADERS["enrollments.csv"], enrollments)],
         tmp_path, True, Written(),
     )
-    found = messages(checkers.check_oneroster(tmp_path))
+    found = messages(checkers.check_outputs(tmp_path, ["oneroster"]))
     assert "class 10 has two primary teachers at once (T1, T2 from 2026-01-05)" in found
     assert "C1 is linked to no student" in found and "S1 lists C1 but C1 does not list S1" in found
     assert "grades '1'" in found
@@ -471,3 +437,93 @@ def test_preview_of_the_fixture_district_gives_the_hand_written_rows(runner, tmp
     assert sorted(bodies) == sorted(sections)
     statuses = [a["status"] for body in bodies.values() for a in body["attendances"]["attendance"]]
     assert sorted(statuses) == sorted(int(r[header.index("status")]) for r in rows)
+
+
+def test_preview_findings_in_every_format_with_exit_1(runner, tmp_path):
+    """A query that exports a value outside the format: preview reports it as a rule finding
+    in text, JSON, SARIF and GitHub form, and exits 1."""
+    import shutil
+
+    project = tmp_path / "project"
+    shutil.copytree(DEMO_PROJECT, project)
+    template = project / "queries" / "demo_clever_sections.sql.j2"
+    template.write_text(template.read_text(encoding="utf-8").replace("'MAT', 'math'", "'MAT', 'Math'"), encoding="utf-8")
+    args = ["preview", "-c", str(project / "plugin.toml"), "--students", "100", "-o", str(tmp_path / "out"), "--quiet", "--select", "demo_clever_*"]
+    result = runner.invoke(main, [*args, "--format", "json"])
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.stdout)
+    codes = {(f["code"], f["rule"], f["file"]) for f in report["findings"]}
+    assert codes == {("PV607", "field.enum", "clever/sections.csv")}
+    listed = [f for f in report["findings"] if f["line"] is not None]
+    assert len(listed) == 5 and all(f["line"] >= 2 and "Subject 'Math' is not one of" in f["message"] for f in listed)
+    assert [f["message"] for f in report["findings"] if f["line"] is None][0].endswith("more like these")
+    sarif = json.loads(runner.invoke(main, [*args, "--format", "sarif"]).stdout)
+    rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+    result_ = sarif["runs"][0]["results"][0]
+    assert rules[result_["ruleIndex"]]["id"] == "PV607"
+    assert result_["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "clever/sections.csv"
+    github = runner.invoke(main, [*args, "--format", "github"])
+    assert github.exit_code == 1 and "::error file=clever/sections.csv,line=" in github.stdout
+    text = runner.invoke(main, args)
+    assert text.exit_code == 1
+    assert "clever/sections.csv:" in text.stderr and "error PV607" in text.stderr
+    assert "1 finding" not in text.stdout and "clever" in text.stdout  # the summary table
+
+
+def test_preview_writes_the_data_packages_it_checks_against(runner, tmp_path):
+    """``datapackage.json`` beside the CSVs describes exactly the files written: their
+    headers, and foreign keys only to files that are there."""
+    out = tmp_path / "out"
+    result = run_cli(runner, "preview", "-c", str(DEMO_PROJECT / "plugin.toml"), "--students", "100", "-o", str(out), "--quiet")
+    assert result.exit_code == 0, result.output
+    for kind in ("oneroster", "clever"):
+        package = json.loads((out / kind / "datapackage.json").read_text(encoding="utf-8"))
+        paths = {r["path"] for r in package["resources"]}
+        assert paths == {p.name for p in (out / kind).glob("*.csv")}
+        for resource in package["resources"]:
+            with open(out / kind / resource["path"], newline="", encoding="utf-8") as handle:
+                header = next(csv.reader(handle))
+            assert header == [f["name"] for f in resource["schema"]["fields"]]
+            for key in resource["schema"].get("foreignKeys", []) + resource["schema"].get("x-listForeignKeys", []):
+                assert key["reference"]["resource"] in {r["name"] for r in package["resources"]} | {""}
+    assert not list(out.glob("edfi/datapackage.json"))
+
+
+def test_the_written_data_packages_validate_with_frictionless_and_agree_with_our_rules(runner, tmp_path):
+    """A receiver's standard tool accepts what preview writes, and finds what our rules find."""
+    import frictionless  # a test dependency: the receivers' standard validator
+    out = tmp_path / "out"
+    result = run_cli(runner, "preview", "-c", str(DEMO_PROJECT / "plugin.toml"), "--students", "100", "-o", str(out), "--quiet")
+    assert result.exit_code == 0, result.output
+    for kind in ("oneroster", "clever"):
+        report = frictionless.validate(str(out / kind / "datapackage.json"))
+        assert report.valid, report.flatten(["type", "message"])[:5]
+    users = out / "oneroster" / "users.csv"
+    lines = users.read_text(encoding="utf-8").splitlines(keepends=True)
+    number = next(n for n, line in enumerate(lines, start=1) if ',"student",' in line)
+    lines[number - 1] = lines[number - 1].replace(',"student",', ',"pupil",', 1)
+    users.write_text("".join(lines), encoding="utf-8")
+    report = frictionless.validate(str(out / "oneroster" / "datapackage.json"))
+    theirs = {tuple(error) for error in report.flatten(["type", "rowNumber"])}
+    ours = {(f.code, f.line) for f in checkers.check_outputs(out, ["oneroster"])}
+    assert theirs == {("constraint-error", number)}
+    assert ("PV607", number) in ours
+
+
+def test_preview_rules_never_fail_on_hostile_outputs(tmp_path):
+    """Whatever the files hold, every rule reports findings, never an internal error (PB900)."""
+    write(tmp_path / "edfi/studentSectionAssociation.json", '[1, null, "x", [], {"sectionReference": []}, {"beginDate": {"a": 1}, "endDate": "z"}]')
+    write(tmp_path / "edfi/staffSectionAssociation.json", '{"not": "an array"}')
+    write(tmp_path / "attendance/a.json", '{"1": {"attendances": {"attendance": [1, null, {"enrollment_id": {"a": 1}, "date": [], "status": 1}, {"enrollment_id": [1], "date": {"d": 1}}]}}, "2": 5, "3": {"attendances": []}}')
+    write(tmp_path / "attendance/b.json", "not json")
+    write(tmp_path / "oneroster/users.csv", "role,role,sourcedId\nstudent,parent\n\n")
+    write(tmp_path / "oneroster/enrollments.csv", "")
+    write(tmp_path / "oneroster/manifest.csv", "a\n")
+    write(tmp_path / "clever/sections.csv", "School_id,Section_id\n1\n1,2,3\n")
+    write(tmp_path / "clever/enrollments.csv", "School_id,Section_id,Student_id\n,,\n")
+    (tmp_path / "clever/folder.csv").mkdir()
+    (tmp_path / "edfi/folder.json").mkdir()
+    (tmp_path / "oneroster.zip").write_bytes(b"PK\x03\x04 not a zip")
+    findings = checkers.check_outputs(tmp_path)
+    assert findings and not [f for f in findings if f.code == "PB900"]
+    assert ("PV621", "cannot be read as a ZIP: File is not a zip file") in {(f.code, f.message) for f in findings}

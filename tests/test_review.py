@@ -286,7 +286,7 @@ def test_review_resolves_columns_of_declared_extension_tables(tmp_path):
     """An unqualified column of a district extension table is found only with [dictionary]."""
     from helpers import example_config, write_tree
 
-    from plugin_builder.review import build_review
+    from plugin_builder.pipeline import review as build_review
 
     write_tree(
         tmp_path,
@@ -307,13 +307,13 @@ def test_review_resolves_columns_of_declared_extension_tables(tmp_path):
             """,
         },
     )
-    review = build_review(tmp_path / "plugin.toml")
+    review = build_review(tmp_path / "plugin.toml").report
     query = next(q for q in review.queries if q.name.endswith(".personal_emails"))
     assert "U_DEF_EXT_STUDENTS.EMAIL_PERSONAL" in [f.name for f in query.fields]
 
 
 def test_build_writes_the_review_report_of_the_zip_it_wrote(runner, project_dir):
-    """SPEC §2: the reviewers' report is a build output, naming the ZIP's checksum."""
+    """The reviewers' report is a build output, naming the ZIP's checksum."""
     from lxml import html
 
     from plugin_builder.cli import main

@@ -3,6 +3,11 @@
 A ``bad`` case must produce at least one finding with its rule's code (an error when the rule
 is an error rule), a ``warn`` case findings of that code that are all warnings (a name the dictionary
 cannot verify, a lenient case), a ``good`` case none.
+A bad or warn case declares where its findings are, in a comment line of its own kind
+(``-- expect: FILE:LINE:COLUMN`` in SQL, ``<!-- expect: … -->`` in XML, ``# expect: …`` in
+TOML, entry listings and preview cases; in a ``.project`` folder, in its ``plugin.toml``): the
+file (its path's end), the line and the column, as far as the finding has them; a finding must
+be at each declared place, with no line or column where none is declared.
 Case kinds (the plugin around a case is a minimal valid one):
 
 * ``.sql``: the SQL of one query; ``<columns>`` follow its SELECT. Comment lines set options:
@@ -16,6 +21,10 @@ Case kinds (the plugin around a case is a minimal valid one):
   (rules on a query's TOML sidecar, PQ23x).
 * ``.entries``: a ZIP listing, one entry per line (``name/`` a folder; ``big NAME BYTES``
   zeros; ``symlink NAME -> TARGET``; ``many PREFIX N`` N files).
+* ``.preview``: files of a preview folder, each after a ``== <path>`` line, checked by
+  preview's rules (PV6xx). ``== oneroster.zip`` lists the ZIP's entries; without it a
+  OneRoster folder gets the ZIP preview would write. The same form runs the rules'
+  docstring examples.
 """
 
 from __future__ import annotations
@@ -33,6 +42,7 @@ from plugin_builder.checks import all_rules
 from plugin_builder.dictionary import powerschool_dictionary
 from plugin_builder.findings import Severity
 from plugin_builder.lint import lint
+from plugin_builder.preview.checkers import check_outputs
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rules"
 QUERIES_PATH = "queries_root/org.example.roster.named_queries.xml"
@@ -101,6 +111,8 @@ def _write_zip(path: Path, files: dict[str, bytes]) -> None:
 def _entries_zip(path: Path, listing: str) -> None:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for line in filter(None, (x.strip() for x in listing.splitlines())):
+            if line.startswith("#"):
+                continue  # a comment: the case's expect line
             if line.startswith("big "):
                 _, name, size = line.split()
                 archive.writestr(name, b"\0" * int(size))
@@ -124,11 +136,43 @@ def _entries_zip(path: Path, listing: str) -> None:
                 archive.writestr(line, "x")
 
 
+def write_preview_files(text: str, folder: Path) -> list[str]:
+    """Write the ``== <path>`` sections of a preview case; return the output kinds present."""
+    files: dict[str, list[str]] = {}
+    current = None
+    for line in text.splitlines():
+        if line.startswith("== "):
+            current = files.setdefault(line[3:].strip(), [])
+        elif current is not None:
+            current.append(line)
+    for name, lines in files.items():
+        if name == "oneroster.zip":
+            with zipfile.ZipFile(folder / name, "w") as archive:
+                for entry in filter(None, lines):
+                    archive.writestr(entry, "x")
+            continue
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(line + "\n" for line in lines), encoding="utf-8", errors="surrogateescape")
+    if (folder / "oneroster").is_dir() and "oneroster.zip" not in files:
+        with zipfile.ZipFile(folder / "oneroster.zip", "w") as archive:
+            for entry in sorted({p.name for p in (folder / "oneroster").glob("*.csv")} | {"manifest.csv"}):
+                archive.writestr(entry, "x")
+    return sorted({name.split("/")[0] for name in files if "/" in name})
+
+
+def preview_findings(text: str, folder: Path):
+    kinds = write_preview_files(text, folder)
+    return check_outputs(folder, kinds)
+
+
 def findings_for(case: Path, tmp_path: Path):
     if case.is_dir() and case.name.endswith(".project"):
         from plugin_builder.pipeline import validate
 
         return validate(case / "plugin.toml").findings
+    if case.suffix == ".preview":  # surrogateescape: a case may hold bytes that are not UTF-8
+        return preview_findings(case.read_text(encoding="utf-8", errors="surrogateescape"), tmp_path)
     text = case.read_text(encoding="utf-8")
     archive = tmp_path / "case.zip"
     dictionary = None
@@ -158,6 +202,21 @@ def findings_for(case: Path, tmp_path: Path):
     return lint(archive, dictionary).findings
 
 
+EXPECT_RE = re.compile(r"^(?:#|--|<!--)\s*expect:\s*(\S+?)(?::(\d+))?(?::(\d+))?\s*(?:-->)?\s*$", re.M)
+
+
+def expected_positions(case: Path) -> list[tuple[str, int | None, int | None]]:
+    """``expect: FILE[:LINE[:COLUMN]]`` lines of a bad case: where its finding must be."""
+    path = case / "plugin.toml" if case.is_dir() else case
+    text = path.read_text(encoding="utf-8", errors="surrogateescape")
+    return [(m.group(1), int(m.group(2)) if m.group(2) else None, int(m.group(3)) if m.group(3) else None) for m in EXPECT_RE.finditer(text)]
+
+
+def _matches(expected: tuple[str, int | None, int | None], found: tuple[str | None, int | None, int | None]) -> bool:
+    file, line, column = expected
+    return (found[0] or "").endswith(file) and found[1] == line and found[2] == column
+
+
 @pytest.mark.parametrize("case", CASES, ids=[str(c.relative_to(FIXTURES)) for c in CASES])
 def test_rule_fixture(case: Path, tmp_path: Path):
     code, kind = case.parent.parent.name, case.parent.name
@@ -171,6 +230,12 @@ def test_rule_fixture(case: Path, tmp_path: Path):
     elif kind == "warn":
         assert hits, f"{code} not reported; got {[(f.code, f.message) for f in findings]}"
         assert all(f.severity is Severity.WARNING for f in hits), [(f.severity.value, f.message) for f in hits]
+    if kind in ("bad", "warn"):
+        expected = expected_positions(case)
+        assert expected, f"{case.name} declares no position (an expect: FILE[:LINE[:COLUMN]] comment line)"
+        found = [(f.file, f.line, f.column) for f in hits]
+        for where in expected:
+            assert any(_matches(where, position) for position in found), f"expected {where}, found {found}"
     else:
         assert not hits, [(f.code, f.message) for f in hits]
 
@@ -189,6 +254,69 @@ def test_every_rule_documents_a_bad_and_a_good_example():
         assert "Bad::" in rule.doc and "Good::" in rule.doc, rule.code
 
 
-def test_docs_list_every_rule():
-    docs = (Path(__file__).parent.parent / "docs" / "checks.md").read_text(encoding="utf-8")
-    assert [r.code for r in all_rules() if f"`{r.code}`" not in docs] == []
+
+
+def _examples(doc: str, label: str) -> str:
+    """The indented block after ``Bad::`` or ``Good::`` in a rule's docstring."""
+    lines = doc.splitlines()
+    start = lines.index(f"{label}::") + 1
+    block = []
+    for line in lines[start:]:
+        if line.strip() and not line.startswith("    "):
+            break
+        block.append(line[4:])
+    return "\n".join(block).strip("\n")
+
+
+def _example_kind(block: str) -> str | None:
+    """The fixture kind a docstring example is written as, if it is a whole case."""
+    first = block.lstrip().split("\n", 1)[0]
+    if first.startswith("== "):
+        return ".preview"
+    if first.startswith(("<plugin", "<?xml", "<!DOCTYPE plugin")):
+        return ".plugin.xml"
+    if first.startswith("<queries"):
+        return ".named_queries.xml"
+    if first.upper().startswith(("SELECT", "WITH ", "-- ")):
+        return ".sql"
+    return None
+
+
+# Rules whose docstring examples are still prose around fragments ("<query name=… …>") rather
+# than whole cases; each should become runnable, and then leaves this list.
+EXAMPLES_NOT_YET_RUNNABLE = {
+    "AC400", "AC401", "AC402", "PQ200", "PQ202", "PQ203", "PQ204", "PQ205", "PQ206", "PQ207",
+    "PQ208", "PQ209", "PQ210", "PQ211", "PQ212", "PQ213", "PQ214", "PQ215", "PQ216", "PQ217",
+    "PS190", "SQ301", "SQ313", "SQ314", "SQ320",
+    "ZP500", "ZP501", "ZP502", "ZP503", "ZP504", "ZP505", "ZP506", "ZP507",
+}  # fmt: skip
+
+
+def example_findings(rule, label: str, folder: Path):
+    """The findings of the rule's own code on its ``Bad``/``Good`` example, or None when the
+    example is not a whole case."""
+    block = _examples(rule.doc, label)
+    kind = _example_kind(block)
+    if kind is None:
+        return None
+    folder.mkdir(parents=True, exist_ok=True)
+    case = folder / f"example{kind}"
+    case.write_text(block + "\n", encoding="utf-8")
+    return [f for f in findings_for(case, folder) if f.code == rule.code]
+
+
+RULES = all_rules()
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.code for r in RULES])
+def test_docstring_examples_run_as_fixtures(rule, tmp_path: Path):
+    """A rule's bad example is reported by it, its good example is not."""
+    bad = example_findings(rule, "Bad", tmp_path / "bad")
+    good = example_findings(rule, "Good", tmp_path / "good")
+    runs = bad is not None and good is not None and bool(bad) and good == []
+    if rule.code in EXAMPLES_NOT_YET_RUNNABLE:
+        assert not runs, f"{rule.code}'s examples run now: take it off EXAMPLES_NOT_YET_RUNNABLE"
+        return
+    assert bad is not None and good is not None, "write the examples as whole cases (see the fixture kinds above)"
+    assert bad and all(f.file for f in bad), f"{rule.code} does not report its bad example"
+    assert good == [], [f.message for f in good]

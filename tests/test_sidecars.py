@@ -237,7 +237,7 @@ def test_the_readme_example_works_as_written(runner, tmp_path):
     synthetic district plus the README's extra rows, and is classified in the review."""
     from plugin_builder.cli import main
     from plugin_builder.dictionary import powerschool_dictionary
-    from plugin_builder.review import build_review
+    from plugin_builder.pipeline import review as build_review
 
     assert runner.invoke(main, ["init", str(tmp_path)]).exit_code == 0
     readme = (tmp_path / "queries" / "README.txt").read_text(encoding="utf-8")
@@ -260,7 +260,7 @@ def test_the_readme_example_works_as_written(runner, tmp_path):
     assert result.exit_code == 0, result.output
     lines = (out / "grades" / "grades.csv").read_text().splitlines()
     assert lines[0] == '"student_number","term","grade","percent"' and lines[1].endswith('"Q1","A","95"')
-    (query,) = [q for q in build_review(config).queries if q.name.endswith(".student_grades")]
+    (query,) = [q for q in build_review(config).report.queries if q.name.endswith(".student_grades")]
     assert query.pii["grades and credits"] == ["STOREDGRADES.GRADE", "STOREDGRADES.PERCENT", "STOREDGRADES.STORECODE"]
 
 

@@ -1,4 +1,4 @@
-"""The version guard: a release's version must be greater than the last one (SPEC §9)."""
+"""The version guard: a release's version must be greater than the last one."""
 
 from __future__ import annotations
 
@@ -28,9 +28,10 @@ def test_dotted_numbers_compare_numerically(a: str, b: str, expected: int) -> No
     assert compare_versions(a, b) == expected
 
 
-def test_version_key_refuses_non_numeric() -> None:
+@pytest.mark.parametrize("text", ["1.0-beta", "1.2\n", "1.2 ", "", ".1", "1..2", "١.٢"])
+def test_version_key_refuses_what_is_not_wholly_dotted_numeric(text: str) -> None:
     with pytest.raises(ValueError):
-        version_key("1.0-beta")
+        version_key(text)
 
 
 @pytest.fixture
@@ -57,7 +58,7 @@ def test_a_lower_version_than_one_in_dist_is_refused(runner, project_dir: Path) 
     assert _build(runner, config, out).exit_code == 0
     config.write_text(original)  # back to 1.0.0
     result = _build(runner, config, out)
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert (
         f"version 1.0.0 is not greater than 1.2.0 ({out / 'example-usd-rostering-1.2.0.zip'}); "
         "raise [plugin] version"
@@ -65,7 +66,7 @@ def test_a_lower_version_than_one_in_dist_is_refused(runner, project_dir: Path) 
     assert not (out / "example-usd-rostering-1.0.0.zip").exists()
     assert not (out / "example-usd-rostering-1.0.0-DEM-setup.md").exists()
     # --force replaces a same-version ZIP; it does not lower the version.
-    assert _build(runner, config, out, "--force").exit_code == 2
+    assert _build(runner, config, out, "--force").exit_code == 1
 
 
 def test_the_newest_release_is_compared_numerically(runner, project_dir: Path) -> None:
@@ -78,7 +79,7 @@ def test_the_newest_release_is_compared_numerically(runner, project_dir: Path) -
     config.write_text(original)
     _set_version(config, "1.9.5")
     result = _build(runner, config, out)
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert "not greater than 1.10 " in result.output
     config.write_text(original)
     _set_version(config, "1.10.0")  # equal to 1.10: not greater
@@ -119,9 +120,14 @@ def test_against_a_previous_release(runner, project_dir: Path, tmp_path_factory)
 
     out = project_dir / "dist"
     result = _build(runner, config, out, "--against", str(renamed))
-    assert result.exit_code == 2
-    assert f"version 1.0.0 is not greater than 1.0.0 ({renamed}); raise [plugin] version" in result.output
+    assert result.exit_code == 1
+    refusal = f"error: {config}: version 1.0.0 is not greater than 1.0.0 ({renamed}); raise [plugin] version"
+    assert refusal in result.output
     assert not out.exists() or not any(out.iterdir())
+    # review --against: the same decision, the same words, the same exit code
+    reviewed = runner.invoke(main, ["review", "-c", str(config), "--against", str(renamed), "-o", str(project_dir / "r.md")])
+    assert reviewed.exit_code == 1
+    assert refusal in reviewed.output
 
     _set_version(config, "1.0.1")
     assert _build(runner, config, out, "--against", str(renamed)).exit_code == 0

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from plugin_builder.checks import CheckContext, Hit, rule
+from plugin_builder.checks.engine import CheckContext, Hit, rule
 from plugin_builder.findings import Severity
 from plugin_builder.model import QueryDef
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from plugin_builder.checks import CheckContext, Hit, rule
+from plugin_builder.checks.engine import CheckContext, Hit, rule
 from plugin_builder.config import _key_lines
 from plugin_builder.errors import display_path
 from plugin_builder.findings import Severity

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from sqlglot import exp
 
 from plugin_builder.analysis import identifier_name, owned_columns, position
-from plugin_builder.checks import CheckContext, Hit, rule
+from plugin_builder.checks.engine import CheckContext, Hit, rule
 from plugin_builder.dictionary import SYSTEM_TABLES
 from plugin_builder.model import QueryDef
 from plugin_builder.sqlparse import strip_sql_comments

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
-from plugin_builder.checks import CheckContext, Hit, rule
+from plugin_builder.checks.engine import CheckContext, Hit, rule
 from plugin_builder.checks.xsd import violations
+from plugin_builder.facts import PLUGIN_NAME_MAX as NAME_MAX
+from plugin_builder.facts import VERSION_MAX, is_version
 from plugin_builder.model import PLUGIN_NS
 
 
@@ -39,7 +40,7 @@ def plugin_schema(ctx: CheckContext) -> Iterator[Hit]:
 
     Bad::
 
-        <plugin name="Rostering"/>                       (no publisher, no namespace)
+        <plugin name="Rostering" version="1.0"/>
 
     Good::
 
@@ -69,9 +70,6 @@ def plugin_schema(ctx: CheckContext) -> Iterator[Hit]:
                 yield Hit(message, file=xml.path, line=line)
 
 
-NAME_MAX = 40
-VERSION_MAX = 20
-VERSION_RE = re.compile(r"[0-9]+(\.[0-9]+)*\Z")  # \Z: "$" would accept a trailing newline
 
 
 def _root(ctx: CheckContext):
@@ -89,11 +87,15 @@ def plugin_name_length(ctx: CheckContext) -> Iterator[Hit]:
 
     Bad::
 
-        <plugin name="Example Unified School District OneRoster Rostering" …>
+        <plugin xmlns="http://plugin.powerschool.pearson.com" name="Example Unified School District OneRoster Rostering" version="1.0">
+          <publisher name="District IT"><contact email="it@example.org"/></publisher>
+        </plugin>
 
     Good::
 
-        <plugin name="Example USD Rostering" …>
+        <plugin xmlns="http://plugin.powerschool.pearson.com" name="Example USD Rostering" version="1.0">
+          <publisher name="District IT"><contact email="it@example.org"/></publisher>
+        </plugin>
     """
     xml, root = _root(ctx)
     if root is None:
@@ -120,11 +122,15 @@ def plugin_version_format(ctx: CheckContext) -> Iterator[Hit]:
 
     Bad::
 
-        <plugin version="1.0-beta" …>
+        <plugin xmlns="http://plugin.powerschool.pearson.com" name="Rostering" version="1.0-beta">
+          <publisher name="District IT"><contact email="it@example.org"/></publisher>
+        </plugin>
 
     Good::
 
-        <plugin version="1.0.3" …>
+        <plugin xmlns="http://plugin.powerschool.pearson.com" name="Rostering" version="1.0.3">
+          <publisher name="District IT"><contact email="it@example.org"/></publisher>
+        </plugin>
     """
     xml, root = _root(ctx)
     if root is None:
@@ -132,7 +138,7 @@ def plugin_version_format(ctx: CheckContext) -> Iterator[Hit]:
     version = root.get("version")
     if version is None:
         yield Hit("plugin.xml has no version", file=xml.path, line=root.sourceline, hint='add version="1.0.0"')
-    elif not VERSION_RE.match(version):
+    elif not is_version(version):
         yield Hit(f"version {version!r} is not dotted numeric", file=xml.path, line=root.sourceline, hint='for example "1.0.3"')
     elif len(version) > VERSION_MAX:
         yield Hit(
@@ -148,11 +154,13 @@ def plugin_publisher(ctx: CheckContext) -> Iterator[Hit]:
 
     Bad::
 
-        <plugin name="Rostering" version="1.0"/>
+        <plugin xmlns="http://plugin.powerschool.pearson.com" name="Rostering" version="1.0"/>
 
     Good::
 
-        <publisher name="District IT"><contact email="it@example.org"/></publisher>
+        <plugin xmlns="http://plugin.powerschool.pearson.com" name="Rostering" version="1.0">
+          <publisher name="District IT"><contact email="it@example.org"/></publisher>
+        </plugin>
     """
     xml, root = _root(ctx)
     if root is None:
@@ -178,12 +186,14 @@ def xml_doctype(ctx: CheckContext) -> Iterator[Hit]:
     Bad::
 
         <!DOCTYPE plugin [<!ENTITY x SYSTEM "file:///etc/passwd">]>
-        <plugin …>&x;</plugin>
+        <plugin xmlns="http://plugin.powerschool.pearson.com" name="Rostering" version="1.0">&x;</plugin>
 
     Good::
 
         <?xml version="1.0" encoding="UTF-8"?>
-        <plugin xmlns="http://plugin.powerschool.pearson.com" …>
+        <plugin xmlns="http://plugin.powerschool.pearson.com" name="Rostering" version="1.0">
+          <publisher name="District IT"><contact email="it@example.org"/></publisher>
+        </plugin>
     """
     for xml in [ctx.model.plugin, *ctx.model.query_files, *ctx.model.permission_files]:
         if xml is None:

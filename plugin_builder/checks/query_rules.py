@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from plugin_builder.checks import CheckContext, Hit, rule
+from plugin_builder.checks.engine import CheckContext, Hit, rule
 from plugin_builder.checks.xsd import violations
+from plugin_builder.facts import QUERY_NAME_MAX, SUMMARY_MAX, reserved_prefix
 from plugin_builder.findings import Severity
 from plugin_builder.model import ColumnDef, QueryDef
 from plugin_builder.sqlparse import output_expressions, strip_sql_comments
@@ -111,10 +112,7 @@ def columns_count(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
         )
 
 
-QUERY_NAME_MAX = 200
-SUMMARY_MAX = 50
 QUERY_NAME_RE = re.compile(r"^[A-Za-z0-9_.\-]+\Z")  # \Z: "$" would accept a trailing newline
-RESERVED_PREFIXES = ("com.powerschool", "com.pearson")
 ALIAS_RE = re.compile(r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)?\Z")
 FIELD_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_$#]*\.[A-Za-z][A-Za-z0-9_$#]*\Z")
 BARE_FIELD_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_$#]*\Z")
@@ -198,15 +196,14 @@ def query_name_reserved(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
 
         <query name="us.ca.k12.exampleusd.rostering.users" …>
     """
-    lowered = query.name.lower()
-    for prefix in RESERVED_PREFIXES:
-        if lowered == prefix or lowered.startswith(prefix + "."):
-            yield Hit(
-                f"query name {query.name!r} starts with {prefix!r}, reserved for PowerSchool's own queries",
-                file=query.file,
-                line=query.line,
-                hint="start it with your organisation's reversed domain",
-            )
+    prefix = reserved_prefix(query.name)
+    if prefix is not None:
+        yield Hit(
+            f"query name {query.name!r} starts with {prefix!r}, reserved for PowerSchool's own queries",
+            file=query.file,
+            line=query.line,
+            hint="start it with your organisation's reversed domain",
+        )
 
 
 @rule("PQ207", "query.name-duplicate")

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from sqlglot import exp
 
 from plugin_builder.analysis import identifier_name, position
-from plugin_builder.checks import CheckContext, Hit, rule
+from plugin_builder.checks.engine import CheckContext, Hit, rule
 from plugin_builder.findings import Severity
 from plugin_builder.model import QueryDef
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 
 from plugin_builder.archive import MAX_ENTRIES, ArchiveListing, listing_of_tree
-from plugin_builder.checks import CheckContext, Hit, rule
+from plugin_builder.checks.engine import CheckContext, Hit, rule
 from plugin_builder.findings import Severity
 from plugin_builder.render import PERMISSIONS_ROOT, PLUGIN_XML, QUERIES_ROOT
 

@@ -1,101 +1,72 @@
-"""Facts about the receiving formats that writers and checkers share (reference/output-formats.md).
+"""Facts about the receiving formats that writers and checkers share.
 
 Kept apart from the query sidecars on purpose: the checkers compare what the queries
-produce against these hand-written facts, not against the queries' own aliases.
+produce against these facts, not against the queries' own aliases. The CSV formats are
+declared as Frictionless Data Packages (``data/*.datapackage.json``), Ed-Fi by its DS 5.0
+OpenAPI schema, Schoology's attendance bodies by a JSON Schema
+(``data/schoology-attendance.schema.json``).
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from functools import cache
 
 from plugin_builder.resources import data_path
 
-ONEROSTER_HEADERS = {
-    "orgs.csv": "sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId",
-    "academicSessions.csv": "sourcedId,status,dateLastModified,title,type,startDate,endDate,parentSourcedId,schoolYear",
-    "courses.csv": "sourcedId,status,dateLastModified,schoolYearSourcedId,title,courseCode,grades,orgSourcedId,subjects,subjectCodes",
-    "classes.csv": "sourcedId,status,dateLastModified,title,grades,courseSourcedId,classCode,classType,location,schoolSourcedId,termSourcedIds,subjects,subjectCodes,periods",
-    "users.csv": "sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,userIds,givenName,familyName,middleName,identifier,email,sms,phone,agentSourcedIds,grades,password",
-    "enrollments.csv": "sourcedId,status,dateLastModified,classSourcedId,schoolSourcedId,userSourcedId,role,primary,beginDate,endDate",
-    "demographics.csv": "sourcedId,status,dateLastModified,birthDate,sex,americanIndianOrAlaskaNative,asian,blackOrAfricanAmerican,nativeHawaiianOrOtherPacificIslander,white,demographicRaceTwoOrMoreRaces,hispanicOrLatinoEthnicity,countryOfBirthCode,stateOfBirthAbbreviation,cityOfBirth,publicSchoolResidenceStatus",
-}
-ONEROSTER_HEADERS = {name: header.split(",") for name, header in ONEROSTER_HEADERS.items()}
+@cache
+def data_package(kind: str) -> dict:
+    """The Frictionless Data Package descriptor of a CSV output (``oneroster``, ``clever``):
+    each file's fields in order, types, constraints (required, enum, pattern, maxLength),
+    primary and foreign keys. Package data; the checkers judge the files by it."""
+    with open(data_path(DATA_PACKAGES[kind]), encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+DATA_PACKAGES = {"oneroster": "oneroster-1.1.datapackage.json", "clever": "clever.datapackage.json"}
+
+
+def data_package_for(kind: str, present: set[str]) -> dict:
+    """The descriptor restricted to the files ``present`` (a file left out is no resource,
+    and no foreign key points at it), so standard tools can validate the folder as written."""
+    package = copy.deepcopy(data_package(kind))
+    package["resources"] = [r for r in package["resources"] if r["path"] in present]
+    names = {r["name"] for r in package["resources"]}
+    for resource in package["resources"]:
+        schema = resource["schema"]
+        for prop in FOREIGN_KEYS:
+            keys = [fk for fk in schema.get(prop, []) if fk["reference"]["resource"] in names | {""}]
+            if keys:
+                schema[prop] = keys
+            else:
+                schema.pop(prop, None)
+    return package
+
+
+# Table Schema's foreignKeys, and ours for list fields: each item of the list must resolve
+# (the standard defines foreign keys on whole values only, and standard tools skip x- keys).
+FOREIGN_KEYS = ("foreignKeys", "x-listForeignKeys")
+
+
+def headers(kind: str) -> dict[str, list[str]]:
+    """File name -> its header, from the data package (the manifest left out)."""
+    return {
+        r["path"]: [f["name"] for f in r["schema"]["fields"]]
+        for r in data_package(kind)["resources"]
+        if r["path"] != "manifest.csv"
+    }
+
+
+ONEROSTER_HEADERS = headers("oneroster")
+CLEVER_HEADERS = headers("clever")
 
 # The 13 data files of a OneRoster 1.1 manifest, in the manifest's order.
 ONEROSTER_MANIFEST_FILES = [
     "academicSessions", "categories", "classes", "classResources", "courses", "courseResources",
     "demographics", "enrollments", "lineItems", "orgs", "resources", "results", "users",
 ]  # fmt: skip
-
-ONEROSTER_REQUIRED = {
-    "orgs.csv": ["sourcedId", "name", "type"],
-    "academicSessions.csv": ["sourcedId", "title", "type", "startDate", "endDate", "schoolYear"],
-    "courses.csv": ["sourcedId", "title", "orgSourcedId"],
-    "classes.csv": ["sourcedId", "title", "courseSourcedId", "classType", "schoolSourcedId", "termSourcedIds"],
-    "users.csv": ["sourcedId", "enabledUser", "orgSourcedIds", "role", "username", "givenName", "familyName"],
-    "enrollments.csv": ["sourcedId", "classSourcedId", "schoolSourcedId", "userSourcedId", "role"],
-    "demographics.csv": ["sourcedId"],
-}
-
-GRADES = "IT PR PK TK KG 01 02 03 04 05 06 07 08 09 10 11 12 13 PS UG Other".split()
-TRUE_FALSE = ["true", "false"]
-ONEROSTER_ENUMS = {
-    ("orgs.csv", "type"): "department school district local state national".split(),
-    ("academicSessions.csv", "type"): "gradingPeriod semester schoolYear term".split(),
-    ("classes.csv", "classType"): ["homeroom", "scheduled"],
-    ("users.csv", "role"): "administrator aide guardian parent proctor relative student teacher".split(),
-    ("users.csv", "enabledUser"): TRUE_FALSE,
-    ("enrollments.csv", "role"): "administrator proctor student teacher".split(),
-    ("enrollments.csv", "primary"): TRUE_FALSE,
-    ("demographics.csv", "sex"): ["male", "female"],
-    **{
-        ("demographics.csv", c): TRUE_FALSE
-        for c in (
-            "americanIndianOrAlaskaNative asian blackOrAfricanAmerican nativeHawaiianOrOtherPacificIslander "
-            "white demographicRaceTwoOrMoreRaces hispanicOrLatinoEthnicity"
-        ).split()
-    },
-}
-ONEROSTER_GRADE_LISTS = [("users.csv", "grades"), ("classes.csv", "grades"), ("courses.csv", "grades")]
-ONEROSTER_DATES = {
-    "academicSessions.csv": ["startDate", "endDate"],
-    "enrollments.csv": ["beginDate", "endDate"],
-    "demographics.csv": ["birthDate"],
-}
-# (file, column, target file, list?) — every GUID reference (output-formats.md §6.4)
-ONEROSTER_REFERENCES = [
-    ("orgs.csv", "parentSourcedId", "orgs.csv", False),
-    ("academicSessions.csv", "parentSourcedId", "academicSessions.csv", False),
-    ("courses.csv", "schoolYearSourcedId", "academicSessions.csv", False),
-    ("courses.csv", "orgSourcedId", "orgs.csv", False),
-    ("classes.csv", "courseSourcedId", "courses.csv", False),
-    ("classes.csv", "schoolSourcedId", "orgs.csv", False),
-    ("classes.csv", "termSourcedIds", "academicSessions.csv", True),
-    ("users.csv", "orgSourcedIds", "orgs.csv", True),
-    ("users.csv", "agentSourcedIds", "users.csv", True),
-    ("enrollments.csv", "classSourcedId", "classes.csv", False),
-    ("enrollments.csv", "schoolSourcedId", "orgs.csv", False),
-    ("enrollments.csv", "userSourcedId", "users.csv", False),
-    ("demographics.csv", "sourcedId", "users.csv", False),
-]
-
-CLEVER_HEADERS = {
-    "sections.csv": "School_id,Section_id,Teacher_id,Teacher_2_id,Teacher_3_id,Name,Section_number,Grade,Course_name,Course_number,Period,Subject,Term_name,Term_start,Term_end".split(","),
-    "enrollments.csv": "School_id,Section_id,Student_id".split(","),
-}
-CLEVER_REQUIRED = {"sections.csv": ["School_id", "Section_id", "Teacher_id"], "enrollments.csv": ["School_id", "Section_id", "Student_id"]}
-CLEVER_SUBJECTS = [
-    "english/language arts", "math", "science", "social studies", "language", "homeroom/advisory",
-    "interventions/online learning", "technology and engineering", "PE and health", "arts and music", "other",
-]  # fmt: skip
-CLEVER_GRADES = [str(n) for n in range(1, 14)] + [
-    "PreKindergarten", "TransitionalKindergarten", "Kindergarten", "InfantToddler", "Preschool",
-    "PostGraduate", "Ungraded", "Other",
-]  # fmt: skip
-
-SCHOOLOGY_STATUSES = {1, 2, 3, 4}
 
 EDFI_HEADERS = {
     "studentSectionAssociation": "beginDate,localCourseCode,schoolId,schoolYear,sectionIdentifier,sessionName,studentUniqueId,endDate".split(","),
@@ -151,3 +122,37 @@ def edfi_resource_for(query_name: str, file_name: str = "") -> str | None:
         if re.sub(r"(?<!^)(?=[A-Z])", "_", resource).lower() in query_name and not resource.endswith("Reference")
     ]
     return max(found, key=len) if found else None
+
+
+DESCRIPTOR_PATTERN = "^uri://[^#]+#.+$"
+
+
+@cache
+def edfi_validation_schema(resource: str) -> dict | None:
+    """A standalone JSON Schema of one Ed-Fi resource, as the ODS/API accepts it: the DS 5.0
+    schema plus what its OpenAPI form leaves to the server — no unknown property, descriptors
+    as ``uri://…#…``, ``int32`` in range, the default classroom positions."""
+    if edfi_schema(resource) is None:
+        return None
+    components = copy.deepcopy(edfi_schemas())
+    for name, schema in components.items():
+        if "properties" not in schema:
+            continue
+        schema["additionalProperties"] = False
+        for prop, prop_schema in schema["properties"].items():
+            if prop.endswith("Descriptor") and prop_schema.get("type") == "string":
+                prop_schema["pattern"] = DESCRIPTOR_PATTERN
+            if prop_schema.get("format") == "int32":
+                prop_schema.setdefault("minimum", -(2**31))
+                prop_schema.setdefault("maximum", 2**31 - 1)
+    position = components["edFi_staffSectionAssociation"]["properties"].get("classroomPositionDescriptor")
+    if position is not None:
+        position["enum"] = sorted(CLASSROOM_POSITIONS)
+    return {"$ref": f"#/components/schemas/edFi_{resource}", "components": {"schemas": components}}
+
+
+@cache
+def schoology_attendance_schema() -> dict:
+    """JSON Schemas of a Schoology attendance PUT body and of one of its entries."""
+    with open(data_path("schoology-attendance.schema.json"), encoding="utf-8") as handle:
+        return json.load(handle)

@@ -21,6 +21,7 @@ import sqlglot.errors
 from plugin_builder.analysis import field_uses
 from plugin_builder.dictionary import load_dictionary, type_family
 from plugin_builder.errors import PluginBuilderError, Problem
+from plugin_builder.findings import Finding, has_errors
 from plugin_builder.oracle_compat import UnsupportedOracle, execute
 from plugin_builder.pipeline import validate
 from plugin_builder.preview import checkers, writers
@@ -57,7 +58,7 @@ class OutputSummary:
     kind: str
     files: int
     rows: int
-    violations: int
+    findings: int
 
 
 @dataclass
@@ -67,7 +68,7 @@ class PreviewResult:
     today: dt.datetime
     results: list[writers.QueryResult]
     written: writers.Written
-    violations: list[checkers.Violation]
+    findings: list[Finding]  # preview's rules (PV6xx) on the written outputs
     summary: list[OutputSummary] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     failures: list[QueryFailure] = field(default_factory=list)
@@ -75,7 +76,7 @@ class PreviewResult:
 
     @property
     def ok(self) -> bool:
-        return not self.violations and not self.failures
+        return not has_errors(self.findings) and not self.failures
 
 
 Progress = Callable[[str], None]
@@ -194,16 +195,13 @@ def write_outputs(
             writers.write_attendance(group, out, written)
         else:
             writers.write_csvs(kind, group, out, quotes, written)
+        writers.write_data_package(kind, out)
     return written
 
 
-def check_outputs(out: Path, kinds: list[str], quotes: bool = True) -> list[checkers.Violation]:
-    violations: list[checkers.Violation] = []
-    for kind in kinds:
-        checker = checkers.CHECKERS.get(kind)
-        if checker:
-            violations.extend(checker(out, full_lists=quotes))
-    return violations
+def check_outputs(out: Path, kinds: list[str], quotes: bool = True) -> list[Finding]:
+    """Preview's rules on the outputs of ``kinds`` written to ``out``."""
+    return checkers.check_outputs(out, [k for k in kinds if k in checkers.KINDS], full_lists=quotes)
 
 
 def run_preview(
@@ -273,19 +271,19 @@ def run_preview(
 
     clock = time.perf_counter()
     kinds = sorted(written.files)
-    violations = []
+    findings: list[Finding] = []
     for index, kind in enumerate(kinds, start=1):
         note(f"[{index}/{len(kinds)}] checking {kind} …")
-        violations.extend(check_outputs(out_dir, [kind], project.csv.quotes))
+        findings.extend(check_outputs(out_dir, [kind], project.csv.quotes))
     timings["check"] = time.perf_counter() - clock
 
     summary = []
     for kind in kinds:
         files = [f for f in written.files[kind] if not f.endswith(".zip")]
         summary.append(
-            OutputSummary(kind, len(files), sum(written.rows.get(f, 0) for f in files), sum(1 for v in violations if v.output == kind))
+            OutputSummary(kind, len(files), sum(written.rows.get(f, 0) for f in files), sum(1 for f in findings if checkers.output_kind(f) == kind))
         )
-    return PreviewResult(out_dir, source.description, today, results, written, violations, summary, timings, failures, notes)
+    return PreviewResult(out_dir, source.description, today, results, written, findings, summary, timings, failures, notes)
 
 
 def _clear_previous(out: Path) -> None:
@@ -294,7 +292,7 @@ def _clear_previous(out: Path) -> None:
         folder = out / kind
         if folder.is_dir():
             for path in folder.iterdir():
-                if path.is_file() and path.suffix in (".csv", ".json"):
+                if path.is_file() and path.suffix in (".csv", ".json"):  # datapackage.json too
                     path.unlink()
     zip_path = out / "oneroster.zip"
     if zip_path.is_file():
@@ -304,7 +302,7 @@ def _clear_previous(out: Path) -> None:
 def summary_table(result: PreviewResult) -> str:
     lines = [f"{'output':<12} {'files':>6} {'rows':>9}  result"]
     for s in result.summary:
-        status = "clean" if not s.violations else f"{s.violations} violation{'s' if s.violations != 1 else ''}"
+        status = "clean" if not s.findings else f"{s.findings} finding{'s' if s.findings != 1 else ''}"
         lines.append(f"{s.kind:<12} {s.files:>6} {s.rows:>9}  {status}")
     lines.append("")
     lines.append(f"{'query':<40} {'rows':>9} {'seconds':>8}")

@@ -1,4 +1,4 @@
-"""Write query results as the receivers expect them (SPEC §8).
+"""Write query results as the receivers expect them (docs/preview.md).
 
 * ``oneroster/<file_name>`` CSVs (headers = the query's aliases, positional as in
   PowerSchool), ``oneroster/manifest.csv`` (files without rows are left out and marked
@@ -179,6 +179,16 @@ def write_csvs(kind: str, results: list[QueryResult], out: Path, quotes: bool, w
         path = f"{kind}/{name}"
         atomic_write(out / path, csv_bytes(result.headers, result.rows, quotes, result.numeric_columns))
         written.add(kind, path, len(result.rows))
+
+
+def write_data_package(kind: str, out: Path) -> None:
+    """``<kind>/datapackage.json``: the format's Frictionless descriptor for the CSVs written,
+    so a receiver can validate the files with standard tools (``frictionless validate``)."""
+    if kind not in formats.DATA_PACKAGES:
+        return
+    present = {path.name for path in (out / kind).glob("*.csv")}
+    package = formats.data_package_for(kind, present)
+    atomic_write(out / kind / "datapackage.json", (json.dumps(package, indent=1, ensure_ascii=False) + "\n").encode("utf-8"))
 
 
 # --------------------------------------------------------------------------- Ed-Fi

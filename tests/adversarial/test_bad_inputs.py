@@ -1,4 +1,4 @@
-"""Broken input files through the CLI (issue 7, item 2).
+"""Broken input files through the CLI.
 
 Malformed TOML, unknown keys, wrong types, a missing or unreadable plugin.toml or query
 file, a query template with an undefined name or a Jinja syntax error: each gives one clear

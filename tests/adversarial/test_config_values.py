@@ -1,4 +1,4 @@
-"""Hostile values in every plugin.toml key that reaches SQL or XML (issue 7, item 1).
+"""Hostile values in every plugin.toml key that reaches SQL or XML.
 
 Each value either gives a ConfigError naming the key, or is quoted so that the rendered
 SQL still parses (sqlglot, Oracle) as one SELECT whose IN lists hold exactly the

@@ -1,4 +1,4 @@
-"""`lint` on hostile archives (issue 7, item 4): refused or reported, never written, bounded.
+"""`lint` on hostile archives: refused or reported, never written, bounded.
 
 Every case runs through the CLI in-process and asserts the protection itself, so that each
 test fails if the protection is removed. tests/adversarial/README-lint.md lists the cases.

@@ -1,4 +1,4 @@
-"""Writing dist/ when things go wrong (issue 7, item 3).
+"""Writing dist/ when things go wrong.
 
 A missing dist/ is created; a read-only one is a clear error; a full disk or an interrupt
 in the middle of writing leaves no partial ZIP, no temporary file, and an existing ZIP (and
