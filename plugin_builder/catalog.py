@@ -52,9 +52,16 @@ class ArgSpec:
 
 @dataclass(frozen=True)
 class ColumnSpec:
-    alias: str
+    alias: str  # the receiver's header: the <column> label, what DEM shows
     column: str
     description: str = ""
+    # The alias in the SQL when the header is no Oracle identifier of at most 30 bytes
+    # (PowerSchool maps <columns> to the SELECT by position, so they may differ).
+    sql_alias: str = ""
+
+    @property
+    def select_alias(self) -> str:
+        return self.sql_alias or self.alias
 
 
 @dataclass(frozen=True)
@@ -191,8 +198,12 @@ def _load_sidecar(name: str, template: Path, sidecar: Path, origin: str) -> Quer
         if not isinstance(column, str) or (column and not FIELD_RE.fullmatch(column)):
             bad(f"column for {alias!r} must be a real TABLE.FIELD (or left out to derive it)", key)
             continue
+        sql_alias = raw.get("sql_alias", "")
+        if not isinstance(sql_alias, str) or (sql_alias and not (ALIAS_RE.fullmatch(sql_alias) and len(sql_alias.encode()) <= 30)):
+            bad(f"sql_alias for {alias!r} must be letters, digits and _, at most 30 bytes", key)
+            continue
         columns.append(
-            ColumnSpec(alias=alias, column=column.upper(), description=str(raw.get("description", "")))
+            ColumnSpec(alias=alias, column=column.upper(), description=str(raw.get("description", "")), sql_alias=sql_alias)
         )
 
     if problems:

@@ -16,6 +16,7 @@ import pytest
 
 from conftest import EXAMPLE_CONFIG, FIXTURES, TODAY, load_district
 from plugin_builder import oracle_compat
+from plugin_builder.oracle.binds import arg_families, typed_binds
 from plugin_builder.analysis import field_uses
 from plugin_builder.catalog import load_catalog
 from plugin_builder.config import load_project
@@ -104,8 +105,8 @@ def run_query(con, name: str, project=None, **binds) -> list[list[str]]:
     project = project or project_with()
     spec = next(s for s in load_catalog(project) if s.name == name)
     rendered = render_query(project, spec)
-    values = {arg.name: binds.get(arg.name) for arg in spec.args}
-    rows = oracle_compat.run(con, rendered.sql, values, TODAY)
+    values = typed_binds(spec.args, binds)  # as PowerSchool binds them: by each arg's column=
+    rows = oracle_compat.run(con, rendered.sql, values, TODAY, arg_families(spec.args))
     return [["" if v is None else str(v) for v in row] for row in rows]
 
 
@@ -127,6 +128,18 @@ def test_query_returns_expected_rows(full_district, query):
     _header, rows = read_expected(query)
     binds = {"start_date": "2026-01-12", "end_date": "2026-01-15"} if query == "section_attendance" else {}
     assert run_query(full_district, query, **binds) == rows
+
+
+def test_sql_aliases_fit_oracle_and_follow_the_sidecar():
+    """Every SQL alias is at most 30 bytes and is the column's sql_alias, else its header."""
+    import sqlglot
+
+    project = project_with()
+    for spec in load_catalog(project):
+        statement = sqlglot.parse_one(render_query(project, spec).sql, read="oracle")
+        names = [e.alias_or_name for e in statement.selects]
+        assert names == [c.select_alias for c in spec.columns], spec.name
+        assert all(len(n.encode()) <= 30 for n in names), spec.name
 
 
 @pytest.mark.parametrize("query", NEW_QUERIES)

@@ -19,9 +19,9 @@ import duckdb
 import sqlglot.errors
 
 from plugin_builder.analysis import field_uses
-from plugin_builder.dictionary import load_dictionary, type_family
 from plugin_builder.errors import PluginBuilderError, Problem
-from plugin_builder.oracle_compat import UnsupportedOracle, execute
+from plugin_builder.oracle.binds import arg_families, bind_kind, typed_binds
+from plugin_builder.oracle.compat import UnsupportedOracle, execute
 from plugin_builder.pipeline import validate
 from plugin_builder.preview import checkers, writers
 from plugin_builder.preview.sources import Source, check_requirements, duckdb_source, synthetic_source, tables_source
@@ -70,26 +70,30 @@ def _needs(queries: list[RenderedQuery]) -> dict[str, dict[str, set[str]]]:
     return needs
 
 
-def _is_date_arg(arg) -> bool:
-    table, _, field_name = arg.column.upper().partition(".")
-    oracle_type = load_dictionary().get(table, {}).get(field_name, "")
-    return type_family(oracle_type) in ("DATE", "TIMESTAMP") if oracle_type else "date" in arg.name.lower()
-
-
 def default_binds(query: RenderedQuery, district: District | None, today: dt.datetime) -> dict[str, object]:
-    """Arg values as an administrator would leave them in DEM: blank (NULL), except date
-    args (on a DATE column): the start of a range (``start``/``from``/``begin`` in the
-    name) is three weeks before today, any other date is today; as ``YYYY-MM-DD`` text,
-    which is what DEM passes."""
+    """Arg values as an administrator would leave them in DEM: blank (NULL), except args on
+    a DATE column: the start of a range (``start``/``from``/``begin`` in the name) is three
+    weeks before today (the synthetic district's attendance range), any other date is today.
+    Given as DEM passes them (``YYYY-MM-DD`` text); :func:`typed_binds` types them."""
     start = district.attendance_range[0] if district else (today - dt.timedelta(days=21)).date()
     binds: dict[str, object] = {}
     for arg in query.spec.args:
-        if _is_date_arg(arg):
+        if bind_kind(arg.column) == "date":
             is_start = any(word in arg.name.lower() for word in ("start", "from", "begin"))
             binds[arg.name] = (start if is_start else today.date()).isoformat()
         else:
             binds[arg.name] = None
     return binds
+
+
+def query_binds(
+    query: RenderedQuery, district: District | None, today: dt.datetime, args: dict[str, str] | None = None
+) -> dict[str, object]:
+    """The defaults overridden by ``args`` (what ``--arg`` gives), typed as PowerSchool binds
+    them (a DATE-column arg is a DATE). A value of the wrong form raises BindError."""
+    raw = default_binds(query, district, today)
+    raw.update({name: value for name, value in (args or {}).items() if name in raw})
+    return typed_binds(query.spec.args, raw)
 
 
 def run_queries(
@@ -101,16 +105,16 @@ def run_queries(
     args: dict[str, str] | None = None,
 ) -> list[writers.QueryResult]:
     """Run each query with its args left blank (see :func:`default_binds`) unless ``args``
-    gives a value (blank = NULL), as DEM passes text."""
+    gives a value (blank = NULL), as DEM passes text, typed by each arg's ``column=``."""
+    # Every --arg value is checked before any query runs, as PowerSchool checks it first.
+    all_binds = [query_binds(query, district, today, args) for query in queries]
     results = []
-    for index, query in enumerate(queries, start=1):
+    for index, (query, binds) in enumerate(zip(queries, all_binds), start=1):
         started = time.perf_counter()
         if progress:
             progress(f"[{index}/{len(queries)}] {query.spec.name} …")
         try:
-            binds = default_binds(query, district, today)
-            binds.update({name: value for name, value in (args or {}).items() if name in binds})
-            cursor = execute(con, query.sql, binds, today)
+            cursor = execute(con, query.sql, binds, today, arg_families(query.spec.args))
             rows = cursor.fetchall()
         except (UnsupportedOracle, sqlglot.errors.SqlglotError) as exc:
             raise PreviewQueryError(

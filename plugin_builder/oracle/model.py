@@ -1,0 +1,457 @@
+"""What Oracle 19c refuses in a statement, with the ORA code it raises.
+
+One model for the static checks (``checks/oracle_rules.py`` turns each refusal into a
+finding) and the preview (``compat.to_duckdb`` raises the first refusal before translating),
+so that ``validate`` and ``preview`` judge a construct the same way.
+
+Expression types come from the dictionary through sqlglot's type annotation (a copy of the
+statement is qualified against the dictionary and annotated; binds take the type of their
+arg's ``column=``). The rules are Oracle's, not DuckDB's:
+
+* ``TO_DATE`` of a DATE first turns the DATE into text with NLS_DATE_FORMAT (``DD-MON-RR``),
+  then reads it with the mask: ORA-01843/ORA-01847 or a wrong date.
+* A CLOB cannot be compared, grouped, sorted, DISTINCTed, partitioned by or used in
+  MIN/MAX/COUNT(DISTINCT) (ORA-00932), however many CTEs or subqueries carry it.
+* ``GROUP BY 1`` groups by the constant 1 (ORA-00979 for the selected columns).
+* A select-list alias is not visible in WHERE, GROUP BY, HAVING or the same select list
+  (ORA-00904).
+* A quoted identifier is case-sensitive: ``"studentId"`` is not ``STUDENTID`` (ORA-00904).
+* ``NVL`` takes two arguments, ``CONCAT`` two (ORA-00909).
+* There is no BOOLEAN in 19c SQL: a comparison is not a value (ORA-00923) and ``CASE WHEN``
+  needs a condition (ORA-00920).
+* ``QUALIFY`` and ``LIMIT`` (ORA-00933) and ``ILIKE`` (ORA-00920) are not Oracle.
+* A ``JOIN … USING`` column takes no qualifier (ORA-25154).
+* A compound query's ``ORDER BY`` names an output column or a position (ORA-00904/ORA-01785).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+from plugin_builder.dictionary import Dictionary, powerschool_dictionary
+
+ORA_MESSAGES = {
+    "ORA-00904": "invalid identifier",
+    "ORA-00909": "invalid number of arguments",
+    "ORA-00920": "invalid relational operator",
+    "ORA-00923": "FROM keyword not found where expected",
+    "ORA-00932": "inconsistent datatypes",
+    "ORA-00933": "SQL command not properly ended",
+    "ORA-00979": "not a GROUP BY expression",
+    "ORA-01785": "ORDER BY item must be the number of a SELECT-list expression",
+    "ORA-01843": "not a valid month",
+    "ORA-25154": "column part of USING clause cannot have qualifier",
+}
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """One construct Oracle refuses: the ORA code, what and where, and what to write."""
+
+    ora: str
+    message: str
+    hint: str
+    node: exp.Expression | None = None
+    kind: str = "syntax"  # or "clob", "alias", "to_date": which rule reports it
+
+    def __str__(self) -> str:
+        return f"{self.ora}: {self.message}"
+
+
+class UnsupportedOracle(Exception):
+    """A construct the compatibility layer cannot run as Oracle would."""
+
+
+class OracleRefusal(UnsupportedOracle):
+    """Oracle refuses the statement; the message starts with the ORA code."""
+
+    def __init__(self, refusal: Refusal):
+        self.refusal = refusal
+        super().__init__(f"{refusal} ({refusal.hint})")
+
+
+class NotEmulated(UnsupportedOracle):
+    """Oracle runs it, but the preview does not emulate it: said by name."""
+
+    def __init__(self, what: str):
+        self.what = what
+        super().__init__(f"not emulated: {what}")
+
+
+_TEXT = {exp.DataType.Type.VARCHAR, exp.DataType.Type.CHAR, exp.DataType.Type.NVARCHAR, exp.DataType.Type.NCHAR}
+_DATES = {exp.DataType.Type.DATE, exp.DataType.Type.DATETIME, exp.DataType.Type.TIMESTAMP}
+_FAMILY_TYPES = {"DATE": "DATE", "TIMESTAMP": "TIMESTAMP", "NUMBER": "DECIMAL", "FLOAT": "DOUBLE", "VARCHAR2": "VARCHAR", "CLOB": "TEXT"}
+
+
+def _schema(dictionary: Dictionary) -> dict[str, dict[str, str]]:
+    return {table: dict(columns) for table, columns in dictionary.tables.items()}
+
+
+_SCHEMAS: dict[int, tuple[Dictionary, dict]] = {}
+
+
+def _cached_schema(dictionary: Dictionary) -> dict:
+    entry = _SCHEMAS.get(id(dictionary))
+    if entry is None or entry[0] is not dictionary:
+        entry = (dictionary, _schema(dictionary))
+        _SCHEMAS[id(dictionary)] = entry
+    return entry[1]
+
+
+def annotated(statement: exp.Expression, dictionary: Dictionary, bind_families: Mapping[str, str]) -> exp.Expression | None:
+    """A typed copy of the statement (None when sqlglot cannot qualify it).
+
+    Each bind becomes a typed NULL of its arg's family, so ``TO_DATE(:d, …)`` of a DATE
+    arg is seen as TO_DATE of a DATE.
+    """
+    from sqlglot.optimizer.annotate_types import annotate_types
+    from sqlglot.optimizer.qualify import qualify
+
+    copy = statement.copy()
+    for placeholder in list(copy.find_all(exp.Placeholder)):
+        family = bind_families.get(placeholder.name)
+        if family in _FAMILY_TYPES:
+            typed = exp.cast(exp.Null(), _FAMILY_TYPES[family])
+            typed.meta.update(placeholder.meta)
+            placeholder.replace(typed)
+    schema = _cached_schema(dictionary)
+    try:
+        qualified = qualify(copy, schema=schema, dialect="oracle", validate_qualify_columns=False, quote_identifiers=False)
+        return annotate_types(qualified, schema=schema, dialect="oracle")
+    except Exception:  # noqa: BLE001 (a statement sqlglot cannot scope is judged by syntax only)
+        return None
+
+
+def _is_clob(node: exp.Expression) -> bool:
+    kind = node.type
+    return kind is not None and kind.this in (exp.DataType.Type.TEXT,) and "CLOB" in kind.sql("oracle").upper()
+
+
+def _is_condition(node: exp.Expression) -> bool:
+    while isinstance(node, exp.Paren):
+        node = node.this
+    return isinstance(node, (exp.Predicate, exp.Connector, exp.Not, exp.Exists, exp.Boolean))
+
+
+def _name(node: exp.Expression) -> str:
+    return node.sql(dialect="oracle")
+
+
+# --------------------------------------------------------------------------- syntax
+
+
+def _syntax_refusals(statement: exp.Expression, dictionary: Dictionary) -> Iterator[Refusal]:
+    for select in statement.find_all(exp.Select):
+        if select.args.get("qualify") is not None:
+            yield Refusal("ORA-00933", "QUALIFY is not Oracle SQL", "filter a ROW_NUMBER() … column in an outer query", select.args["qualify"])
+        limit = select.args.get("limit")
+        if isinstance(limit, exp.Limit):
+            yield Refusal("ORA-00933", "LIMIT is not Oracle SQL", "use FETCH FIRST n ROWS ONLY", limit)
+        yield from _group_by_position(select)
+        yield from _alias_visibility(select, dictionary)
+        yield from _join_using_qualified(select)
+    for node in statement.find_all(exp.ILike):
+        yield Refusal("ORA-00920", "ILIKE is not Oracle SQL", "write UPPER(x) LIKE UPPER(pattern)", node)
+    for node in statement.find_all(exp.Coalesce):
+        if node.args.get("is_nvl") and len(node.expressions) != 1:
+            yield Refusal("ORA-00909", f"NVL takes two arguments, not {len(node.expressions) + 1}", "nest NVL or use COALESCE", node)
+    for node in statement.find_all(exp.Concat):
+        if len(node.expressions) != 2:
+            yield Refusal("ORA-00909", f"CONCAT takes two arguments, not {len(node.expressions)}", "use ||", node)
+    for select in statement.find_all(exp.Select):
+        for item in select.expressions:
+            value = item.this if isinstance(item, exp.Alias) else item
+            if _is_condition(value) and not isinstance(value, exp.Boolean):
+                yield Refusal(
+                    "ORA-00923",
+                    f"{_name(value)} is a condition; Oracle 19c SQL has no BOOLEAN value",
+                    "write CASE WHEN … THEN 1 ELSE 0 END",
+                    value,
+                )
+    for case in statement.find_all(exp.Case):
+        if case.this is not None:
+            continue  # simple CASE x WHEN value
+        for branch in case.args.get("ifs") or []:
+            if not _is_condition(branch.this):
+                yield Refusal("ORA-00920", f"CASE WHEN {_name(branch.this)} is not a condition", "write CASE WHEN x = 1 THEN …", branch.this)
+    yield from _quoted_case(statement, dictionary)
+    if isinstance(statement, exp.SetOperation):
+        yield from _compound_order_by(statement)
+
+
+def _group_by_position(select: exp.Select) -> Iterator[Refusal]:
+    group = select.args.get("group")
+    if group is None:
+        return
+    for item in group.expressions:
+        if isinstance(item, exp.Literal) and not item.is_string:
+            yield Refusal(
+                "ORA-00979",
+                f"GROUP BY {item.this} groups by the constant {item.this}, not by a select-list position",
+                "GROUP BY the expression itself",
+                item,
+            )
+
+
+def _own_columns(clause: exp.Expression, select: exp.Select) -> Iterator[exp.Column]:
+    for column in clause.find_all(exp.Column):
+        if not column.table and column.find_ancestor(exp.Select) is select:
+            yield column
+
+
+def _source_has(select: exp.Select, name: str, dictionary: Dictionary) -> bool:
+    """Whether a table or derived table in the SELECT's FROM has a column of this name."""
+    sources = []
+    from_ = select.args.get("from_") or select.args.get("from")
+    if from_ is not None:
+        sources.append(from_.this)
+    sources.extend(join.this for join in select.args.get("joins") or [])
+    ctes: dict[str, exp.Expression] = {}
+    node: exp.Expression | None = select
+    while node is not None:
+        scope_with = node.args.get("with_") or node.args.get("with")
+        if scope_with is not None:
+            for cte in scope_with.expressions:
+                ctes.setdefault(cte.alias_or_name.upper(), cte.this)
+        node = node.parent
+    for source in sources:
+        if isinstance(source, exp.Table):
+            cte = ctes.get(source.name.upper())
+            if cte is not None:
+                if any(s.alias_or_name.upper() == name.upper() or s.alias_or_name == "*" for s in _first_select(cte).expressions):
+                    return True
+                continue
+            columns = dictionary.columns(source.name)
+            if columns is None or name.upper() in columns:
+                return True
+        elif isinstance(source, exp.Subquery):
+            if any(s.alias_or_name.upper() == name.upper() or s.alias_or_name == "*" for s in _first_select(source.this).expressions):
+                return True
+        else:
+            return True  # unknown kind of source: assume it has the column
+    return False
+
+
+def _first_select(query: exp.Expression) -> exp.Select:
+    while isinstance(query, (exp.SetOperation, exp.Subquery)):
+        query = query.this
+    return query if isinstance(query, exp.Select) else exp.Select()
+
+
+def _alias_visibility(select: exp.Select, dictionary: Dictionary) -> Iterator[Refusal]:
+    aliases: dict[str, int] = {}
+    for index, item in enumerate(select.expressions):
+        if isinstance(item, exp.Alias):
+            aliases.setdefault(item.alias.upper(), index)
+    if not aliases:
+        return
+    for clause_name, label in (("where", "WHERE"), ("group", "GROUP BY"), ("having", "HAVING")):
+        clause = select.args.get(clause_name)
+        if clause is None:
+            continue
+        for column in _own_columns(clause, select):
+            if column.name.upper() in aliases and not _source_has(select, column.name, dictionary):
+                yield Refusal(
+                    "ORA-00904",
+                    f"{_name(column)} is a select-list alias; Oracle does not see it in {label}",
+                    "repeat the expression, or select it in a subquery or WITH clause first",
+                    column,
+                    "alias",
+                )
+    for index, item in enumerate(select.expressions):
+        for column in _own_columns(item, select):
+            if column.parent is item and isinstance(item, exp.Alias):
+                continue
+            defined = aliases.get(column.name.upper())
+            if defined is not None and defined < index and not _source_has(select, column.name, dictionary):
+                yield Refusal(
+                    "ORA-00904",
+                    f"{_name(column)} is an alias of the same select list; Oracle does not see it there",
+                    "repeat the expression, or select it in a subquery or WITH clause first",
+                    column,
+                    "alias",
+                )
+
+
+def _join_using_qualified(select: exp.Select) -> Iterator[Refusal]:
+    using = {ident.name.upper() for join in select.args.get("joins") or [] for ident in join.args.get("using") or []}
+    if not using:
+        return
+    for column in select.find_all(exp.Column):
+        if column.table and column.name.upper() in using and column.find_ancestor(exp.Select) is select:
+            yield Refusal("ORA-25154", f"{_name(column)} is a JOIN … USING column and takes no qualifier", f"write {column.name}", column)
+
+
+def _defined_names(statement: exp.Expression) -> set[str]:
+    """Every name the statement defines with its exact case (aliases, CTE and table aliases)."""
+    names = set()
+    for node in statement.find_all(exp.Alias, exp.TableAlias, exp.CTE):
+        identifier = node.args.get("alias")
+        if isinstance(identifier, exp.TableAlias):
+            names.update(c.name for c in identifier.columns)
+            identifier = identifier.this
+        if isinstance(node, exp.TableAlias):
+            names.update(c.name for c in node.columns)
+        if isinstance(identifier, exp.Identifier):
+            names.add(identifier.this if identifier.quoted else identifier.this.upper())
+    return names
+
+
+def _quoted_case(statement: exp.Expression, dictionary: Dictionary) -> Iterator[Refusal]:
+    defined = None
+    for column in statement.find_all(exp.Column):
+        identifier = column.this
+        if not (isinstance(identifier, exp.Identifier) and identifier.quoted and identifier.this != identifier.this.upper()):
+            continue
+        if defined is None:
+            defined = _defined_names(statement)
+        if identifier.this in defined:
+            continue
+        yield Refusal(
+            "ORA-00904",
+            f'"{identifier.this}" is quoted, so it is case-sensitive: it is not {identifier.this.upper()}',
+            f"write {identifier.this.upper()} (unquoted) or the name in its exact case",
+            column,
+        )
+    for table in statement.find_all(exp.Table):
+        identifier = table.this
+        if isinstance(identifier, exp.Identifier) and identifier.quoted and identifier.this != identifier.this.upper():
+            if dictionary.has_table(identifier.this) and identifier.this not in _ctes(statement):
+                yield Refusal(
+                    "ORA-00942",
+                    f'"{identifier.this}" is quoted, so it is case-sensitive: table or view does not exist',
+                    f"write {identifier.this.upper()} (unquoted)",
+                    table,
+                )
+
+
+def _ctes(statement: exp.Expression) -> set[str]:
+    return {cte.alias for cte in statement.find_all(exp.CTE)}
+
+
+def _compound_order_by(statement: exp.SetOperation) -> Iterator[Refusal]:
+    order = statement.args.get("order")
+    if order is None:
+        return
+    outputs = {s.alias_or_name.upper() for s in _first_select(statement).expressions}
+    for ordered in order.expressions:
+        key = ordered.this
+        if isinstance(key, exp.Literal) and not key.is_string:
+            continue
+        if isinstance(key, exp.Column) and not key.table and key.name.upper() in outputs:
+            continue
+        if isinstance(key, exp.Column):
+            yield Refusal(
+                "ORA-00904",
+                f"ORDER BY {_name(key)} of a compound query names no output column",
+                "order by a position (ORDER BY 1) or an output alias",
+                key,
+            )
+        else:
+            yield Refusal(
+                "ORA-01785",
+                f"ORDER BY {_name(key)} of a compound query must be a position or an output alias",
+                "order by a position (ORDER BY 1) or an output alias",
+                key,
+            )
+
+
+# --------------------------------------------------------------------------- types
+
+
+def _typed_refusals(typed: exp.Expression) -> Iterator[Refusal]:
+    for node in typed.find_all(exp.StrToDate, exp.StrToTime):
+        argument = node.this
+        if argument.type is not None and argument.type.this in _DATES:
+            yield Refusal(
+                "ORA-01843",
+                f"TO_DATE of {_describe(argument)}, which is already a DATE: Oracle turns it into text "
+                "with NLS_DATE_FORMAT (DD-MON-RR) first, then the mask misreads it (ORA-01843, ORA-01847 or a wrong date)",
+                "compare the DATE directly (a DATE-column arg arrives as a DATE): NVL(:d, TRUNC(SYSDATE))",
+                node,
+                "to_date",
+            )
+    for node in typed.find_all(exp.Min, exp.Max):
+        if _is_clob(node.this):
+            yield _clob(node.this, f"{node.key.upper()}()")
+    for node in typed.find_all(exp.Count):
+        inner = node.this
+        if isinstance(inner, exp.Distinct):
+            for value in inner.expressions:
+                if _is_clob(value):
+                    yield _clob(value, "COUNT(DISTINCT …)")
+    for window in typed.find_all(exp.Window):
+        for value in window.args.get("partition_by") or []:
+            if _is_clob(value):
+                yield _clob(value, "PARTITION BY")
+    for node in typed.find_all(exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.In, exp.Like):
+        sides = [node.this, *(node.expressions if isinstance(node, exp.In) else [node.expression])]
+        for side in sides:
+            if isinstance(node, exp.Like) and side is node.this:
+                continue  # LIKE takes a CLOB
+            if side is not None and _is_clob(side):
+                yield _clob(side, "a comparison")
+    for select in typed.find_all(exp.Select):
+        if select.args.get("distinct") is not None:
+            for item in select.expressions:
+                if _is_clob(item):
+                    yield _clob(item.unalias(), "SELECT DISTINCT")
+        group = select.args.get("group")
+        for item in group.expressions if group is not None else []:
+            if _is_clob(item):
+                yield _clob(item, "GROUP BY")
+        order = select.args.get("order")
+        for item in order.expressions if order is not None else []:
+            if _is_clob(item.this):
+                yield _clob(item.this, "ORDER BY")
+    for union in typed.find_all(exp.Union, exp.Intersect, exp.Except):
+        if isinstance(union, exp.Union) and not union.args.get("distinct"):
+            continue  # UNION ALL carries CLOBs
+        for item in _first_select(union).expressions:
+            if _is_clob(item):
+                yield _clob(item.unalias(), "UNION, INTERSECT or MINUS")
+
+
+def _describe(node: exp.Expression) -> str:
+    if isinstance(node, exp.Cast) and isinstance(node.this, exp.Null):
+        return "a DATE bind"
+    return _name(node)
+
+
+def _clob(node: exp.Expression, where: str) -> Refusal:
+    return Refusal(
+        "ORA-00932",
+        f"{_describe(node)} is a CLOB; Oracle cannot use it in {where}",
+        "convert it first: DBMS_LOB.SUBSTR(x, 4000, 1) or CAST(x AS VARCHAR2(n))",
+        node,
+        "clob",
+    )
+
+
+def refusals(
+    statement: exp.Expression,
+    dictionary: Dictionary | None = None,
+    bind_families: Mapping[str, str] | None = None,
+) -> list[Refusal]:
+    """Every construct of the statement Oracle refuses, in the order found.
+
+    ``bind_families`` maps an arg name to the type family of its ``column=`` (DATE, NUMBER,
+    VARCHAR2 …). Refusals found by syntax point at nodes of ``statement``; those found by
+    type point at nodes of a typed copy (same positions in ``meta``).
+    """
+    dictionary = dictionary or powerschool_dictionary()
+    found = list(_syntax_refusals(statement, dictionary))
+    typed = annotated(statement, dictionary, bind_families or {})
+    if typed is not None:
+        found.extend(_typed_refusals(typed))
+    seen = set()
+    unique = []
+    for refusal in found:
+        key = (refusal.ora, refusal.message)
+        if key not in seen:
+            seen.add(key)
+            unique.append(refusal)
+    return unique
