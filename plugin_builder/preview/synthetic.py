@@ -170,6 +170,21 @@ def _term_rows(schools: tuple[School, ...], yearid: int) -> list[tuple]:
     return rows
 
 
+@dataclass(frozen=True)
+class _Build:
+    """What every step of :func:`generate` needs: the cursor, the seed and the year."""
+
+    x: duckdb.DuckDBPyCursor
+    seed: int
+    students: int
+    yearid: int
+    start_year: int
+    first: dt.date
+    last: dt.date
+    today: dt.datetime
+    schools: tuple[School, ...]
+
+
 def generate(
     con: duckdb.DuckDBPyConnection,
     students: int = DEFAULT_STUDENTS,
@@ -188,6 +203,29 @@ def generate(
     x.execute(f"CREATE OR REPLACE TEMP MACRO rnd(tag, k) AS (hash(tag, k, {int(seed)}) % 1000003) / 1000003.0")
     x.execute(f"CREATE OR REPLACE TEMP MACRO pick(l, tag, k) AS l[1 + (hash(tag, k, {int(seed)}) % len(l))::INTEGER]")
 
+    first = dt.date(start_year, 8, 13)
+    last = dt.date(start_year + 1, 6, 5)
+    b = _Build(x, int(seed), students, yearid, start_year, first, last, today, schools)
+    _small_tables(b)
+    _students(b)
+    _sections(b)
+    _staff(b)
+    _section_teachers(b)
+    _enrollments(b)
+    _contacts(b)
+    _programs(b)
+    _attendance(b)
+    for table in ("stu", "sec", "tea", "sec_teacher", "cc_base", "fam", "contact", "assoc", "email", "course_slots", "school_info"):
+        x.execute(f"DROP TABLE IF EXISTS {table}")
+    x.execute("DROP TABLE IF EXISTS att_days")
+    return District(students, seed, today, yearid, first, last, schools)
+
+
+def _small_tables(b: _Build) -> None:
+    """Schools, terms, prefs, roles, codes, programs and courses: small, built in Python."""
+    x = b.x
+    yearid = b.yearid
+    schools = b.schools
     # ---- small tables, built in Python
     _insert_many(
         x,
@@ -266,9 +304,15 @@ def generate(
         ],
     )
 
-    first = dt.date(start_year, 8, 13)
-    last = dt.date(start_year + 1, 6, 5)
 
+def _students(b: _Build) -> None:
+    """Students (a grade first, then a school that teaches it), their ethnicity and races."""
+    x = b.x
+    seed = b.seed
+    students = b.students
+    start_year = b.start_year
+    first = b.first
+    last = b.last
     # ---- students: grade first, then a school that teaches the grade
     x.execute(
         f"""
@@ -332,6 +376,12 @@ def generate(
         """
     )
 
+
+def _sections(b: _Build) -> None:
+    """This year's sections: per school, grade and slot, one per 25 students."""
+    x = b.x
+    students = b.students
+    yearid = b.yearid
     # ---- sections: per school, grade and slot, one section per 25 students
     x.execute(
         f"""
@@ -355,6 +405,14 @@ def generate(
         FROM slots, range(0, SECTIONS) r(k)
         """
     )
+
+
+def _staff(b: _Build) -> None:
+    """Teachers (one per five sections of a school), district-office and former staff."""
+    x = b.x
+    students = b.students
+    last = b.last
+    schools = b.schools
     # Teachers: one per five sections of a school.
     x.execute(
         """
@@ -424,6 +482,14 @@ def generate(
         FROM SCHOOLSTAFF ss JOIN USERS u ON u.DCID = ss.USERS_DCID
         """
     )
+
+
+def _section_teachers(b: _Build) -> None:
+    """Who teaches each section (leads, co-teachers, aides, a change of lead), last and next year's sections."""
+    x = b.x
+    start_year = b.start_year
+    first = b.first
+    last = b.last
     x.execute(
         """
         CREATE TEMP TABLE sec_teacher AS
@@ -490,6 +556,12 @@ def generate(
         SELECT ROW_NUMBER() OVER (ORDER BY SECTIONID, PRIORITYORDER, START_DATE) AS ID, * FROM rows
         """
     )
+
+
+def _enrollments(b: _Build) -> None:
+    """CC rows: dropped, same-day, early-leaving and full enrollments; transfers leave on their exit date."""
+    x = b.x
+    students = b.students
     # CC: every student in one section of each slot of the grade; 2 % dropped, 0.5 % same-day,
     # 3 % left early; next year's sections get a few pre-scheduled students.
     x.execute(
@@ -551,6 +623,12 @@ def generate(
         """
     )
 
+
+def _contacts(b: _Build) -> None:
+    """Contacts of every relationship, with emails and phones."""
+    x = b.x
+    start_year = b.start_year
+    today = b.today
     # ---- contacts: a family per student (every 5th shares its older sibling's family)
     x.execute(
         """
@@ -658,6 +736,13 @@ def generate(
         """
     )
 
+
+def _programs(b: _Build) -> None:
+    """Special-program enrollments."""
+    x = b.x
+    students = b.students
+    start_year = b.start_year
+    first = b.first
     # ---- special programs: 15 % of students, some exited, some open
     x.execute(
         f"""
@@ -674,6 +759,14 @@ def generate(
         """
     )
 
+
+def _attendance(b: _Build) -> None:
+    """Meeting attendance on the school days before today, and daily rows to ignore."""
+    x = b.x
+    yearid = b.yearid
+    first = b.first
+    last = b.last
+    today = b.today
     # ---- meeting attendance: the last 15 school days before today (6 % absent or late),
     # plus daily-mode rows the section export must ignore.
     days = [d for d in (today.date() - dt.timedelta(days=n) for n in range(1, 29)) if d.weekday() < 5 and first <= d <= last][:15]
@@ -707,10 +800,6 @@ def generate(
             FROM stu s JOIN school_info si ON si.SCHOOLID = s.SCHOOLID WHERE s.ID % 40 = 0
             """
         )
-    for table in ("stu", "sec", "tea", "sec_teacher", "cc_base", "fam", "contact", "assoc", "email", "course_slots", "school_info"):
-        x.execute(f"DROP TABLE IF EXISTS {table}")
-    x.execute("DROP TABLE IF EXISTS att_days")
-    return District(students, seed, today, yearid, first, last, schools)
 
 
 def _insert_many(cursor, sql: str, rows: list[tuple]) -> None:
