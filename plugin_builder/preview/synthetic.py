@@ -123,6 +123,34 @@ def school_year_of(today: dt.date) -> int:
     return start_year - 1990
 
 
+def school_days(start_year: int) -> list[tuple[dt.date, bool]]:
+    """Every day of the school year starting in August of ``start_year``, and whether it is
+    in session: weekdays outside Labor Day, Thanksgiving (Wednesday to Friday), the winter
+    break (between the semesters), Martin Luther King Jr. Day and a spring-break week."""
+    first, last = dt.date(start_year, 8, 13), dt.date(start_year + 1, 6, 5)
+    labor_day = _nth_weekday(start_year, 9, 0, 1)
+    thanksgiving = _nth_weekday(start_year, 11, 3, 4)
+    breaks = {labor_day, _nth_weekday(start_year + 1, 1, 0, 3)}
+    breaks.update(thanksgiving + dt.timedelta(days=n) for n in (-1, 0, 1))
+    winter = dt.date(start_year, 12, 20)
+    breaks.update(winter + dt.timedelta(days=n) for n in range((dt.date(start_year + 1, 1, 6) - winter).days))
+    spring = _nth_weekday(start_year + 1, 4, 0, 1)
+    breaks.update(spring + dt.timedelta(days=n) for n in range(5))
+    days = []
+    day = first
+    while day <= last:
+        days.append((day, day.weekday() < 5 and day not in breaks))
+        day += dt.timedelta(days=1)
+    return days
+
+
+def _nth_weekday(year: int, month: int, weekday: int, n: int) -> dt.date:
+    """The n-th given weekday (0 Monday) of a month."""
+    day = dt.date(year, month, 1)
+    day += dt.timedelta(days=(weekday - day.weekday()) % 7)
+    return day + dt.timedelta(weeks=n - 1)
+
+
 def _schools(students: int) -> tuple[School, ...]:
     groups = max(1, round(students / 3000))  # one group = 3 elementary + middle + high
     schools = []
@@ -211,13 +239,17 @@ def generate(
     _sections(b)
     _staff(b)
     _section_teachers(b)
+    _busy_teacher(b)
     _enrollments(b)
     _contacts(b)
+    _crowded_contacts(b)
     _programs(b)
+    _calendar(b)
     _attendance(b)
     for table in ("stu", "sec", "tea", "sec_teacher", "cc_base", "fam", "contact", "assoc", "email", "course_slots", "school_info"):
         x.execute(f"DROP TABLE IF EXISTS {table}")
     x.execute("DROP TABLE IF EXISTS att_days")
+    x.execute("DROP TABLE IF EXISTS crowd")
     return District(students, seed, today, yearid, first, last, schools)
 
 
@@ -760,6 +792,94 @@ def _programs(b: _Build) -> None:
     )
 
 
+def _calendar(b: _Build) -> None:
+    """CALENDAR_DAY of every school: each day of the year, in session or not."""
+    b.x.execute("CREATE TEMP TABLE cal (D DATE, INSESSION INTEGER)")
+    _insert_many(b.x, "INSERT INTO cal VALUES (?, ?)", [(d, int(s)) for d, s in school_days(b.start_year)])
+    b.x.execute(
+        """
+        INSERT INTO CALENDAR_DAY BY NAME
+        SELECT ROW_NUMBER() OVER (ORDER BY si.SCHOOLID, c.D) AS ID, ROW_NUMBER() OVER (ORDER BY si.SCHOOLID, c.D) + 8000000 AS DCID,
+               si.SCHOOLID, c.D AS DATE_VALUE, c.INSESSION, CASE WHEN c.INSESSION = 1 THEN 1 ELSE 0 END AS MEMBERSHIPVALUE
+        FROM school_info si, cal c
+        """
+    )
+    b.x.execute("DROP TABLE cal")
+
+
+def _busy_teacher(b: _Build) -> None:
+    """The first teacher also co-teaches sections of the school up to 60 (one teacher, many links)."""
+    x = b.x
+    teacher = 5001
+    taught = x.execute(f"SELECT COUNT(*) FROM SECTIONTEACHER WHERE TEACHERID = {teacher}").fetchone()[0]
+    x.execute(
+        f"""
+        INSERT INTO SECTIONTEACHER BY NAME
+        SELECT 9000000 + ROW_NUMBER() OVER (ORDER BY s.ID) AS ID, s.ID AS SECTIONID, {teacher} AS TEACHERID,
+               {ROLES['Co-teacher']} AS ROLEID, 2 AS PRIORITYORDER,
+               TIMESTAMP '{b.first} 00:00:00' AS START_DATE, TIMESTAMP '{b.last} 00:00:00' AS END_DATE
+        FROM sec s JOIN tea t ON t.N = 1 AND t.SCHOOLID = s.SCHOOLID
+        WHERE s.ID NOT IN (SELECT SECTIONID FROM SECTIONTEACHER WHERE TEACHERID = {teacher} OR PRIORITYORDER > 1)
+          AND s.ID % 50 <> 7
+        ORDER BY s.ID
+        LIMIT {max(0, 60 - taught)}
+        """
+    )
+
+
+AGENCY_PERSON_ID = 2_000_000
+
+
+def _crowded_contacts(b: _Build) -> None:
+    """An agency guardian of 1,000 active students (all of them in a smaller district) and a
+    student with 20 contacts: lists of links that pass 4,000 bytes."""
+    x = b.x
+    codes = {code: 3000 + i for i, code in enumerate(RELATIONSHIPS)}
+    x.execute(
+        f"""
+        INSERT INTO PERSON BY NAME
+        SELECT {AGENCY_PERSON_ID} + i AS ID, {AGENCY_PERSON_ID} + 300000 + i AS DCID,
+               CASE WHEN i = 0 THEN 'County' ELSE pick({_list_sql(FIRST_NAMES)}, 'cfirst', i) END AS FIRSTNAME,
+               CASE WHEN i = 0 THEN 'Family Services Agency' ELSE 'Contact-' || CAST(i AS VARCHAR) END AS LASTNAME,
+               1 AS ISACTIVE
+        FROM range(0, 21) r(i)
+        """
+    )
+    x.execute(
+        f"""
+        CREATE TEMP TABLE crowd AS
+        WITH exported AS (SELECT SCHOOLID FROM school_info WHERE NOT EXCLUDED)
+        SELECT {AGENCY_PERSON_ID} AS PERSONID, s.DCID AS STUDENTDCID, {codes['Legal Guardian']} AS CODESETID,
+               ROW_NUMBER() OVER (ORDER BY s.ID) AS K
+        FROM (SELECT ID, DCID FROM STUDENTS JOIN exported ON exported.SCHOOLID = STUDENTS.SCHOOLID
+              WHERE ENROLL_STATUS IN (0, -1) ORDER BY ID LIMIT 1000) s
+        UNION ALL
+        SELECT {AGENCY_PERSON_ID} + i,
+               (SELECT MIN(DCID) FROM STUDENTS JOIN exported ON exported.SCHOOLID = STUDENTS.SCHOOLID WHERE ENROLL_STATUS = 0 AND ID > 10),
+               [{codes['Mother']}, {codes['Father']}, {codes['Legal Guardian']}, {codes['Guardian']}, {codes['Grandmother']}][1 + i % 5],
+               2000 + i
+        FROM range(1, 21) r(i)
+        """
+    )
+    x.execute(
+        """
+        INSERT INTO STUDENTCONTACTASSOC BY NAME
+        SELECT 5000000 + K AS STUDENTCONTACTASSOCID, STUDENTDCID, PERSONID, 7 AS CONTACTPRIORITYORDER,
+               CODESETID AS CURRRELTYPECODESETID
+        FROM crowd
+        """
+    )
+    x.execute(
+        f"""
+        INSERT INTO STUDENTCONTACTDETAIL BY NAME
+        SELECT 6000000 + K AS STUDENTCONTACTDETAILID, 5000000 + K AS STUDENTCONTACTASSOCID,
+               CODESETID AS RELATIONSHIPTYPECODESETID, 1 AS ISACTIVE, DATE '{b.start_year - 3}-08-01' AS STARTDATE,
+               0 AS ISCUSTODIAL, 0 AS ISEMERGENCY, 0 AS LIVESWITHFLG
+        FROM crowd
+        """
+    )
+
+
 def _attendance(b: _Build) -> None:
     """Meeting attendance on the school days before today, and daily rows to ignore."""
     x = b.x
@@ -769,7 +889,7 @@ def _attendance(b: _Build) -> None:
     today = b.today
     # ---- meeting attendance: the last 15 school days before today (6 % absent or late),
     # plus daily-mode rows the section export must ignore.
-    days = [d for d in (today.date() - dt.timedelta(days=n) for n in range(1, 29)) if d.weekday() < 5 and first <= d <= last][:15]
+    days = [d for d, in_session in school_days(b.start_year) if in_session and first <= d < today.date()][-15:]
     if days:
         x.execute("CREATE TEMP TABLE att_days (D DATE)")
         _insert_many(x, "INSERT INTO att_days VALUES (?)", [(d,) for d in days])
