@@ -287,6 +287,20 @@ def test_state_prefix_starts_the_school_id(full_district):
     ]
 
 
+def test_a_number_that_does_not_fit_its_digits_gives_no_ed_fi_id():
+    """LPAD would cut 1050 to 105 (a wrong, perhaps duplicate schoolId): no id instead."""
+    con = load_full_district()
+    con.execute("UPDATE SCHOOLS SET ALTERNATE_SCHOOL_NUMBER = 1050 WHERE SCHOOL_NUMBER = 100")
+    project = project_with(edfi={"state_prefix": "42"})
+    rows = run_query(con, "ed_fi_student_cohort_associations", project)
+    assert column(rows, "ed_fi_student_cohort_associations", "educationOrganizationId") == ["42123200", "", "42123045"]
+    con.execute("UPDATE PREFS SET VALUE = '1234' WHERE NAME = 'districtnumber'")
+    rows = run_query(con, "ed_fi_student_cohort_associations", project)
+    assert set(column(rows, "ed_fi_student_cohort_associations", "educationOrganizationId")) == {""}
+    for name in ("ed_fi_student_section_associations", "ed_fi_staff_section_associations"):
+        assert set(column(run_query(con, name, project), name, "schoolId")) == {""}
+
+
 @pytest.mark.parametrize(
     "programs, expected",
     [

@@ -138,6 +138,34 @@ def run_queries(
     return results
 
 
+def edfi_schools_without_id(con: duckdb.DuckDBPyConnection) -> list[checkers.Violation]:
+    """Each state-reported school whose Ed-Fi schoolId cannot be made, by name: the Ed-Fi
+    queries give no id (rather than a truncated one) when the district number (PREFS
+    ``districtnumber``) or the school's state number (ALTERNATE_SCHOOL_NUMBER when > 0, else
+    SCHOOL_NUMBER) does not fit its 3 digits."""
+    try:
+        lea = con.execute("SELECT MAX(CAST(VALUE AS VARCHAR)) FROM PREFS WHERE NAME = 'districtnumber'").fetchone()[0]
+        schools = con.execute(
+            "SELECT NAME, SCHOOL_NUMBER, CASE WHEN ALTERNATE_SCHOOL_NUMBER > 0 THEN ALTERNATE_SCHOOL_NUMBER ELSE SCHOOL_NUMBER END "
+            "FROM SCHOOLS WHERE COALESCE(STATE_EXCLUDEFROMREPORTING, 0) = 0 ORDER BY SCHOOL_NUMBER"
+        ).fetchall()
+    except duckdb.Error:
+        return []  # a database without these tables has no Ed-Fi ids to judge
+    lea_fits = re.fullmatch(r"[0-9]{1,3}", (lea or "0").strip()) is not None
+    violations = []
+    for name, number, state_number in schools:
+        reason = None
+        if not lea_fits:
+            reason = f"the district number {lea!r} (PREFS districtnumber) does not fit 3 digits"
+        elif state_number is None or not 0 <= int(state_number) <= 999:
+            reason = f"its state school number {state_number} does not fit 3 digits"
+        if reason:
+            violations.append(
+                checkers.Violation("edfi", "edfi", "school-id", f"school {name!r} ({number}) has no Ed-Fi schoolId: {reason}")
+            )
+    return violations
+
+
 def write_outputs(results: list[writers.QueryResult], out: Path, quotes: bool) -> writers.Written:
     written = writers.Written()
     by_kind: dict[str, list[writers.QueryResult]] = {}
@@ -188,6 +216,8 @@ def run_preview(
     errors = sum(1 for f in validated.findings if f.severity.value == "error")
     if errors:
         note(f"note: validate reports {errors} error(s); preview runs the queries anyway (build would refuse)")
+    for query in rendered:  # a value PowerSchool would refuse stops here, before any data is loaded
+        typed_binds(query.spec.args, {name: value for name, value in (args or {}).items()})
     timings["render"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
@@ -209,6 +239,8 @@ def run_preview(
     results = run_queries(source.con, rendered, today, district, progress, args or {})
     timings["queries"] = time.perf_counter() - clock
 
+    unidentified = edfi_schools_without_id(source.con) if any(writers.output_kind(r) == "edfi" for r in results) else []
+
     clock = time.perf_counter()
     out_dir = Path(out)
     _clear_previous(out_dir)
@@ -224,7 +256,7 @@ def run_preview(
     clock = time.perf_counter()
     kinds = sorted(written.files)
     note("checking " + ", ".join(kinds) + " …")
-    violations = check_outputs(out_dir, kinds, project.csv.quotes)
+    violations = unidentified + check_outputs(out_dir, kinds, project.csv.quotes)
     timings["check"] = time.perf_counter() - clock
 
     summary = []
