@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import lru_cache
 
 from sqlglot import exp
 
@@ -19,7 +18,7 @@ from plugin_builder.analysis import position
 from plugin_builder.checks import CheckContext, Hit, rule
 from plugin_builder.findings import Severity
 from plugin_builder.oracle.binds import arg_families
-from plugin_builder.oracle.model import Refusal, refusals
+from plugin_builder.oracle.model import sql_refusals
 from plugin_builder.model import QueryDef
 from plugin_builder.sqlparse import strip_sql_comments
 
@@ -295,16 +294,6 @@ def _branches(scope) -> list:
     return found
 
 
-@lru_cache(maxsize=512)
-def _refusals(sql: str, dictionary, families: tuple[tuple[str, str], ...]) -> tuple[Refusal, ...]:
-    from plugin_builder.sqlparse import parse_sql
-
-    statement = parse_sql(sql).statement
-    if statement is None:
-        return ()
-    return tuple(refusals(statement, dictionary, dict(families)))
-
-
 def _query_families(ctx: CheckContext, query: QueryDef) -> tuple[tuple[str, str], ...]:
     args = [arg for arg in query.args if arg.column]
     return tuple(sorted(arg_families(args, ctx.dictionary).items()))
@@ -314,7 +303,7 @@ def _model_hits(ctx: CheckContext, query: QueryDef, kind: str) -> Iterator[Hit]:
     parsed = ctx.parsed(query)
     if parsed.statement is None:
         return
-    for refusal in _refusals(query.sql, ctx.dictionary, _query_families(ctx, query)):
+    for refusal in sql_refusals(query.sql, ctx.dictionary, _query_families(ctx, query)):
         if refusal.kind != kind:
             continue
         line, column = position(refusal.node, parsed.text)

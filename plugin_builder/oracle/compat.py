@@ -60,7 +60,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.oracle import Oracle
 
-from plugin_builder.oracle.model import NotEmulated, OracleRefusal, UnsupportedOracle, refusals
+from plugin_builder.oracle.model import NotEmulated, OracleRefusal, UnsupportedOracle, sql_refusals
 
 LISTAGG_MAX_BYTES = 4000
 
@@ -660,11 +660,12 @@ def to_duckdb(
     arg's ``column=``; by default from the values). What this layer does not translate
     raises :class:`NotEmulated`.
     """
-    tree = sqlglot.parse_one(sql, read="oracle")
     binds = binds or {}
-    refused = refusals(tree, dictionary, families if families is not None else bind_families(binds))
+    families = families if families is not None else bind_families(binds)
+    refused = sql_refusals(sql, dictionary, tuple(sorted(families.items())))
     if refused:
         raise OracleRefusal(refused[0])
+    tree = sqlglot.parse_one(sql, read="oracle")
     _not_emulated(tree)
     _expand_rownum(tree)
     _expand_array_binds(tree, binds)
