@@ -106,13 +106,13 @@ def _schema(dictionary: Dictionary) -> tuple[object, frozenset[str]]:
     return entry[1], entry[2]
 
 
-def _needs_types(statement: exp.Expression, clobs: frozenset[str], bind_families: Mapping[str, str]) -> bool:
+def _needs_types(nodes: "_Nodes", clobs: frozenset[str], bind_families: Mapping[str, str]) -> bool:
     """Whether a type-based refusal is possible: a TO_DATE, a CLOB column or a CLOB bind."""
-    if statement.find(exp.StrToDate, exp.StrToTime) is not None:
+    if nodes.of(exp.StrToDate, exp.StrToTime):
         return True
     if any(family == "CLOB" for family in bind_families.values()):
         return True
-    return any(column.name.upper() in clobs and not _converted(column) for column in statement.find_all(exp.Column))
+    return any(column.name.upper() in clobs and not _converted(column) for column in nodes.of(exp.Column))
 
 
 def _converted(column: exp.Column) -> bool:
@@ -182,25 +182,43 @@ def _name(node: exp.Expression) -> str:
 # --------------------------------------------------------------------------- syntax
 
 
-def _syntax_refusals(statement: exp.Expression, dictionary: Dictionary) -> Iterator[Refusal]:
-    for select in statement.find_all(exp.Select):
+class _Nodes:
+    """Every node of a statement from one walk (sqlglot's walks are the costly part), and for
+    each column the query block that owns it and the clause it is in."""
+
+    def __init__(self, statement: exp.Expression):
+        self.statement = statement
+        self.all = list(statement.walk())
+        self.owner: dict[int, exp.Select] = {}
+        self.unqualified: dict[tuple[int, str | None], list[exp.Column]] = {}
+        for node in self.all:
+            if isinstance(node, exp.Column):
+                child, parent = node, node.parent
+                while parent is not None and not isinstance(parent, exp.Select):
+                    child, parent = parent, parent.parent
+                if parent is not None:
+                    self.owner[id(node)] = parent
+                    if not node.table:
+                        self.unqualified.setdefault((id(parent), child.arg_key), []).append(node)
+
+    def of(self, *types: type) -> list:
+        return [node for node in self.all if isinstance(node, types)]
+
+    def own_columns(self, select: exp.Select, clause: str) -> list[exp.Column]:
+        """Unqualified columns of the block in one of its clauses (``where``, ``expressions`` …)."""
+        return self.unqualified.get((id(select), clause), [])
+
+
+def _syntax_refusals(nodes: _Nodes, dictionary: Dictionary) -> Iterator[Refusal]:
+    for select in nodes.of(exp.Select):
         if select.args.get("qualify") is not None:
             yield Refusal("ORA-00933", "QUALIFY is not Oracle SQL", "filter a ROW_NUMBER() … column in an outer query", select.args["qualify"])
         limit = select.args.get("limit")
         if isinstance(limit, exp.Limit):
             yield Refusal("ORA-00933", "LIMIT is not Oracle SQL", "use FETCH FIRST n ROWS ONLY", limit)
         yield from _group_by_position(select)
-        yield from _alias_visibility(select, dictionary)
-        yield from _join_using_qualified(select)
-    for node in statement.find_all(exp.ILike):
-        yield Refusal("ORA-00920", "ILIKE is not Oracle SQL", "write UPPER(x) LIKE UPPER(pattern)", node)
-    for node in statement.find_all(exp.Coalesce):
-        if node.args.get("is_nvl") and len(node.expressions) != 1:
-            yield Refusal("ORA-00909", f"NVL takes two arguments, not {len(node.expressions) + 1}", "nest NVL or use COALESCE", node)
-    for node in statement.find_all(exp.Concat):
-        if len(node.expressions) != 2:
-            yield Refusal("ORA-00909", f"CONCAT takes two arguments, not {len(node.expressions)}", "use ||", node)
-    for select in statement.find_all(exp.Select):
+        yield from _alias_visibility(nodes, select, dictionary)
+        yield from _join_using_qualified(nodes, select)
         for item in select.expressions:
             value = item.this if isinstance(item, exp.Alias) else item
             if _is_condition(value) and not isinstance(value, exp.Boolean):
@@ -210,15 +228,23 @@ def _syntax_refusals(statement: exp.Expression, dictionary: Dictionary) -> Itera
                     "write CASE WHEN … THEN 1 ELSE 0 END",
                     value,
                 )
-    for case in statement.find_all(exp.Case):
+    for node in nodes.of(exp.ILike):
+        yield Refusal("ORA-00920", "ILIKE is not Oracle SQL", "write UPPER(x) LIKE UPPER(pattern)", node)
+    for node in nodes.of(exp.Coalesce):
+        if node.args.get("is_nvl") and len(node.expressions) != 1:
+            yield Refusal("ORA-00909", f"NVL takes two arguments, not {len(node.expressions) + 1}", "nest NVL or use COALESCE", node)
+    for node in nodes.of(exp.Concat):
+        if len(node.expressions) != 2:
+            yield Refusal("ORA-00909", f"CONCAT takes two arguments, not {len(node.expressions)}", "use ||", node)
+    for case in nodes.of(exp.Case):
         if case.this is not None:
             continue  # simple CASE x WHEN value
         for branch in case.args.get("ifs") or []:
             if not _is_condition(branch.this):
                 yield Refusal("ORA-00920", f"CASE WHEN {_name(branch.this)} is not a condition", "write CASE WHEN x = 1 THEN …", branch.this)
-    yield from _quoted_case(statement, dictionary)
-    if isinstance(statement, exp.SetOperation):
-        yield from _compound_order_by(statement)
+    yield from _quoted_case(nodes, dictionary)
+    if isinstance(nodes.statement, exp.SetOperation):
+        yield from _compound_order_by(nodes.statement)
 
 
 def _group_by_position(select: exp.Select) -> Iterator[Refusal]:
@@ -233,12 +259,6 @@ def _group_by_position(select: exp.Select) -> Iterator[Refusal]:
                 "GROUP BY the expression itself",
                 item,
             )
-
-
-def _own_columns(clause: exp.Expression, select: exp.Select) -> Iterator[exp.Column]:
-    for column in clause.find_all(exp.Column):
-        if not column.table and column.find_ancestor(exp.Select) is select:
-            yield column
 
 
 def _source_has(select: exp.Select, name: str, dictionary: Dictionary) -> bool:
@@ -280,7 +300,7 @@ def _first_select(query: exp.Expression) -> exp.Select:
     return query if isinstance(query, exp.Select) else exp.Select()
 
 
-def _alias_visibility(select: exp.Select, dictionary: Dictionary) -> Iterator[Refusal]:
+def _alias_visibility(nodes: _Nodes, select: exp.Select, dictionary: Dictionary) -> Iterator[Refusal]:
     aliases: dict[str, int] = {}
     for index, item in enumerate(select.expressions):
         if isinstance(item, exp.Alias):
@@ -288,10 +308,9 @@ def _alias_visibility(select: exp.Select, dictionary: Dictionary) -> Iterator[Re
     if not aliases:
         return
     for clause_name, label in (("where", "WHERE"), ("group", "GROUP BY"), ("having", "HAVING")):
-        clause = select.args.get(clause_name)
-        if clause is None:
+        if select.args.get(clause_name) is None:
             continue
-        for column in _own_columns(clause, select):
+        for column in nodes.own_columns(select, clause_name):
             if column.name.upper() in aliases and not _source_has(select, column.name, dictionary):
                 yield Refusal(
                     "ORA-00904",
@@ -300,10 +319,13 @@ def _alias_visibility(select: exp.Select, dictionary: Dictionary) -> Iterator[Re
                     column,
                     "alias",
                 )
-    for index, item in enumerate(select.expressions):
-        for column in _own_columns(item, select):
-            if column.parent is item and isinstance(item, exp.Alias):
-                continue
+    item_index = {id(item): index for index, item in enumerate(select.expressions)}
+    for column in nodes.own_columns(select, "expressions"):
+        node = column
+        while node.parent is not select:
+            node = node.parent
+        index = item_index.get(id(node))
+        if index is not None:
             defined = aliases.get(column.name.upper())
             if defined is not None and defined < index and not _source_has(select, column.name, dictionary):
                 yield Refusal(
@@ -315,19 +337,19 @@ def _alias_visibility(select: exp.Select, dictionary: Dictionary) -> Iterator[Re
                 )
 
 
-def _join_using_qualified(select: exp.Select) -> Iterator[Refusal]:
+def _join_using_qualified(nodes: _Nodes, select: exp.Select) -> Iterator[Refusal]:
     using = {ident.name.upper() for join in select.args.get("joins") or [] for ident in join.args.get("using") or []}
     if not using:
         return
-    for column in select.find_all(exp.Column):
-        if column.table and column.name.upper() in using and column.find_ancestor(exp.Select) is select:
+    for column in nodes.of(exp.Column):
+        if column.table and column.name.upper() in using and nodes.owner.get(id(column)) is select:
             yield Refusal("ORA-25154", f"{_name(column)} is a JOIN … USING column and takes no qualifier", f"write {column.name}", column)
 
 
-def _defined_names(statement: exp.Expression) -> set[str]:
+def _defined_names(nodes: _Nodes) -> set[str]:
     """Every name the statement defines with its exact case (aliases, CTE and table aliases)."""
     names = set()
-    for node in statement.find_all(exp.Alias, exp.TableAlias, exp.CTE):
+    for node in nodes.of(exp.Alias, exp.TableAlias, exp.CTE):
         identifier = node.args.get("alias")
         if isinstance(identifier, exp.TableAlias):
             names.update(c.name for c in identifier.columns)
@@ -339,14 +361,14 @@ def _defined_names(statement: exp.Expression) -> set[str]:
     return names
 
 
-def _quoted_case(statement: exp.Expression, dictionary: Dictionary) -> Iterator[Refusal]:
+def _quoted_case(nodes: _Nodes, dictionary: Dictionary) -> Iterator[Refusal]:
     defined = None
-    for column in statement.find_all(exp.Column):
+    for column in nodes.of(exp.Column):
         identifier = column.this
         if not (isinstance(identifier, exp.Identifier) and identifier.quoted and identifier.this != identifier.this.upper()):
             continue
         if defined is None:
-            defined = _defined_names(statement)
+            defined = _defined_names(nodes)
         if identifier.this in defined:
             continue
         yield Refusal(
@@ -355,20 +377,16 @@ def _quoted_case(statement: exp.Expression, dictionary: Dictionary) -> Iterator[
             f"write {identifier.this.upper()} (unquoted) or the name in its exact case",
             column,
         )
-    for table in statement.find_all(exp.Table):
+    for table in nodes.of(exp.Table):
         identifier = table.this
         if isinstance(identifier, exp.Identifier) and identifier.quoted and identifier.this != identifier.this.upper():
-            if dictionary.has_table(identifier.this) and identifier.this not in _ctes(statement):
+            if dictionary.has_table(identifier.this) and identifier.this not in {cte.alias for cte in nodes.of(exp.CTE)}:
                 yield Refusal(
                     "ORA-00942",
                     f'"{identifier.this}" is quoted, so it is case-sensitive: table or view does not exist',
                     f"write {identifier.this.upper()} (unquoted)",
                     table,
                 )
-
-
-def _ctes(statement: exp.Expression) -> set[str]:
-    return {cte.alias for cte in statement.find_all(exp.CTE)}
 
 
 def _compound_order_by(statement: exp.SetOperation) -> Iterator[Refusal]:
@@ -482,9 +500,10 @@ def refusals(
     type point at nodes of a typed copy (same positions in ``meta``).
     """
     dictionary = dictionary or powerschool_dictionary()
-    found = list(_syntax_refusals(statement, dictionary))
+    nodes = _Nodes(statement)
+    found = list(_syntax_refusals(nodes, dictionary))
     typed = None
-    if _needs_types(statement, _schema(dictionary)[1], bind_families or {}):
+    if _needs_types(nodes, _schema(dictionary)[1], bind_families or {}):
         typed = annotated(statement, dictionary, bind_families or {})
     if typed is not None:
         found.extend(_typed_refusals(typed))
