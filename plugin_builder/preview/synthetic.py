@@ -1,4 +1,4 @@
-"""A synthetic PowerSchool district, generated in DuckDB from a seed (SPEC §8).
+"""A synthetic PowerSchool district, generated in DuckDB from a seed.
 
 Deterministic: the same ``students``, ``seed`` and ``today`` give the same rows. Set-based:
 the large tables (students, sections, CC, contacts, attendance) are each one
@@ -10,10 +10,11 @@ Proportions (per student unless said): about 600 students a school (3 elementary
 middle and high school), 4 sections in elementary, 6 in middle and 7 in high school of
 about 25 students each, one teacher per 5 sections, 10 % co-taught sections, 5 % with an
 aide, about 1.7 active contacts, 15 % in a special program, 6 % of meetings absent or late
-over the last 15 school days. Students have federal ethnicity and races
+over the last 15 school days (days in session in ``CALENDAR_DAY``: no weekends or breaks).
+Students have federal ethnicity and races
 (``STUDENTRACE``), courses a department (``SCHED_DEPARTMENT``: ELA, MAT, SCI, SOC, PE, ART, WL).
 
-The hard cases of SPEC §8 are present at every size, by probability and, for the small
+The hard cases preview must meet are present at every size, by probability and, for the small
 ids, on purpose: dropped enrollments (negative SECTIONID) and same-day ones (DATELEFT =
 DATEENROLLED), students who left a section early, co-teachers, aides and a mid-year
 change of lead teacher, a school excluded from state reporting, sections excluded from
@@ -23,7 +24,13 @@ codes no [oneroster] list maps, inactive and ended ones), names with commas, quo
 accents, tabs and line breaks, district-office staff (school 0), inactive staff (a
 former teacher per school, with last year's sections), a
 teacher at two schools, terms of every portion (year, semesters, trimesters, quarters),
-last year and a next year that has not started, tardy, excused and unexcused codes.
+last year and a next year that has not started, tardy, excused and unexcused codes, and
+rows with many links (an agency guardian of 1,000 students, a student with 20 more
+contacts, a teacher co-teaching up to 60 sections), so that no list may fail or shorten an
+export.
+
+``generate`` runs one function per part of the district, in order (each reads the temporary
+tables of the ones before).
 
 ``today`` (SYSDATE for preview) defaults to 15 January of the synthetic school year;
 the district is always built around the school year that contains ``today``.
@@ -242,6 +249,7 @@ def generate(
     _busy_teacher(b)
     _enrollments(b)
     _contacts(b)
+    _contact_channels(b)
     _crowded_contacts(b)
     _programs(b)
     _calendar(b)
@@ -731,7 +739,11 @@ def _contacts(b: _Build) -> None:
         FROM assoc
         """
     )
-    # Emails: 80 % of persons have a primary address; 10 % a second, non-primary one.
+
+
+def _contact_channels(b: _Build) -> None:
+    """Emails (80 % of persons a primary address, 10 % a second one) and phones of the persons."""
+    x = b.x
     x.execute(
         """
         CREATE TEMP TABLE email AS
