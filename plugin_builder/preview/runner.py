@@ -217,7 +217,7 @@ def run_preview(
     if errors:
         note(f"note: validate reports {errors} error(s); preview runs the queries anyway (build would refuse)")
     for query in rendered:  # a value PowerSchool would refuse stops here, before any data is loaded
-        typed_binds(query.spec.args, {name: value for name, value in (args or {}).items()})
+        typed_binds(query.spec.args, args or {})
     timings["render"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
