@@ -150,6 +150,13 @@ def test_char_literals_compare_blank_padded(district):
     assert run(district, "SELECT CASE WHEN 'a' = 'a  ' THEN 1 ELSE 0 END AS p, CASE WHEN 'a' = ' a' THEN 1 ELSE 0 END AS q FROM DUAL", {}, NOW) == [(1, 0)]
 
 
+def test_group_by_a_number_groups_by_that_constant(district):
+    two_rows = "(SELECT 1 AS A FROM DUAL UNION ALL SELECT 2 AS A FROM DUAL)"
+    assert run(district, f"SELECT COUNT(*) AS n FROM {two_rows} q GROUP BY 1", {}, NOW) == [(2,)]
+    # With no rows there is no group, so no row (without GROUP BY: one row, 0).
+    assert run(district, f"SELECT COUNT(*) AS n FROM {two_rows} q WHERE q.A > 5 GROUP BY 1", {}, NOW) == []
+
+
 def test_xmlagg_lists_have_no_4000_byte_limit(district):
     sql = (
         "SELECT SUBSTR(XMLCAST(XMLAGG(XMLELEMENT(E, ',' || 'S' || TO_CHAR(r.N)) ORDER BY r.N) AS CLOB), 2) AS ids "

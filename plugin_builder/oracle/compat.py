@@ -632,6 +632,14 @@ def _expand_rownum(tree: exp.Expression) -> None:
             select.set("limit", exp.Limit(expression=exp.Literal.number(limit)))
 
 
+def _group_by_constants(tree: exp.Expression) -> None:
+    """``GROUP BY 1`` groups by the constant 1 in Oracle (DuckDB reads a position)."""
+    for group in tree.find_all(exp.Group):
+        for item in list(group.expressions):
+            if isinstance(item, exp.Literal) and not item.is_string:
+                item.replace(exp.cast(item.copy(), "INTEGER" if _is_integer(item) else "DOUBLE"))
+
+
 def _expand_array_binds(tree: exp.Expression, binds: Mapping[str, object]) -> None:
     """``IN (:arg)`` of an array arg is ``IN (v1, v2, …)`` (an empty array matches nothing)."""
     for placeholder in list(tree.find_all(exp.Placeholder)):
@@ -668,6 +676,7 @@ def to_duckdb(
     tree = sqlglot.parse_one(sql, read="oracle")
     _not_emulated(tree)
     _expand_rownum(tree)
+    _group_by_constants(tree)
     _expand_array_binds(tree, binds)
     ctx = Context(binds, now or dt.datetime.now().replace(microsecond=0))
     # Children before parents (reversed pre-order), so every rewrite sees rewritten children.

@@ -249,8 +249,8 @@ def _syntax_refusals(nodes: _Nodes, dictionary: Dictionary) -> Iterator[Refusal]
 
 def _group_by_position(select: exp.Select) -> Iterator[Refusal]:
     group = select.args.get("group")
-    if group is None:
-        return
+    if group is None or not _selects_a_bare_column(select):
+        return  # GROUP BY 1 over aggregates only groups by a constant, as Oracle allows
     for item in group.expressions:
         if isinstance(item, exp.Literal) and not item.is_string:
             yield Refusal(
@@ -298,6 +298,18 @@ def _first_select(query: exp.Expression) -> exp.Select:
     while isinstance(query, (exp.SetOperation, exp.Subquery)):
         query = query.this
     return query if isinstance(query, exp.Select) else exp.Select()
+
+
+def _selects_a_bare_column(select: exp.Select) -> bool:
+    """Whether a select item reads a column outside an aggregate (which GROUP BY must then name)."""
+    for item in select.expressions:
+        for column in item.find_all(exp.Column):
+            node = column.parent
+            while node is not None and node is not select and not isinstance(node, (exp.AggFunc, exp.Window, exp.Subquery)):
+                node = node.parent
+            if node is select:
+                return True
+    return False
 
 
 def _alias_visibility(nodes: _Nodes, select: exp.Select, dictionary: Dictionary) -> Iterator[Refusal]:
