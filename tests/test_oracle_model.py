@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import tempfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from plugin_builder.catalog import ArgSpec
 from plugin_builder.dictionary import create_tables
 from plugin_builder.oracle.binds import BindError, arg_families, typed_binds
 from plugin_builder.oracle.compat import NotEmulated, OracleRefusal, prepare_connection, run, to_duckdb
+from tests.test_rule_fixtures import findings_for
 
 NOW = dt.datetime(2026, 1, 15, 9, 30)
 RULES = Path(__file__).parent / "fixtures" / "rules"
@@ -106,10 +108,6 @@ def test_what_the_checks_accept_the_preview_runs(case: Path, district):
 
 
 def _finding_message(case: Path) -> str:
-    from tests.test_rule_fixtures import findings_for
-
-    import tempfile
-
     with tempfile.TemporaryDirectory() as tmp:
         findings = [f for f in findings_for(case, Path(tmp)) if f.code == case.parent.parent.name]
     assert findings, case
