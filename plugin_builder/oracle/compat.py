@@ -52,7 +52,7 @@ import datetime as dt
 import re
 from decimal import Decimal
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 import duckdb
@@ -100,6 +100,7 @@ class Context:
 
     binds: Mapping[str, object]
     now: dt.datetime
+    families: Mapping[str, str] = field(default_factory=dict)  # arg name -> DATE, NUMBER, VARCHAR2
 
 
 # --------------------------------------------------------------------------- helpers
@@ -201,6 +202,10 @@ def date_kind(node: exp.Expression) -> str | None:
     if isinstance(node, exp.Case):
         kinds = {date_kind(i.args["true"]) for i in node.args.get("ifs", [])}
         return kinds.pop() if len(kinds) == 1 else None
+    if isinstance(node, exp.Coalesce):
+        # NVL(date, SYSDATE): a DATE and a TIMESTAMP give a TIMESTAMP
+        kinds = {date_kind(a) for a in (node.this, *node.expressions)} - {None}
+        return ("timestamp" if "timestamp" in kinds else "date") if kinds else None
     if isinstance(node, (exp.Add, exp.Sub)):
         left, right = date_kind(node.this), date_kind(node.expression)
         if isinstance(node, exp.Sub) and left and right:
@@ -290,12 +295,19 @@ def _rewrite_sysdate(node: exp.Expression, ctx: Context) -> exp.Expression:
     return node
 
 
+# A NULL number stays an untyped NULL: DuckDB would carry a DECIMAL scale into the output.
+_NULL_TYPES = {"DATE": "DATE", "TIMESTAMP": "TIMESTAMP"}
+
+
 def _rewrite_binds(node: exp.Expression, ctx: Context) -> exp.Expression:
     if isinstance(node, exp.Placeholder):
         name = node.name
         if name not in ctx.binds:
             raise UnsupportedOracle(f"bind :{name} has no value")
-        return _literal(ctx.binds[name])
+        value = ctx.binds[name]
+        if (value is None or value == "") and ctx.families.get(name) in _NULL_TYPES:
+            return exp.cast(exp.Null(), _NULL_TYPES[ctx.families[name]])  # a typed NULL, as the bind is typed
+        return _literal(value)
     return node
 
 
@@ -678,7 +690,7 @@ def to_duckdb(
     _expand_rownum(tree)
     _group_by_constants(tree)
     _expand_array_binds(tree, binds)
-    ctx = Context(binds, now or dt.datetime.now().replace(microsecond=0))
+    ctx = Context(binds, now or dt.datetime.now().replace(microsecond=0), families)
     # Children before parents (reversed pre-order), so every rewrite sees rewritten children.
     for node in reversed(list(tree.dfs())):
         replaced = _apply(node, ctx)
