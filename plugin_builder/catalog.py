@@ -51,10 +51,11 @@ class ArgSpec:
 
 @dataclass(frozen=True)
 class ColumnSpec:
-    alias: str
+    alias: str  # the receiver's header: the <column> label, what DEM shows
     column: str
     description: str = ""
-    # The SELECT's alias when the header is longer than Oracle's 30 bytes; else the header.
+    # The alias in the SQL when the header is no Oracle identifier of at most 30 bytes
+    # (PowerSchool maps <columns> to the SELECT by position, so they may differ).
     sql_alias: str = ""
 
     @property

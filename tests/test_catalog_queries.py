@@ -16,6 +16,7 @@ import pytest
 
 from conftest import EXAMPLE_CONFIG, FIXTURES, TODAY, load_district
 from plugin_builder import oracle_compat
+from plugin_builder.oracle.binds import arg_families, typed_binds
 from plugin_builder.analysis import field_uses
 from plugin_builder.catalog import load_catalog
 from plugin_builder.config import load_project
@@ -103,8 +104,8 @@ def run_query(con, name: str, project=None, **binds) -> list[list[str]]:
     project = project or project_with()
     spec = next(s for s in load_catalog(project) if s.name == name)
     rendered = render_query(project, spec)
-    values = {arg.name: binds.get(arg.name) for arg in spec.args}
-    rows = oracle_compat.run(con, rendered.sql, values, TODAY)
+    values = typed_binds(spec.args, binds)  # as PowerSchool binds them: by each arg's column=
+    rows = oracle_compat.run(con, rendered.sql, values, TODAY, arg_families(spec.args))
     return [["" if v is None else str(v) for v in row] for row in rows]
 
 
@@ -126,6 +127,18 @@ def test_query_returns_expected_rows(full_district, query):
     _header, rows = read_expected(query)
     binds = {"start_date": "2026-01-12", "end_date": "2026-01-15"} if query == "section_attendance" else {}
     assert run_query(full_district, query, **binds) == rows
+
+
+def test_sql_aliases_fit_oracle_and_follow_the_sidecar():
+    """Every SQL alias is at most 30 bytes and is the column's sql_alias, else its header."""
+    import sqlglot
+
+    project = project_with()
+    for spec in load_catalog(project):
+        statement = sqlglot.parse_one(render_query(project, spec).sql, read="oracle")
+        names = [e.alias_or_name for e in statement.selects]
+        assert names == [c.select_alias for c in spec.columns], spec.name
+        assert all(len(n.encode()) <= 30 for n in names), spec.name
 
 
 @pytest.mark.parametrize("query", NEW_QUERIES)
@@ -271,6 +284,20 @@ def test_state_prefix_starts_the_school_id(full_district):
     assert column(rows, "ed_fi_student_cohort_associations", "educationOrganizationId") == [
         "42123200", "42123100", "42123045",
     ]
+
+
+def test_a_number_that_does_not_fit_its_digits_gives_no_ed_fi_id():
+    """LPAD would cut 1050 to 105 (a wrong, perhaps duplicate schoolId): no id instead."""
+    con = load_full_district()
+    con.execute("UPDATE SCHOOLS SET ALTERNATE_SCHOOL_NUMBER = 1050 WHERE SCHOOL_NUMBER = 100")
+    project = project_with(edfi={"state_prefix": "42"})
+    rows = run_query(con, "ed_fi_student_cohort_associations", project)
+    assert column(rows, "ed_fi_student_cohort_associations", "educationOrganizationId") == ["42123200", "", "42123045"]
+    con.execute("UPDATE PREFS SET VALUE = '1234' WHERE NAME = 'districtnumber'")
+    rows = run_query(con, "ed_fi_student_cohort_associations", project)
+    assert set(column(rows, "ed_fi_student_cohort_associations", "educationOrganizationId")) == {""}
+    for name in ("ed_fi_student_section_associations", "ed_fi_staff_section_associations"):
+        assert set(column(run_query(con, name, project), name, "schoolId")) == {""}
 
 
 @pytest.mark.parametrize(

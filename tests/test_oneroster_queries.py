@@ -13,6 +13,7 @@ import pytest
 
 from conftest import EXAMPLE_CONFIG, FIXTURES, TODAY
 from plugin_builder import oracle_compat
+from plugin_builder.oracle.binds import arg_families, typed_binds
 from plugin_builder.catalog import load_catalog
 from plugin_builder.config import load_project
 from plugin_builder.render import render_query
@@ -36,8 +37,8 @@ def run_query(district, name: str, project=None, **binds) -> list[list[str]]:
     project = project or _project()
     spec = next(s for s in load_catalog(project) if s.name == name)
     rendered = render_query(project, spec)
-    values = {arg.name: binds.get(arg.name) for arg in spec.args}
-    rows = oracle_compat.run(district, rendered.sql, values, TODAY)
+    values = typed_binds(spec.args, binds)  # as PowerSchool binds them: by each arg's column=
+    rows = oracle_compat.run(district, rendered.sql, values, TODAY, arg_families(spec.args))
     return [["" if v is None else str(v) for v in row] for row in rows]
 
 

@@ -17,10 +17,11 @@ def test_trunc_sysdate_is_the_fixed_day_not_the_machine_clock():
 
 
 def test_trunc_of_a_bind_is_rewritten_inside():
+    """A DATE-column arg arrives as a DATE (blank: a NULL DATE), so NVL(:d, SYSDATE) is a date."""
     con = duckdb.connect()
-    sql = "SELECT TRUNC(NVL(TO_DATE(:d, 'YYYY-MM-DD'), SYSDATE)) FROM DUAL"
-    assert oracle_compat.run(con, sql, {"d": None}, NOW) == [(dt.date(2026, 1, 15),)]
-    assert oracle_compat.run(con, sql, {"d": "2025-09-02"}, NOW) == [(dt.date(2025, 9, 2),)]
+    sql = "SELECT TRUNC(NVL(:d, SYSDATE)) FROM DUAL"
+    assert oracle_compat.run(con, sql, {"d": None}, NOW, {"d": "DATE"}) == [(dt.date(2026, 1, 15),)]
+    assert oracle_compat.run(con, sql, {"d": dt.date(2025, 9, 2)}, NOW, {"d": "DATE"}) == [(dt.date(2025, 9, 2),)]
 
 
 def test_dbms_lob_substr_takes_amount_then_offset():

@@ -527,3 +527,33 @@ def test_preview_rules_never_fail_on_hostile_outputs(tmp_path):
     findings = checkers.check_outputs(tmp_path)
     assert findings and not [f for f in findings if f.code == "PB900"]
     assert ("PV621", "cannot be read as a ZIP: File is not a zip file") in {(f.code, f.message) for f in findings}
+def test_preview_names_the_school_whose_ed_fi_id_does_not_fit(runner, tmp_path):
+    """A 4-digit state school number gives no schoolId (not a cut one), and preview says
+    which school by name."""
+    import shutil
+
+    tables = tmp_path / "district"
+    shutil.copytree(FIXTURES / "district", tables)
+    schools = (tables / "SCHOOLS.csv").read_text(encoding="utf-8").replace("1,1,100,Lincoln Elementary,0,0", "1,1,100,Lincoln Elementary,0,1050")
+    (tables / "SCHOOLS.csv").write_text(schools, encoding="utf-8")
+    config = str(Path(__file__).resolve().parent.parent / "plugin.toml")
+    result = run_cli(
+        runner, "preview", "-c", config, "--tables", str(tables), "--tables", str(FIXTURES / "district_extra"),
+        "--today", "2026-01-15T10:30:00", "-o", str(tmp_path / "o"), "--select", "ed_fi_student_section_associations",
+    )
+    assert result.exit_code == 1, result.output
+    assert "PV643 school 'Lincoln Elementary' (100) has no Ed-Fi schoolId: its state school number 1050 does not fit 3 digits" in result.output
+    written = json.loads((tmp_path / "o" / "edfi" / "studentSectionAssociation.json").read_text(encoding="utf-8"))
+    ids = [row["sectionReference"].get("schoolId") for row in written]
+    assert None in ids and 35123200 in ids and not any(str(i).endswith("105") for i in ids if i)
+
+
+def test_a_date_arg_not_in_dem_form_stops_preview_before_any_query(runner, tmp_path):
+    config = str(Path(__file__).resolve().parent.parent / "plugin.toml")
+    result = runner.invoke(
+        main,
+        ["preview", "-c", config, "--tables", str(FIXTURES / "district"), "-o", str(tmp_path / "o"), "--quiet",
+         "--select", "section_attendance", "--arg", "start_date=01/12/2026"],
+    )
+    assert result.exit_code == 2, result.output
+    assert "arg start_date '01/12/2026' is not a date in YYYY-MM-DD form" in result.output

@@ -21,6 +21,8 @@ Case kinds (the plugin around a case is a minimal valid one):
   (rules on a query's TOML sidecar, PQ23x).
 * ``.entries``: a ZIP listing, one entry per line (``name/`` a folder; ``big NAME BYTES``
   zeros; ``symlink NAME -> TARGET``; ``many PREFIX N`` N files).
+* ``.district``: SQL statements (``INSERT INTO SCHOOLS …;``) that fill dictionary-shaped
+  tables, checked by preview's district-scope rules (PV643).
 * ``.preview``: files of a preview folder, each after a ``== <path>`` line, checked by
   preview's rules (PV6xx). ``== oneroster.zip`` lists the ZIP's entries; without it a
   OneRoster folder gets the ZIP preview would write. The same form runs the rules'
@@ -166,11 +168,29 @@ def preview_findings(text: str, folder: Path):
     return check_outputs(folder, kinds)
 
 
+def district_findings(sql: str):
+    """Preview's district-scope rules on a database of dictionary-shaped tables filled by ``sql``."""
+    import duckdb
+
+    from plugin_builder.dictionary import create_tables
+    from plugin_builder.preview.checkers import check_district
+
+    con = duckdb.connect()
+    create_tables(con, ["PREFS", "SCHOOLS"])
+    statements = "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
+    for statement in statements.split(";"):
+        if statement.strip():
+            con.execute(statement)
+    return check_district(con, ["edfi"])
+
+
 def findings_for(case: Path, tmp_path: Path):
     if case.is_dir() and case.name.endswith(".project"):
         from plugin_builder.pipeline import validate
 
         return validate(case / "plugin.toml").findings
+    if case.suffix == ".district":
+        return district_findings(case.read_text(encoding="utf-8"))
     if case.suffix == ".preview":  # surrogateescape: a case may hold bytes that are not UTF-8
         return preview_findings(case.read_text(encoding="utf-8", errors="surrogateescape"), tmp_path)
     text = case.read_text(encoding="utf-8")
@@ -277,6 +297,8 @@ def _example_kind(block: str) -> str | None:
         return ".plugin.xml"
     if first.startswith("<queries"):
         return ".named_queries.xml"
+    if first.startswith("-- district"):
+        return ".district"
     if first.upper().startswith(("SELECT", "WITH ", "-- ")):
         return ".sql"
     return None

@@ -1,8 +1,10 @@
-"""What Oracle rejects although other engines (and DuckDB previews) accept it (SQ316-SQ321).
+"""What Oracle rejects although other engines (and DuckDB previews) accept it (SQ316-SQ324).
 
-SPEC §6.1 lists them: non-Oracle functions and syntax, reserved words as unquoted aliases,
-CLOB columns where Oracle needs a comparable type, a select-list alias used in WHERE or
-GROUP BY, mixed datatypes across UNION or CASE branches, and a DATE compared with a string.
+Non-Oracle functions and syntax, reserved words as unquoted aliases, CLOB columns where
+Oracle needs a comparable type, a select-list alias used where Oracle does not see it,
+mixed datatypes across UNION or CASE branches, a DATE compared with a string, TO_DATE of a
+DATE, identifiers over 30 bytes. The rules that judge types and Oracle's refusals report
+what :mod:`plugin_builder.oracle.model` finds, the model the preview runs the SQL through.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from sqlglot import exp
 from plugin_builder.analysis import identifier_name, owned_columns, position
 from plugin_builder.checks.engine import CheckContext, Hit, rule
 from plugin_builder.dictionary import SYSTEM_TABLES
+from plugin_builder.findings import Severity
+from plugin_builder.oracle.binds import arg_families
+from plugin_builder.oracle.model import sql_refusals
 from plugin_builder.model import QueryDef
 from plugin_builder.sqlparse import strip_sql_comments
 
@@ -32,7 +37,6 @@ RESERVED = frozenset(
 
 # (pattern on the SQL with comments and literals blanked, what to write instead)
 NOT_ORACLE = [
-    (re.compile(r"\bLIMIT\s+\d", re.I), "LIMIT", "FETCH FIRST n ROWS ONLY, or ROWNUM <= n"),
     (re.compile(r"\bIFNULL\s*\(", re.I), "IFNULL()", "NVL() or COALESCE()"),
     (re.compile(r"\bISNULL\s*\(", re.I), "ISNULL()", "NVL() or COALESCE()"),
     (re.compile(r"\bSTRING_AGG\s*\(", re.I), "STRING_AGG()", "LISTAGG(… ON OVERFLOW …) WITHIN GROUP (ORDER BY …)"),
@@ -54,7 +58,7 @@ def _at(code: str, index: int) -> tuple[int, int]:
 
 @rule("SQ316", "sql.not-oracle", scope="query")
 def sql_not_oracle(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
-    """The SQL uses Oracle syntax only (no LIMIT, IFNULL, LEFT(), ``::``, TRUE, AS before a table alias, SELECT without FROM).
+    """The SQL uses Oracle syntax only (no IFNULL, LEFT(), ``::``, TRUE, AS before a table alias, SELECT without FROM).
 
     DuckDB and other engines accept these; PowerSchool's Oracle does not.
 
@@ -134,6 +138,8 @@ def sql_clob_comparison(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
     """A CLOB column is converted before ``=``, ``IN``, DISTINCT, GROUP BY, ORDER BY or UNION (ORA-00932).
 
     CLOBs: ``PREFS.VALUE``, ``ATTENDANCE_CODE.DESCRIPTION``, ``ATTENDANCE.ATT_COMMENT``, ``*.CUSTOM``, …
+    Also in MIN/MAX, COUNT(DISTINCT …) and PARTITION BY, and when a CTE or subquery carries
+    the CLOB (the Oracle model types every expression from the dictionary).
 
     Bad::
 
@@ -143,45 +149,12 @@ def sql_clob_comparison(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
 
         SELECT p.NAME AS name FROM PREFS p WHERE TO_CHAR(p.VALUE) = '1' ORDER BY 1
     """
-    resolver, scopes = _scopes(ctx, query)
-    if resolver is None:
-        return
-    parsed = ctx.parsed(query)
-    for column, scope in owned_columns(scopes):
-        distinct = isinstance(scope.expression, exp.Select) and scope.expression.args.get("distinct") is not None
-        source, _ = resolver.resolve(scope, column)
-        if not isinstance(source, exp.Table) or source.name.upper() in SYSTEM_TABLES:
-            continue
-        if ctx.dictionary.family(source.name, identifier_name(column.this)) != "CLOB":
-            continue
-        parent = _direct_parent(column)
-        where = None
-        if isinstance(parent, (exp.EQ, exp.NEQ, exp.In)):
-            where = "a comparison"
-        elif isinstance(parent, exp.Ordered) or isinstance(parent, exp.Order):
-            where = "ORDER BY"
-        elif isinstance(parent, exp.Group):
-            where = "GROUP BY"
-        elif distinct and (parent is scope.expression or (isinstance(parent, exp.Alias) and parent.parent is scope.expression)):
-            where = "SELECT DISTINCT"
-        elif (parent is scope.expression or (isinstance(parent, exp.Alias) and parent.parent is scope.expression)) and isinstance(
-            scope.expression.parent, exp.Union
-        ) and scope.expression.parent.args.get("distinct"):
-            where = "UNION"
-        if where:
-            line, col = position(column, parsed.text)
-            name = f"{source.name.upper()}.{identifier_name(column.this)}"
-            yield Hit(
-                f"{name} is a CLOB; Oracle cannot use it in {where}",
-                sql_line=line,
-                sql_column=col,
-                hint=f"convert it first: TO_CHAR({column.sql(dialect='oracle')}) or DBMS_LOB.SUBSTR(…, 4000, 1)",
-            )
+    yield from _model_hits(ctx, query, "clob")
 
 
 @rule("SQ319", "sql.alias-in-where", scope="query")
 def sql_alias_in_where(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
-    """WHERE and GROUP BY do not use a select-list alias (Oracle evaluates them first: ORA-00904).
+    """WHERE, GROUP BY, HAVING and the select list itself do not use a select-list alias (ORA-00904).
 
     Bad::
 
@@ -191,40 +164,7 @@ def sql_alias_in_where(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
 
         SELECT s.GRADE_LEVEL + 1 AS next_grade FROM STUDENTS s WHERE s.GRADE_LEVEL + 1 > 12 ORDER BY 1
     """
-    parsed = ctx.parsed(query)
-    if parsed.statement is None:
-        return
-    for select in parsed.statement.find_all(exp.Select):
-        aliases = {identifier_name(e.args["alias"]) for e in select.selects if isinstance(e, exp.Alias)}
-        if not aliases:
-            continue
-        for clause_name in ("where", "group"):
-            clause = select.args.get(clause_name)
-            if clause is None:
-                continue
-            for column in clause.find_all(exp.Column):
-                if column.table or column.find_ancestor(exp.Select) is not select:
-                    continue
-                name = identifier_name(column.this)
-                if name in aliases and not _is_source_column(ctx, select, name):
-                    line, col = position(column, parsed.text)
-                    yield Hit(
-                        f"{column.sql(dialect='oracle')} is a select-list alias; Oracle does not see it in "
-                        f"{'WHERE' if clause_name == 'where' else 'GROUP BY'}",
-                        sql_line=line,
-                        sql_column=col,
-                        hint="repeat the expression, or select it in a subquery or WITH clause first",
-                    )
-
-
-def _is_source_column(ctx: CheckContext, select: exp.Select, name: str) -> bool:
-    """Whether some table of the SELECT's FROM has this column (then it is not the alias)."""
-    tables = [t for t in select.find_all(exp.Table) if t.find_ancestor(exp.Select) is select]
-    for table in tables:
-        columns = ctx.dictionary.columns(table.name)
-        if columns is None or name in columns:
-            return True
-    return False
+    yield from _model_hits(ctx, query, "alias")
 
 
 COMPARABLE = {"NUMBER": "number", "FLOAT": "number", "VARCHAR2": "text", "CLOB": "text", "DATE": "date", "TIMESTAMP": "date"}
@@ -358,3 +298,102 @@ def _branches(scope) -> list:
         elif isinstance(child.expression, exp.Select):
             found.append(child)
     return found
+
+
+def _query_families(ctx: CheckContext, query: QueryDef) -> tuple[tuple[str, str], ...]:
+    args = [arg for arg in query.args if arg.column]
+    return tuple(sorted(arg_families(args, ctx.dictionary).items()))
+
+
+def _model_hits(ctx: CheckContext, query: QueryDef, kind: str) -> Iterator[Hit]:
+    parsed = ctx.parsed(query)
+    if parsed.statement is None:
+        return
+    for refusal in sql_refusals(query.sql, ctx.dictionary, _query_families(ctx, query)):
+        if refusal.kind != kind:
+            continue
+        line, column = position(refusal.node, parsed.text)
+        yield Hit(f"{refusal.message} ({refusal.ora})", sql_line=line, sql_column=column, hint=refusal.hint)
+
+
+@rule("SQ322", "sql.oracle-refuses", scope="query")
+def sql_oracle_refuses(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
+    """The SQL is accepted by Oracle 19c (each refusal is named with its ORA code).
+
+    ``GROUP BY 1`` (a constant, ORA-00979); a quoted identifier in the wrong case
+    (``"studentId"`` is not ``STUDENTID``, ORA-00904); ``NVL``/``CONCAT`` with three
+    arguments (ORA-00909); a comparison as a value or ``CASE WHEN <number>`` (no BOOLEAN in
+    19c SQL: ORA-00923, ORA-00920); ``QUALIFY``, ``LIMIT`` (ORA-00933), ``ILIKE``
+    (ORA-00920); a qualified ``JOIN … USING`` column (ORA-25154); a compound query ordered by
+    something other than a position or an output alias (ORA-00904, ORA-01785).
+
+    Bad::
+
+        SELECT s.GRADE_LEVEL AS grade, COUNT(*) AS n FROM STUDENTS s GROUP BY 1
+
+    Good::
+
+        SELECT s.GRADE_LEVEL AS grade, COUNT(*) AS n FROM STUDENTS s GROUP BY s.GRADE_LEVEL ORDER BY 1
+    """
+    yield from _model_hits(ctx, query, "syntax")
+
+
+@rule("SQ323", "sql.to-date-of-date", scope="query")
+def sql_to_date_of_date(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
+    """TO_DATE is not applied to a DATE, such as an arg on a DATE ``column=`` (ORA-01843).
+
+    PowerSchool binds an arg by the type of its ``column=``: an arg on ``ATTENDANCE.ATT_DATE``
+    arrives as a DATE. ``TO_DATE`` of a DATE first prints it with NLS_DATE_FORMAT
+    (``DD-MON-RR``), then reads that text with the mask: ORA-01843, ORA-01847 or a wrong
+    date (year 5 from ``05-JAN-26``), an empty export.
+
+    Bad::
+
+        -- args: start_date=ATTENDANCE.ATT_DATE
+        SELECT a.ID AS id FROM ATTENDANCE a WHERE a.ATT_DATE >= NVL(TO_DATE(:start_date, 'YYYY-MM-DD'), TRUNC(SYSDATE))
+
+    Good::
+
+        -- args: start_date=ATTENDANCE.ATT_DATE
+        SELECT a.ID AS id FROM ATTENDANCE a WHERE a.ATT_DATE >= NVL(:start_date, TRUNC(SYSDATE)) ORDER BY 1
+    """
+    yield from _model_hits(ctx, query, "to_date")
+
+
+IDENTIFIER_MAX_BYTES = 30
+
+
+@rule("SQ324", "sql.identifier-too-long", Severity.WARNING, scope="query")
+def sql_identifier_too_long(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
+    """Aliases and other identifiers are at most 30 bytes (ORA-00972 below COMPATIBLE 12.2).
+
+    Oracle allows 128-byte identifiers only when the database's COMPATIBLE setting is 12.2 or
+    later; a PowerSchool server upgraded from 11g may still be below it. PowerSchool maps
+    output columns by position, so the SQL alias need not be the receiver's header: give it a
+    short ``sql_alias`` in the query's sidecar and keep the header as the ``<column>`` label.
+
+    Bad::
+
+        SELECT s.DCID AS "nativeHawaiianOrOtherPacificIslander" FROM STUDENTS s
+
+    Good::
+
+        SELECT s.DCID AS "nativeHawaiianOrPacificIsl" FROM STUDENTS s ORDER BY 1
+    """
+    parsed = ctx.parsed(query)
+    if parsed.statement is None:
+        return
+    seen = set()
+    for identifier in parsed.statement.find_all(exp.Identifier):
+        name = identifier.this
+        size = len(name.encode("utf-8"))
+        if size <= IDENTIFIER_MAX_BYTES or name in seen:
+            continue
+        seen.add(name)
+        line, column = position(identifier, parsed.text)
+        yield Hit(
+            f"identifier {name!r} is {size} bytes; Oracle databases below COMPATIBLE 12.2 allow 30 (ORA-00972)",
+            sql_line=line,
+            sql_column=column,
+            hint="use a shorter SQL alias (sidecar sql_alias); the <column> label keeps the receiver's header",
+        )

@@ -1123,6 +1123,64 @@ def attendance_unique(outputs: Outputs) -> Iterator[Hit]:
 # --------------------------------------------------------------------------- running them
 
 
+# --------------------------------------------------------------------------- the district behind the outputs
+
+
+@rule("PV643", "edfi.school-id", scope="district")
+def edfi_school_id(con) -> Iterator[Hit]:
+    """Every state-reported school gets an Ed-Fi ``schoolId``: the district number and the school's
+    state number each fit their 3 digits (the Ed-Fi queries give no id rather than a cut one).
+
+    Bad::
+
+        -- district
+        INSERT INTO PREFS (NAME, VALUE) VALUES ('districtnumber', '35');
+        INSERT INTO SCHOOLS (NAME, SCHOOL_NUMBER, ALTERNATE_SCHOOL_NUMBER) VALUES ('Lincoln Elementary', 1050, 0);
+
+    Good::
+
+        -- district
+        INSERT INTO PREFS (NAME, VALUE) VALUES ('districtnumber', '35');
+        INSERT INTO SCHOOLS (NAME, SCHOOL_NUMBER, ALTERNATE_SCHOOL_NUMBER) VALUES ('Lincoln Elementary', 1050, 105);
+    """
+    import duckdb
+
+    try:
+        lea = con.execute("SELECT MAX(CAST(VALUE AS VARCHAR)) FROM PREFS WHERE NAME = 'districtnumber'").fetchone()[0]
+        schools = con.execute(
+            "SELECT NAME, SCHOOL_NUMBER, CASE WHEN ALTERNATE_SCHOOL_NUMBER > 0 THEN ALTERNATE_SCHOOL_NUMBER ELSE SCHOOL_NUMBER END "
+            "FROM SCHOOLS WHERE COALESCE(STATE_EXCLUDEFROMREPORTING, 0) = 0 ORDER BY SCHOOL_NUMBER"
+        ).fetchall()
+    except duckdb.Error:
+        return  # a database without these tables has no Ed-Fi ids to judge
+    lea_fits = re.fullmatch(r"[0-9]{1,3}", (lea or "0").strip()) is not None
+    for name, number, state_number in schools:
+        if not lea_fits:
+            reason = f"the district number {lea!r} (PREFS districtnumber) does not fit 3 digits"
+        elif state_number is None or not 0 <= int(state_number) <= 999:
+            reason = f"its state school number {state_number} does not fit 3 digits"
+        else:
+            continue
+        yield Hit(
+            f"school {name!r} ({number}) has no Ed-Fi schoolId: {reason}",
+            file="edfi",
+            hint="give the school an ALTERNATE_SCHOOL_NUMBER of at most 3 digits (the state's number), or fix PREFS districtnumber",
+        )
+
+
+def check_district(con, kinds: Iterable[str]) -> list[Finding]:
+    """The district-scope rules whose outputs were written (``kinds``), on the preview database."""
+    from plugin_builder.checks.engine import RULES
+
+    wanted = set(kinds)
+    findings = []
+    for rule_ in sorted((r for r in RULES.values() if r.scope == "district"), key=lambda r: r.code):
+        if rule_.code == "PV643" and "edfi" not in wanted:
+            continue
+        findings.extend(_finding(rule_, hit) for hit in rule_.func(con))
+    return findings
+
+
 def output_rules() -> list[Rule]:
     from plugin_builder.checks.engine import RULES
 

@@ -19,10 +19,10 @@ import duckdb
 import sqlglot.errors
 
 from plugin_builder.analysis import field_uses
-from plugin_builder.dictionary import load_dictionary, type_family
 from plugin_builder.errors import PluginBuilderError, Problem
-from plugin_builder.findings import Finding, has_errors
-from plugin_builder.oracle_compat import UnsupportedOracle, execute
+from plugin_builder.findings import Finding, has_errors, sort_findings
+from plugin_builder.oracle.binds import arg_families, bind_kind, typed_binds
+from plugin_builder.oracle.compat import UnsupportedOracle, execute
 from plugin_builder.pipeline import validate
 from plugin_builder.preview import checkers, writers
 from plugin_builder.preview.sources import (
@@ -98,26 +98,30 @@ def _needs(queries: list[RenderedQuery]) -> dict[str, dict[str, set[str]]]:
     return needs
 
 
-def _is_date_arg(arg) -> bool:
-    table, _, field_name = arg.column.upper().partition(".")
-    oracle_type = load_dictionary().get(table, {}).get(field_name, "")
-    return type_family(oracle_type) in ("DATE", "TIMESTAMP") if oracle_type else "date" in arg.name.lower()
-
-
 def default_binds(query: RenderedQuery, district: District | None, today: dt.datetime) -> dict[str, object]:
-    """Arg values as an administrator would leave them in DEM: blank (NULL), except date
-    args (on a DATE column): the start of a range (``start``/``from``/``begin`` in the
-    name) is three weeks before today, any other date is today; as ``YYYY-MM-DD`` text,
-    which is what DEM passes."""
+    """Arg values as an administrator would leave them in DEM: blank (NULL), except args on
+    a DATE column: the start of a range (``start``/``from``/``begin`` in the name) is three
+    weeks before today (the synthetic district's attendance range), any other date is today.
+    Given as DEM passes them (``YYYY-MM-DD`` text); :func:`typed_binds` types them."""
     start = district.attendance_range[0] if district else (today - dt.timedelta(days=21)).date()
     binds: dict[str, object] = {}
     for arg in query.spec.args:
-        if _is_date_arg(arg):
+        if bind_kind(arg.column) == "date":
             is_start = any(word in arg.name.lower() for word in ("start", "from", "begin"))
             binds[arg.name] = (start if is_start else today.date()).isoformat()
         else:
             binds[arg.name] = None
     return binds
+
+
+def query_binds(
+    query: RenderedQuery, district: District | None, today: dt.datetime, args: dict[str, str] | None = None
+) -> dict[str, object]:
+    """The defaults overridden by ``args`` (what ``--arg`` gives), typed as PowerSchool binds
+    them (a DATE-column arg is a DATE). A value of the wrong form raises BindError."""
+    raw = default_binds(query, district, today)
+    raw.update({name: value for name, value in (args or {}).items() if name in raw})
+    return typed_binds(query.spec.args, raw)
 
 
 def run_queries(
@@ -130,20 +134,20 @@ def run_queries(
     failures: list[QueryFailure] | None = None,
 ) -> list[writers.QueryResult]:
     """Run each query with its args left blank (see :func:`default_binds`) unless ``args``
-    gives a value (blank = NULL), as DEM passes text.
+    gives a value (blank = NULL), as DEM passes text, typed by each arg's ``column=``.
 
     A query that fails is added to ``failures`` with its reason and the others still run
     (without ``failures``, the first failure raises :class:`PreviewQueryError`)."""
+    # Every --arg value is checked before any query runs, as PowerSchool checks it first.
+    all_binds = [query_binds(query, district, today, args) for query in queries]
     results = []
-    for index, query in enumerate(queries, start=1):
+    for index, (query, binds) in enumerate(zip(queries, all_binds), start=1):
         started = time.perf_counter()
         if progress:
             progress(f"[{index}/{len(queries)}] {query.spec.name} …")
         reason = None
         try:
-            binds = default_binds(query, district, today)
-            binds.update({name: value for name, value in (args or {}).items() if name in binds})
-            cursor = execute(con, query.sql, binds, today)
+            cursor = execute(con, query.sql, binds, today, arg_families(query.spec.args))
             rows = cursor.fetchall()
         except (UnsupportedOracle, sqlglot.errors.SqlglotError) as exc:
             reason = f"cannot run on DuckDB: {exc} (see docs/preview.md, limits)"
@@ -228,6 +232,8 @@ def run_preview(
     errors = sum(1 for f in validated.findings if f.severity.value == "error")
     if errors:
         note(f"note: validate reports {errors} error(s); preview runs the queries anyway (build would refuse)")
+    for query in rendered:  # a value PowerSchool would refuse stops here, before any data is loaded
+        typed_binds(query.spec.args, args or {})
     timings["render"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
@@ -257,6 +263,7 @@ def run_preview(
     results = run_queries(source.con, runnable, today, district, progress, args or {}, failures)
     timings["queries"] = time.perf_counter() - clock
 
+
     clock = time.perf_counter()
     out_dir = Path(out)
     _clear_previous(out_dir)
@@ -275,6 +282,7 @@ def run_preview(
     for index, kind in enumerate(kinds, start=1):
         note(f"[{index}/{len(kinds)}] checking {kind} …")
         findings.extend(check_outputs(out_dir, [kind], project.csv.quotes))
+    findings = sort_findings(findings + checkers.check_district(source.con, kinds))
     timings["check"] = time.perf_counter() - clock
 
     summary = []

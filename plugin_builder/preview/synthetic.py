@@ -1,4 +1,4 @@
-"""A synthetic PowerSchool district, generated in DuckDB from a seed (SPEC §8).
+"""A synthetic PowerSchool district, generated in DuckDB from a seed.
 
 Deterministic: the same ``students``, ``seed`` and ``today`` give the same rows. Set-based:
 the large tables (students, sections, CC, contacts, attendance) are each one
@@ -10,10 +10,11 @@ Proportions (per student unless said): about 600 students a school (3 elementary
 middle and high school), 4 sections in elementary, 6 in middle and 7 in high school of
 about 25 students each, one teacher per 5 sections, 10 % co-taught sections, 5 % with an
 aide, about 1.7 active contacts, 15 % in a special program, 6 % of meetings absent or late
-over the last 15 school days. Students have federal ethnicity and races
+over the last 15 school days (days in session in ``CALENDAR_DAY``: no weekends or breaks).
+Students have federal ethnicity and races
 (``STUDENTRACE``), courses a department (``SCHED_DEPARTMENT``: ELA, MAT, SCI, SOC, PE, ART, WL).
 
-The hard cases of SPEC §8 are present at every size, by probability and, for the small
+The hard cases preview must meet are present at every size, by probability and, for the small
 ids, on purpose: dropped enrollments (negative SECTIONID) and same-day ones (DATELEFT =
 DATEENROLLED), students who left a section early, co-teachers, aides and a mid-year
 change of lead teacher, a school excluded from state reporting, sections excluded from
@@ -23,7 +24,13 @@ codes no [oneroster] list maps, inactive and ended ones), names with commas, quo
 accents, tabs and line breaks, district-office staff (school 0), inactive staff (a
 former teacher per school, with last year's sections), a
 teacher at two schools, terms of every portion (year, semesters, trimesters, quarters),
-last year and a next year that has not started, tardy, excused and unexcused codes.
+last year and a next year that has not started, tardy, excused and unexcused codes, and
+rows with many links (an agency guardian of 1,000 students, a student with 20 more
+contacts, a teacher co-teaching up to 60 sections), so that no list may fail or shorten an
+export.
+
+``generate`` runs one function per part of the district, in order (each reads the temporary
+tables of the ones before).
 
 ``today`` (SYSDATE for preview) defaults to 15 January of the synthetic school year;
 the district is always built around the school year that contains ``today``.
@@ -123,6 +130,34 @@ def school_year_of(today: dt.date) -> int:
     return start_year - 1990
 
 
+def school_days(start_year: int) -> list[tuple[dt.date, bool]]:
+    """Every day of the school year starting in August of ``start_year``, and whether it is
+    in session: weekdays outside Labor Day, Thanksgiving (Wednesday to Friday), the winter
+    break (between the semesters), Martin Luther King Jr. Day and a spring-break week."""
+    first, last = dt.date(start_year, 8, 13), dt.date(start_year + 1, 6, 5)
+    labor_day = _nth_weekday(start_year, 9, 0, 1)
+    thanksgiving = _nth_weekday(start_year, 11, 3, 4)
+    breaks = {labor_day, _nth_weekday(start_year + 1, 1, 0, 3)}
+    breaks.update(thanksgiving + dt.timedelta(days=n) for n in (-1, 0, 1))
+    winter = dt.date(start_year, 12, 20)
+    breaks.update(winter + dt.timedelta(days=n) for n in range((dt.date(start_year + 1, 1, 6) - winter).days))
+    spring = _nth_weekday(start_year + 1, 4, 0, 1)
+    breaks.update(spring + dt.timedelta(days=n) for n in range(5))
+    days = []
+    day = first
+    while day <= last:
+        days.append((day, day.weekday() < 5 and day not in breaks))
+        day += dt.timedelta(days=1)
+    return days
+
+
+def _nth_weekday(year: int, month: int, weekday: int, n: int) -> dt.date:
+    """The n-th given weekday (0 Monday) of a month."""
+    day = dt.date(year, month, 1)
+    day += dt.timedelta(days=(weekday - day.weekday()) % 7)
+    return day + dt.timedelta(weeks=n - 1)
+
+
 def _schools(students: int) -> tuple[School, ...]:
     groups = max(1, round(students / 3000))  # one group = 3 elementary + middle + high
     schools = []
@@ -170,6 +205,21 @@ def _term_rows(schools: tuple[School, ...], yearid: int) -> list[tuple]:
     return rows
 
 
+@dataclass(frozen=True)
+class _Build:
+    """What every step of :func:`generate` needs: the cursor, the seed and the year."""
+
+    x: duckdb.DuckDBPyCursor
+    seed: int
+    students: int
+    yearid: int
+    start_year: int
+    first: dt.date
+    last: dt.date
+    today: dt.datetime
+    schools: tuple[School, ...]
+
+
 def generate(
     con: duckdb.DuckDBPyConnection,
     students: int = DEFAULT_STUDENTS,
@@ -188,6 +238,34 @@ def generate(
     x.execute(f"CREATE OR REPLACE TEMP MACRO rnd(tag, k) AS (hash(tag, k, {int(seed)}) % 1000003) / 1000003.0")
     x.execute(f"CREATE OR REPLACE TEMP MACRO pick(l, tag, k) AS l[1 + (hash(tag, k, {int(seed)}) % len(l))::INTEGER]")
 
+    first = dt.date(start_year, 8, 13)
+    last = dt.date(start_year + 1, 6, 5)
+    b = _Build(x, int(seed), students, yearid, start_year, first, last, today, schools)
+    _small_tables(b)
+    _students(b)
+    _sections(b)
+    _staff(b)
+    _section_teachers(b)
+    _busy_teacher(b)
+    _enrollments(b)
+    _contacts(b)
+    _contact_channels(b)
+    _crowded_contacts(b)
+    _programs(b)
+    _calendar(b)
+    _attendance(b)
+    for table in ("stu", "sec", "tea", "sec_teacher", "cc_base", "fam", "contact", "assoc", "email", "course_slots", "school_info"):
+        x.execute(f"DROP TABLE IF EXISTS {table}")
+    x.execute("DROP TABLE IF EXISTS att_days")
+    x.execute("DROP TABLE IF EXISTS crowd")
+    return District(students, seed, today, yearid, first, last, schools)
+
+
+def _small_tables(b: _Build) -> None:
+    """Schools, terms, prefs, roles, codes, programs and courses: small, built in Python."""
+    x = b.x
+    yearid = b.yearid
+    schools = b.schools
     # ---- small tables, built in Python
     _insert_many(
         x,
@@ -266,9 +344,15 @@ def generate(
         ],
     )
 
-    first = dt.date(start_year, 8, 13)
-    last = dt.date(start_year + 1, 6, 5)
 
+def _students(b: _Build) -> None:
+    """Students (a grade first, then a school that teaches it), their ethnicity and races."""
+    x = b.x
+    seed = b.seed
+    students = b.students
+    start_year = b.start_year
+    first = b.first
+    last = b.last
     # ---- students: grade first, then a school that teaches the grade
     x.execute(
         f"""
@@ -332,6 +416,12 @@ def generate(
         """
     )
 
+
+def _sections(b: _Build) -> None:
+    """This year's sections: per school, grade and slot, one per 25 students."""
+    x = b.x
+    students = b.students
+    yearid = b.yearid
     # ---- sections: per school, grade and slot, one section per 25 students
     x.execute(
         f"""
@@ -355,6 +445,14 @@ def generate(
         FROM slots, range(0, SECTIONS) r(k)
         """
     )
+
+
+def _staff(b: _Build) -> None:
+    """Teachers (one per five sections of a school), district-office and former staff."""
+    x = b.x
+    students = b.students
+    last = b.last
+    schools = b.schools
     # Teachers: one per five sections of a school.
     x.execute(
         """
@@ -424,6 +522,14 @@ def generate(
         FROM SCHOOLSTAFF ss JOIN USERS u ON u.DCID = ss.USERS_DCID
         """
     )
+
+
+def _section_teachers(b: _Build) -> None:
+    """Who teaches each section (leads, co-teachers, aides, a change of lead), last and next year's sections."""
+    x = b.x
+    start_year = b.start_year
+    first = b.first
+    last = b.last
     x.execute(
         """
         CREATE TEMP TABLE sec_teacher AS
@@ -490,6 +596,12 @@ def generate(
         SELECT ROW_NUMBER() OVER (ORDER BY SECTIONID, PRIORITYORDER, START_DATE) AS ID, * FROM rows
         """
     )
+
+
+def _enrollments(b: _Build) -> None:
+    """CC rows: dropped, same-day, early-leaving and full enrollments; transfers leave on their exit date."""
+    x = b.x
+    students = b.students
     # CC: every student in one section of each slot of the grade; 2 % dropped, 0.5 % same-day,
     # 3 % left early; next year's sections get a few pre-scheduled students.
     x.execute(
@@ -551,6 +663,12 @@ def generate(
         """
     )
 
+
+def _contacts(b: _Build) -> None:
+    """Contacts of every relationship, with emails and phones."""
+    x = b.x
+    start_year = b.start_year
+    today = b.today
     # ---- contacts: a family per student (every 5th shares its older sibling's family)
     x.execute(
         """
@@ -621,7 +739,11 @@ def generate(
         FROM assoc
         """
     )
-    # Emails: 80 % of persons have a primary address; 10 % a second, non-primary one.
+
+
+def _contact_channels(b: _Build) -> None:
+    """Emails (80 % of persons a primary address, 10 % a second one) and phones of the persons."""
+    x = b.x
     x.execute(
         """
         CREATE TEMP TABLE email AS
@@ -658,6 +780,13 @@ def generate(
         """
     )
 
+
+def _programs(b: _Build) -> None:
+    """Special-program enrollments."""
+    x = b.x
+    students = b.students
+    start_year = b.start_year
+    first = b.first
     # ---- special programs: 15 % of students, some exited, some open
     x.execute(
         f"""
@@ -674,9 +803,105 @@ def generate(
         """
     )
 
+
+def _calendar(b: _Build) -> None:
+    """CALENDAR_DAY of every school: each day of the year, in session or not."""
+    b.x.execute("CREATE TEMP TABLE cal (D DATE, INSESSION INTEGER)")
+    _insert_many(b.x, "INSERT INTO cal VALUES (?, ?)", [(d, int(s)) for d, s in school_days(b.start_year)])
+    b.x.execute(
+        """
+        INSERT INTO CALENDAR_DAY BY NAME
+        SELECT ROW_NUMBER() OVER (ORDER BY si.SCHOOLID, c.D) AS ID, ROW_NUMBER() OVER (ORDER BY si.SCHOOLID, c.D) + 8000000 AS DCID,
+               si.SCHOOLID, c.D AS DATE_VALUE, c.INSESSION, CASE WHEN c.INSESSION = 1 THEN 1 ELSE 0 END AS MEMBERSHIPVALUE
+        FROM school_info si, cal c
+        """
+    )
+    b.x.execute("DROP TABLE cal")
+
+
+def _busy_teacher(b: _Build) -> None:
+    """The first teacher also co-teaches sections of the school up to 60 (one teacher, many links)."""
+    x = b.x
+    teacher = 5001
+    taught = x.execute(f"SELECT COUNT(*) FROM SECTIONTEACHER WHERE TEACHERID = {teacher}").fetchone()[0]
+    x.execute(
+        f"""
+        INSERT INTO SECTIONTEACHER BY NAME
+        SELECT 9000000 + ROW_NUMBER() OVER (ORDER BY s.ID) AS ID, s.ID AS SECTIONID, {teacher} AS TEACHERID,
+               {ROLES['Co-teacher']} AS ROLEID, 2 AS PRIORITYORDER,
+               TIMESTAMP '{b.first} 00:00:00' AS START_DATE, TIMESTAMP '{b.last} 00:00:00' AS END_DATE
+        FROM sec s JOIN tea t ON t.N = 1 AND t.SCHOOLID = s.SCHOOLID
+        WHERE s.ID NOT IN (SELECT SECTIONID FROM SECTIONTEACHER WHERE TEACHERID = {teacher} OR PRIORITYORDER > 1)
+          AND s.ID % 50 <> 7
+        ORDER BY s.ID
+        LIMIT {max(0, 60 - taught)}
+        """
+    )
+
+
+AGENCY_PERSON_ID = 2_000_000
+
+
+def _crowded_contacts(b: _Build) -> None:
+    """An agency guardian of 1,000 active students (all of them in a smaller district) and a
+    student with 20 contacts: lists of links that pass 4,000 bytes."""
+    x = b.x
+    codes = {code: 3000 + i for i, code in enumerate(RELATIONSHIPS)}
+    x.execute(
+        f"""
+        INSERT INTO PERSON BY NAME
+        SELECT {AGENCY_PERSON_ID} + i AS ID, {AGENCY_PERSON_ID} + 300000 + i AS DCID,
+               CASE WHEN i = 0 THEN 'County' ELSE pick({_list_sql(FIRST_NAMES)}, 'cfirst', i) END AS FIRSTNAME,
+               CASE WHEN i = 0 THEN 'Family Services Agency' ELSE 'Contact-' || CAST(i AS VARCHAR) END AS LASTNAME,
+               1 AS ISACTIVE
+        FROM range(0, 21) r(i)
+        """
+    )
+    x.execute(
+        f"""
+        CREATE TEMP TABLE crowd AS
+        WITH exported AS (SELECT SCHOOLID FROM school_info WHERE NOT EXCLUDED)
+        SELECT {AGENCY_PERSON_ID} AS PERSONID, s.DCID AS STUDENTDCID, {codes['Legal Guardian']} AS CODESETID,
+               ROW_NUMBER() OVER (ORDER BY s.ID) AS K
+        FROM (SELECT ID, DCID FROM STUDENTS JOIN exported ON exported.SCHOOLID = STUDENTS.SCHOOLID
+              WHERE ENROLL_STATUS IN (0, -1) ORDER BY ID LIMIT 1000) s
+        UNION ALL
+        SELECT {AGENCY_PERSON_ID} + i,
+               (SELECT MIN(DCID) FROM STUDENTS JOIN exported ON exported.SCHOOLID = STUDENTS.SCHOOLID WHERE ENROLL_STATUS = 0 AND ID > 10),
+               [{codes['Mother']}, {codes['Father']}, {codes['Legal Guardian']}, {codes['Guardian']}, {codes['Grandmother']}][1 + i % 5],
+               2000 + i
+        FROM range(1, 21) r(i)
+        """
+    )
+    x.execute(
+        """
+        INSERT INTO STUDENTCONTACTASSOC BY NAME
+        SELECT 5000000 + K AS STUDENTCONTACTASSOCID, STUDENTDCID, PERSONID, 7 AS CONTACTPRIORITYORDER,
+               CODESETID AS CURRRELTYPECODESETID
+        FROM crowd
+        """
+    )
+    x.execute(
+        f"""
+        INSERT INTO STUDENTCONTACTDETAIL BY NAME
+        SELECT 6000000 + K AS STUDENTCONTACTDETAILID, 5000000 + K AS STUDENTCONTACTASSOCID,
+               CODESETID AS RELATIONSHIPTYPECODESETID, 1 AS ISACTIVE, DATE '{b.start_year - 3}-08-01' AS STARTDATE,
+               0 AS ISCUSTODIAL, 0 AS ISEMERGENCY, 0 AS LIVESWITHFLG
+        FROM crowd
+        """
+    )
+
+
+def _attendance(b: _Build) -> None:
+    """Meeting attendance on the school days before today, and daily rows to ignore."""
+    x = b.x
+    yearid = b.yearid
+    first = b.first
+    last = b.last
+    today = b.today
     # ---- meeting attendance: the last 15 school days before today (6 % absent or late),
     # plus daily-mode rows the section export must ignore.
-    days = [d for d in (today.date() - dt.timedelta(days=n) for n in range(1, 29)) if d.weekday() < 5 and first <= d <= last][:15]
+    days = [d for d, in_session in school_days(b.start_year) if in_session and first <= d < today.date()][-15:]
     if days:
         x.execute("CREATE TEMP TABLE att_days (D DATE)")
         _insert_many(x, "INSERT INTO att_days VALUES (?)", [(d,) for d in days])
@@ -707,10 +932,6 @@ def generate(
             FROM stu s JOIN school_info si ON si.SCHOOLID = s.SCHOOLID WHERE s.ID % 40 = 0
             """
         )
-    for table in ("stu", "sec", "tea", "sec_teacher", "cc_base", "fam", "contact", "assoc", "email", "course_slots", "school_info"):
-        x.execute(f"DROP TABLE IF EXISTS {table}")
-    x.execute("DROP TABLE IF EXISTS att_days")
-    return District(students, seed, today, yearid, first, last, schools)
 
 
 def _insert_many(cursor, sql: str, rows: list[tuple]) -> None:
