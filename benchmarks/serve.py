@@ -1,4 +1,4 @@
-"""Measure `plugin-builder serve` against its targets (SPEC §10).
+"""Measure `plugin-builder serve` against its targets.
 
 Starts ``plugin-builder serve --students N`` in a fresh process on a free port, then over HTTP:
 
@@ -125,7 +125,7 @@ def run(students: int, pages: int, work: Path) -> dict:
 
 
 def table(results: list[dict]) -> str:
-    now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         f"Measured {now} on {platform.system()} {platform.machine()}, {os.cpu_count()} CPUs (shared), Python {platform.python_version()}.",
         "",
@@ -138,7 +138,7 @@ def table(results: list[dict]) -> str:
             f"{r['median']:.1f} ms ({r['p90']:.1f} ms) | {r['stream']:.2f} s | {r['stream_mib']:.0f} MiB | "
             f"{r['rss_before']:.0f} → {r['peak']:.0f} MiB |"
         )
-    lines += ["", "Targets (SPEC §10): 100-row page < 50 ms median after warm-up at 50,000 students; `pagesize=0` < 10 s, bounded memory."]
+    lines += ["", "Targets: 100-row page < 50 ms median after warm-up at 50,000 students; `pagesize=0` < 10 s, bounded memory."]
     return "\n".join(lines)
 
 

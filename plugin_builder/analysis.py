@@ -4,7 +4,7 @@
 comes from, the way Oracle does: a qualifier names an alias of the current or an enclosing
 query block; an unqualified name must belong to exactly one table of its block. It reports
 unknown tables and columns (with the fix for the known-wrong names of
-reference/powerschool-schema.md §3), ambiguous columns and qualifiers that name nothing, and
+plugin_builder/data/wrong-names.json), ambiguous columns and qualifiers that name nothing, and
 for each output column of the statement the real column it comes from when it is a plain
 column, and its type family.
 
@@ -560,7 +560,7 @@ def analyze(sql: str, dictionary: Dictionary | None = None) -> Analysis:
 
 def column_targets(sql: str, dictionary: Dictionary | None, core_table: str | None, count: int) -> list[str]:
     """``column=`` for each of ``count`` outputs: the real source column of a plain-column
-    output, else a type-compatible placeholder field (SPEC §5)."""
+    output, else a type-compatible placeholder field."""
     from plugin_builder.dictionary import placeholder_field
 
     dictionary = dictionary or powerschool_dictionary()

@@ -95,7 +95,7 @@ def test_what_the_checks_refuse_the_preview_refuses_with_the_same_code(case: Pat
     sql = case.read_text(encoding="utf-8")
     code = re.search(r"ORA-\d{5}", _finding_message(case)).group(0)
     families = arg_families(_args(sql))
-    binds = {name: None for name in families}
+    binds = dict.fromkeys(families)
     with pytest.raises(OracleRefusal, match=f"^{code}"):
         run(district, sql, binds, NOW, families)
 
@@ -104,7 +104,7 @@ def test_what_the_checks_refuse_the_preview_refuses_with_the_same_code(case: Pat
 def test_what_the_checks_accept_the_preview_runs(case: Path, district):
     sql = case.read_text(encoding="utf-8")
     families = arg_families(_args(sql))
-    run(district, sql, {name: None for name in families}, NOW, families)
+    run(district, sql, dict.fromkeys(families), NOW, families)
 
 
 def _finding_message(case: Path) -> str:

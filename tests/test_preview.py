@@ -542,7 +542,7 @@ def test_preview_names_the_school_whose_ed_fi_id_does_not_fit(runner, tmp_path):
         "--today", "2026-01-15T10:30:00", "-o", str(tmp_path / "o"), "--select", "ed_fi_student_section_associations",
     )
     assert result.exit_code == 1, result.output
-    assert "PV643 school 'Lincoln Elementary' (100) has no Ed-Fi schoolId: its state school number 1050 does not fit 3 digits" in result.output
+    assert "PV643 school 'Lincoln Elementary' (100) has no Ed-Fi schoolId: its state school number 1050 does not fit 3 digits" in result.output, result.output
     written = json.loads((tmp_path / "o" / "edfi" / "studentSectionAssociation.json").read_text(encoding="utf-8"))
     ids = [row["sectionReference"].get("schoolId") for row in written]
     assert None in ids and 35123200 in ids and not any(str(i).endswith("105") for i in ids if i)

@@ -57,7 +57,7 @@ class Rule:
     code: str
     name: str
     severity: Severity
-    scope: str  # "plugin", "query" or "output"
+    scope: str  # "plugin", "query", or preview's "output" and "district"
     func: Callable[..., Iterable[Hit]]
 
     @property
@@ -184,7 +184,7 @@ def run_rules(ctx: CheckContext, rules: Iterable[Rule] | None = None) -> list[Fi
     """Run the plugin- and query-scope rules (all registered ones unless ``rules``) on one plugin."""
     findings: list[Finding] = []
     for rule_ in rules or RULES.values():
-        if rule_.scope == "output":
+        if rule_.scope in ("output", "district"):  # preview's rules judge its outputs and database
             continue  # preview's rules judge written files: plugin_builder.preview.checkers
         if rule_.scope == "plugin":
             try:

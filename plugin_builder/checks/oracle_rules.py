@@ -14,9 +14,8 @@ from collections.abc import Iterator
 
 from sqlglot import exp
 
-from plugin_builder.analysis import identifier_name, owned_columns, position
+from plugin_builder.analysis import position
 from plugin_builder.checks.engine import CheckContext, Hit, rule
-from plugin_builder.dictionary import SYSTEM_TABLES
 from plugin_builder.findings import Severity
 from plugin_builder.oracle.binds import arg_families
 from plugin_builder.oracle.model import sql_refusals

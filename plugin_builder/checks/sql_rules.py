@@ -196,7 +196,7 @@ def sql_wrong_name(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
     """No table or column that is known *not* to exist in PowerSchool (with the right name).
 
     These names look right and appear in documentation labels and exports, but are not
-    Oracle columns (reference/powerschool-schema.md §3).
+    Oracle columns (plugin_builder/data/wrong-names.json).
 
     Bad::
 

@@ -16,7 +16,7 @@ from plugin_builder.checks.engine import CheckContext, Hit, rule
 from plugin_builder.findings import Severity
 from plugin_builder.render import PERMISSIONS_ROOT, PLUGIN_XML, QUERIES_ROOT
 
-# Folders PowerSchool reads from a plugin (reference/powerschool-plugin-format.md §1).
+# Folders PowerSchool reads from a plugin.
 KNOWN_FOLDERS = {
     QUERIES_ROOT,
     PERMISSIONS_ROOT,

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
-from plugin_builder.dictionary import Dictionary, powerschool_dictionary, type_family
+from plugin_builder.dictionary import Dictionary, powerschool_dictionary
 from plugin_builder.errors import PluginBuilderError, Problem
 
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -139,7 +139,7 @@ def typed_binds(
         kind = bind_kind(arg.column, dictionary)
         value = raw_values.get(arg.name)
         if getattr(arg, "type", "primitive") == "array":
-            binds[arg.name] = [typed for typed in (_typed(arg, kind, v) for v in _items(arg, value))]
+            binds[arg.name] = [_typed(arg, kind, v) for v in _items(arg, value)]
         else:
             binds[arg.name] = _typed(arg, kind, value)
     return binds

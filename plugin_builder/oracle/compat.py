@@ -470,7 +470,7 @@ def _rewrite_decode_first_type(node: exp.Expression, ctx: Context) -> exp.Expres
     if not isinstance(node, exp.DecodeCase):
         return node
     values = node.expressions
-    results = [i for i in range(2, len(values), 2)]
+    results = list(range(2, len(values), 2))
     if len(values) % 2 == 0:
         results.append(len(values) - 1)  # the default
     if not results or not _is_text(values[results[0]]):

@@ -97,7 +97,12 @@ def _schema(dictionary: Dictionary) -> tuple[object, frozenset[str]]:
 
     entry = _SCHEMAS.get(id(dictionary))
     if entry is None or entry[0] is not dictionary:
-        tables = {table: dict(columns) for table, columns in dictionary.tables.items()}
+        # Tables known by name only have no columns to give sqlglot; a column of unknown type is UNKNOWN.
+        tables = {
+            table: {column: kind or "UNKNOWN" for column, kind in columns.items()}
+            for table, columns in dictionary.tables.items()
+            if columns
+        }
         clobs = frozenset(
             column for columns in dictionary.tables.values() for column, kind in columns.items() if "CLOB" in kind.upper()
         )
@@ -106,7 +111,7 @@ def _schema(dictionary: Dictionary) -> tuple[object, frozenset[str]]:
     return entry[1], entry[2]
 
 
-def _needs_types(nodes: "_Nodes", clobs: frozenset[str], bind_families: Mapping[str, str]) -> bool:
+def _needs_types(nodes: _Nodes, clobs: frozenset[str], bind_families: Mapping[str, str]) -> bool:
     """Whether a type-based refusal is possible: a TO_DATE, a CLOB column or a CLOB bind."""
     if nodes.of(exp.StrToDate, exp.StrToTime):
         return True

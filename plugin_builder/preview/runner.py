@@ -262,7 +262,9 @@ def run_preview(
     runnable = [q for q in rendered if q.spec.name not in unrunnable]
     results = run_queries(source.con, runnable, today, district, progress, args or {}, failures)
     timings["queries"] = time.perf_counter() - clock
-
+    # Rules on the district itself run while its database is open (it is closed after writing).
+    kinds_run = {writers.output_kind(r) for r in results}
+    district_findings = checkers.check_district(source.con, kinds_run)
 
     clock = time.perf_counter()
     out_dir = Path(out)
@@ -282,7 +284,7 @@ def run_preview(
     for index, kind in enumerate(kinds, start=1):
         note(f"[{index}/{len(kinds)}] checking {kind} …")
         findings.extend(check_outputs(out_dir, [kind], project.csv.quotes))
-    findings = sort_findings(findings + checkers.check_district(source.con, kinds))
+    findings = sort_findings(findings + district_findings)
     timings["check"] = time.perf_counter() - clock
 
     summary = []

@@ -420,7 +420,6 @@ def _students(b: _Build) -> None:
 def _sections(b: _Build) -> None:
     """This year's sections: per school, grade and slot, one per 25 students."""
     x = b.x
-    students = b.students
     yearid = b.yearid
     # ---- sections: per school, grade and slot, one section per 25 students
     x.execute(
@@ -451,7 +450,6 @@ def _staff(b: _Build) -> None:
     """Teachers (one per five sections of a school), district-office and former staff."""
     x = b.x
     students = b.students
-    last = b.last
     schools = b.schools
     # Teachers: one per five sections of a school.
     x.execute(
@@ -601,7 +599,6 @@ def _section_teachers(b: _Build) -> None:
 def _enrollments(b: _Build) -> None:
     """CC rows: dropped, same-day, early-leaving and full enrollments; transfers leave on their exit date."""
     x = b.x
-    students = b.students
     # CC: every student in one section of each slot of the grade; 2 % dropped, 0.5 % same-day,
     # 3 % left early; next year's sections get a few pre-scheduled students.
     x.execute(
@@ -668,7 +665,6 @@ def _contacts(b: _Build) -> None:
     """Contacts of every relationship, with emails and phones."""
     x = b.x
     start_year = b.start_year
-    today = b.today
     # ---- contacts: a family per student (every 5th shares its older sibling's family)
     x.execute(
         """
@@ -784,7 +780,6 @@ def _contact_channels(b: _Build) -> None:
 def _programs(b: _Build) -> None:
     """Special-program enrollments."""
     x = b.x
-    students = b.students
     start_year = b.start_year
     first = b.first
     # ---- special programs: 15 % of students, some exited, some open
@@ -897,7 +892,6 @@ def _attendance(b: _Build) -> None:
     x = b.x
     yearid = b.yearid
     first = b.first
-    last = b.last
     today = b.today
     # ---- meeting attendance: the last 15 school days before today (6 % absent or late),
     # plus daily-mode rows the section export must ignore.

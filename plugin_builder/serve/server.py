@@ -20,7 +20,7 @@ import uvicorn
 
 from plugin_builder.analysis import analyze
 from plugin_builder.errors import PluginBuilderError, Problem
-from plugin_builder.preview.sources import PreviewSourceError, Source, prepare_requirements, duckdb_source, synthetic_source, tables_source
+from plugin_builder.preview.sources import Source, prepare_requirements, duckdb_source, synthetic_source, tables_source
 from plugin_builder.preview.synthetic import DEFAULT_STUDENTS, DEFAULT_TODAY
 from plugin_builder.serve.app import PowerQueryApi
 from plugin_builder.serve.auth import Credentials, new_credentials
