@@ -405,7 +405,7 @@ HANDMADE_QUERIES = b"""<queries>
     <sql><![CDATA[
 SELECT s.ID, s.LAST_NAME, s.SCHOOLID
 FROM STUDENTS s
-WHERE s.GRADE_LEVEL = :grade AND (:entered_after IS NULL OR s.ENTRYDATE >= TO_DATE(:entered_after, 'YYYY-MM-DD'))
+WHERE s.GRADE_LEVEL = :grade AND (:entered_after IS NULL OR s.ENTRYDATE >= :entered_after)
 ORDER BY s.ID
 ]]></sql>
   </query>
@@ -446,8 +446,10 @@ def test_a_handmade_zip_is_served_with_grouped_records_and_its_required_arg(tmp_
         assert served.post(name, {"grade": "5", "entered_after": "2999-01-01"}, count="true").json() == {"name": name, "record": [], "count": 0}
         in_schools = "org.example.handmade.students.in_schools"
         assert "give a JSON array" in served.post(in_schools, {"schools": 100}).json()["message"]
-        array = served.post(in_schools, {"schools": [100, 101]})
-        assert array.status_code == 501 and "array args are not emulated" in array.json()["message"]
+        two = [n for (n,) in prepared.source.con.execute("SELECT DISTINCT SCHOOLID FROM STUDENTS ORDER BY 1 LIMIT 2").fetchall()]
+        array = served.post(in_schools, {"schools": two}, pagesize=0).json()["record"]
+        in_both = prepared.source.con.execute("SELECT ID FROM STUDENTS WHERE SCHOOLID IN (?, ?) ORDER BY ID", two).fetchall()
+        assert in_both and sorted(r["id"] for r in array) == [i for (i,) in in_both]
         not_emulated = served.post("org.example.handmade.students.quarter")
         assert not_emulated.status_code == 501 and "not emulated" in not_emulated.json()["message"]
         failed = served.post("org.example.handmade.students.extension")

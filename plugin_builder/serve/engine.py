@@ -29,18 +29,12 @@ from dataclasses import dataclass, field
 import duckdb
 import sqlglot.errors
 
-from plugin_builder.oracle_compat import UnsupportedOracle, prepare_connection, to_duckdb
+from plugin_builder.oracle.binds import arg_families
+from plugin_builder.oracle.compat import OracleRefusal, UnsupportedOracle, prepare_connection, to_duckdb
 from plugin_builder.serve.plugin import ServedQuery
 
 CACHE_SCHEMA = "serve_cache"
 STREAM_CHUNK = 2000  # rows per read while streaming pagesize=0
-
-
-def layer_binds(binds: dict[str, object]) -> dict[str, object]:
-    """Binds as the Oracle layer takes them today: dates as the ``YYYY-MM-DD`` text DEM passes,
-    which is what ``preview`` binds too, so the two give the same rows. When the layer binds
-    DATE-column args as dates, return ``binds`` unchanged."""
-    return {name: value.isoformat() if isinstance(value, dt.date) else value for name, value in binds.items()}
 
 
 class QueryFailed(Exception):
@@ -90,10 +84,13 @@ class QueryEngine:
     # -- results -------------------------------------------------------------------------
 
     def translate(self, query: ServedQuery, binds: dict[str, object]) -> str:
-        if any(isinstance(v, (list, tuple)) for v in binds.values()):
-            raise QueryFailed("array args are not emulated by the Oracle layer yet; leave the array arg out", 501)
+        """DuckDB SQL for ``query`` with ``binds`` typed as PowerSchool types them (a DATE-column
+        arg is a date, an array arg a list expanded into its ``IN (…)``), as preview runs it."""
+        values = {name: list(value) if isinstance(value, tuple) else value for name, value in binds.items()}
         try:
-            return to_duckdb(query.sql, layer_binds(binds), self.today)
+            return to_duckdb(query.sql, values, self.today, arg_families(query.args))
+        except OracleRefusal as exc:  # what Oracle itself refuses: the server's answer too
+            raise QueryFailed(f"query {query.name} fails on Oracle: {str(exc).splitlines()[0]}", 500) from None
         except (UnsupportedOracle, sqlglot.errors.SqlglotError) as exc:
             raise QueryFailed(f"query {query.name} cannot run on the local server: {str(exc).splitlines()[0]} (not emulated)", 501) from None
 
