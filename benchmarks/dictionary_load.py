@@ -29,8 +29,10 @@ def main() -> int:
         out = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, check=True).stdout.split()
         times.append(float(out[0]))
         tables = int(out[1])
-    print(f"dictionary load ({tables} tables): median {statistics.median(times) * 1000:.1f} ms, "
-          f"min {min(times) * 1000:.1f} ms, max {max(times) * 1000:.1f} ms over {runs} fresh processes")
+    print(
+        f"dictionary load ({tables} tables): median {statistics.median(times) * 1000:.1f} ms, "
+        f"min {min(times) * 1000:.1f} ms, max {max(times) * 1000:.1f} ms over {runs} fresh processes"
+    )
     return 0
 
 

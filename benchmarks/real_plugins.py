@@ -68,7 +68,11 @@ def main(argv: list[str] | None = None) -> int:
                 if f.severity is Severity.ERROR:
                     print(f"{name}: {f.file}:{f.line}: {f.code} {f.message}")
     if options.json:
-        print(json.dumps({"plugins": per_plugin, "tally": {f"{c} {s}": n for (c, s), n in sorted(tally.items())}}, indent=2))
+        print(
+            json.dumps(
+                {"plugins": per_plugin, "tally": {f"{c} {s}": n for (c, s), n in sorted(tally.items())}}, indent=2
+            )
+        )
         return 1 if crashed else 0
     width = max((len(n) for n in per_plugin), default=10)
     for name, result in per_plugin.items():

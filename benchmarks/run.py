@@ -59,18 +59,36 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         shutil.copy(REPO / "plugin.toml", work / "plugin.toml")
-        best = min((measure([exe, "build", "-o", str(work / "dist"), "--force"], work) for _ in range(max(options.repeat, 7))), key=lambda r: r[0])
+        best = min(
+            (measure([exe, "build", "-o", str(work / "dist"), "--force"], work) for _ in range(max(options.repeat, 7))),
+            key=lambda r: r[0],
+        )
         rows.append(("build (whole catalogue)", "-", best, "< 1 s"))
         for size in sorted(options.sizes):
             best = min(
-                (measure([exe, "preview", "--students", str(size), "-o", str(work / f"preview-{size}"), "--quiet"], work) for _ in range(options.repeat)),
+                (
+                    measure(
+                        [exe, "preview", "--students", str(size), "-o", str(work / f"preview-{size}"), "--quiet"], work
+                    )
+                    for _ in range(options.repeat)
+                ),
                 key=lambda r: r[0],
             )
             rows.append(("preview", f"{size:,}", best, "< 30 s" if size == 50000 else "linear"))
         if options.demo:
             demo = REPO / "tests" / "fixtures" / "preview_project" / "plugin.toml"
-            best = measure([exe, "preview", "-c", str(demo), "--students", str(options.demo), "-o", str(work / "demo"), "--quiet"], work)
-            rows.append(("preview -c tests/fixtures/preview_project/plugin.toml", f"{options.demo:,}", best, "(indication: all four output kinds)"))
+            best = measure(
+                [exe, "preview", "-c", str(demo), "--students", str(options.demo), "-o", str(work / "demo"), "--quiet"],
+                work,
+            )
+            rows.append(
+                (
+                    "preview -c tests/fixtures/preview_project/plugin.toml",
+                    f"{options.demo:,}",
+                    best,
+                    "(indication: all four output kinds)",
+                )
+            )
     cpu = platform.processor() or platform.machine()
     header = (
         f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {platform.system()} {cpu}, "
@@ -78,7 +96,8 @@ def main() -> int:
         "| command | students | wall time | peak memory | exit | target |\n|---|---:|---:|---:|---:|---|\n"
     )
     table = header + "".join(
-        f"| `{name}` | {size} | {wall:.2f} s | {peak:.0f} MiB | {code} | {target} |\n" for name, size, (wall, peak, code), target in rows
+        f"| `{name}` | {size} | {wall:.2f} s | {peak:.0f} MiB | {code} | {target} |\n"
+        for name, size, (wall, peak, code), target in rows
     )
     previews = [(int(size.replace(",", "")), wall) for name, size, (wall, _p, _c), _t in rows if name == "preview"]  # fmt: skip
     if len(previews) >= 2:

@@ -51,12 +51,16 @@ def memory(pid: int) -> tuple[float, float]:
 
 def run(students: int, pages: int, work: Path) -> dict:
     config = work / "plugin.toml"
-    config.write_text((REPO / "plugin.toml").read_text(encoding="utf-8").replace("oauth = false", "oauth = true", 1), encoding="utf-8")
+    config.write_text(
+        (REPO / "plugin.toml").read_text(encoding="utf-8").replace("oauth = false", "oauth = true", 1), encoding="utf-8"
+    )
     exe = shutil.which("plugin-builder", path=str(Path(sys.executable).parent)) or "plugin-builder"
     started = time.perf_counter()
     process = subprocess.Popen(
         [exe, "serve", "-c", str(config), "--students", str(students), "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
     try:
         info = {}
@@ -70,7 +74,9 @@ def run(students: int, pages: int, work: Path) -> dict:
         startup = time.perf_counter() - started
         client = httpx.Client(base_url=info["base URL"], timeout=600)
         token = client.post(
-            "/oauth/access_token", auth=(info["client id"], info["client secret"]), data={"grant_type": "client_credentials"}
+            "/oauth/access_token",
+            auth=(info["client id"], info["client secret"]),
+            data={"grant_type": "client_credentials"},
         ).json()["access_token"]
         headers = {"Authorization": f"Bearer {token}"}
         url = f"/ws/schema/query/{USERS}"
@@ -88,7 +94,9 @@ def run(students: int, pages: int, work: Path) -> dict:
             clock = time.perf_counter()
             answer = client.post(url, json={}, headers=headers, params={"page": page})
             latencies.append((time.perf_counter() - clock) * 1000)
-            assert answer.status_code == 200 and len(answer.json()["record"]) == (100 if page < last_page else total - 100 * (last_page - 1))
+            assert answer.status_code == 200 and len(answer.json()["record"]) == (
+                100 if page < last_page else total - 100 * (last_page - 1)
+            )
         rss_before, _ = memory(process.pid)
         try:  # reset the peak, so that VmHWM afterwards is the peak during the stream
             Path(f"/proc/{process.pid}/clear_refs").write_text("5")
@@ -138,7 +146,10 @@ def table(results: list[dict]) -> str:
             f"{r['median']:.1f} ms ({r['p90']:.1f} ms) | {r['stream']:.2f} s | {r['stream_mib']:.0f} MiB | "
             f"{r['rss_before']:.0f} → {r['peak']:.0f} MiB |"
         )
-    lines += ["", "Targets: 100-row page < 50 ms median after warm-up at 50,000 students; `pagesize=0` < 10 s, bounded memory."]
+    lines += [
+        "",
+        "Targets: 100-row page < 50 ms median after warm-up at 50,000 students; `pagesize=0` < 10 s, bounded memory.",
+    ]
     return "\n".join(lines)
 
 
@@ -158,7 +169,9 @@ def main() -> int:
     if not options.no_write:
         readme = README.read_text(encoding="utf-8")
         if BEGIN in readme:
-            readme = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _m: f"{BEGIN}\n{text}\n{END}", readme, flags=re.S)
+            readme = re.sub(
+                re.escape(BEGIN) + ".*?" + re.escape(END), lambda _m: f"{BEGIN}\n{text}\n{END}", readme, flags=re.S
+            )
             README.write_text(readme, encoding="utf-8")
     return 0
 

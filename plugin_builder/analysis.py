@@ -188,7 +188,9 @@ class _Resolver:
         if isinstance(scope.expression, exp.Select):
             for join in scope.expression.args.get("joins") or []:
                 for identifier in join.args.get("using") or []:
-                    names.add(identifier_name(identifier if isinstance(identifier, exp.Identifier) else identifier.this))
+                    names.add(
+                        identifier_name(identifier if isinstance(identifier, exp.Identifier) else identifier.this)
+                    )
         return names
 
     def _output_names(self, scope: Scope) -> set[str] | None:
@@ -267,7 +269,9 @@ class _Resolver:
         qualifier = column.args.get("table")
         if qualifier is None and name in PSEUDO_COLUMNS:
             return
-        if isinstance(column.parent, exp.BitwiseNot) or (isinstance(column.parent, exp.Paren) and isinstance(column.parent.parent, exp.BitwiseNot)):
+        if isinstance(column.parent, exp.BitwiseNot) or (
+            isinstance(column.parent, exp.Paren) and isinstance(column.parent.parent, exp.BitwiseNot)
+        ):
             return  # ~(curyearid): a PS-HTML tag, which SQ303 reports
         line, col = position(column, self.text)
         source, alias = self.resolve(scope, column)
@@ -325,7 +329,9 @@ class _Resolver:
             if self.dictionary.has_table(table) and not self.dictionary.wrong_table(table):
                 verdict = self.dictionary.judge_column(table, name)
                 if verdict is not None:
-                    self.issues.append(Issue(verdict.kind, verdict.message, line, col, verdict.hint, verdict.name, verdict.severity))
+                    self.issues.append(
+                        Issue(verdict.kind, verdict.message, line, col, verdict.hint, verdict.name, verdict.severity)
+                    )
             self.uses.add(FieldUse(table, name, _role(column)))
             found = self.positions.get((table, name))
             if found is None or (line or 0, col or 0) < (found[0] or 0, found[1] or 0):
@@ -351,7 +357,9 @@ class _Resolver:
         self.tables.append((name, line, col))
         verdict = self.dictionary.judge_table(name)
         if verdict is not None:
-            self.issues.append(Issue(verdict.kind, verdict.message, line, col, verdict.hint, verdict.name, verdict.severity))
+            self.issues.append(
+                Issue(verdict.kind, verdict.message, line, col, verdict.hint, verdict.name, verdict.severity)
+            )
 
     # -- outputs -----------------------------------------------------------------------
 
@@ -409,7 +417,21 @@ class _Resolver:
             return None
         if isinstance(node, exp.Literal):
             return "VARCHAR2" if node.is_string else "NUMBER"
-        if isinstance(node, (exp.DPipe, exp.Concat, exp.ToChar, exp.Upper, exp.Lower, exp.Trim, exp.Substring, exp.Translate, exp.Pad, exp.GroupConcat)):
+        if isinstance(
+            node,
+            (
+                exp.DPipe,
+                exp.Concat,
+                exp.ToChar,
+                exp.Upper,
+                exp.Lower,
+                exp.Trim,
+                exp.Substring,
+                exp.Translate,
+                exp.Pad,
+                exp.GroupConcat,
+            ),
+        ):
             return "VARCHAR2"
         if isinstance(node, (exp.Count, exp.Sum, exp.Avg, exp.ToNumber, exp.Length)):
             return "NUMBER"
@@ -499,7 +521,12 @@ def duplicate_aliases(statement: exp.Expression, text: str) -> list[Issue]:
                 continue
             first = seen[name]
             line, col = position(source, text)
-            if isinstance(source, exp.Table) and isinstance(first, exp.Table) and alias is None and first.args.get("alias") is None:
+            if (
+                isinstance(source, exp.Table)
+                and isinstance(first, exp.Table)
+                and alias is None
+                and first.args.get("alias") is None
+            ):
                 message = (
                     f"table {name} is joined twice without aliases: every {name}.column is ambiguous "
                     "(ORA-00918: column ambiguously defined)"
@@ -528,7 +555,10 @@ def analyze(sql: str, dictionary: Dictionary | None = None) -> Analysis:
         for table in parsed.statement.find_all(exp.Table):
             if table.name and isinstance(table.parent, (exp.From, exp.Join)):
                 resolver.check_table(table)
-        return Analysis(ok=False, issues=sorted(set(duplicates + resolver.issues), key=lambda i: (i.line or 0, i.column or 0, i.kind)))
+        return Analysis(
+            ok=False,
+            issues=sorted(set(duplicates + resolver.issues), key=lambda i: (i.line or 0, i.column or 0, i.kind)),
+        )
     try:
         root = build_scope(parsed.statement)
         scopes = list(root.traverse()) if root is not None else []

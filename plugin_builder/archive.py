@@ -132,9 +132,7 @@ def _too_big(info: zipfile.ZipInfo, inflated: int | None = None) -> tuple[str, s
     size = inflated if inflated is not None else info.file_size
     ratio = size / max(info.compress_size, 1)
     if ratio > MAX_RATIO and size > RATIO_FLOOR:
-        return "ZP505", (
-            f"inflates {ratio:.0f} times ({info.compress_size} to {size}+ bytes): a zip bomb is refused"
-        )
+        return "ZP505", (f"inflates {ratio:.0f} times ({info.compress_size} to {size}+ bytes): a zip bomb is refused")
     return "ZP505", f"is {size} bytes inflated; at most {MAX_MEMBER_BYTES} are read"
 
 
@@ -180,7 +178,9 @@ def read_zip(path: Path) -> tuple[dict[str, bytes], ArchiveListing]:
                 reason = "appears twice in the archive"
             seen.add(name)
             if reason:
-                listing.entries.append(ArchiveEntry(name, info.file_size, info.compress_size, "file", ("ZP504", reason)))
+                listing.entries.append(
+                    ArchiveEntry(name, info.file_size, info.compress_size, "file", ("ZP504", reason))
+                )
                 continue
             if info.create_system == 3 and stat.S_ISLNK(mode):
                 listing.entries.append(

@@ -110,9 +110,13 @@ class QuerySpec:
 ORACLE_IDENTIFIER_MAX = 30  # bytes, before Oracle 12.2 (PowerSchool's servers)
 
 SIDECAR_KEYS = {
-    "summary": Key(str, required=True, hint='for example summary = "Grades export"; at most 50 characters, shown in DEM'),
+    "summary": Key(
+        str, required=True, hint='for example summary = "Grades export"; at most 50 characters, shown in DEM'
+    ),
     "description": Key(str),
-    "group": Key(str, required=True, hint='for example group = "grades"; the queries of a group share one named_queries.xml'),
+    "group": Key(
+        str, required=True, hint='for example group = "grades"; the queries of a group share one named_queries.xml'
+    ),
     "core_table": Key(str, required=True, hint='for example core_table = "STUDENTS", the table one row is about'),
     "file_name": Key(str, hint='for example file_name = "grades.csv", the name the receiver expects'),
     "flattened": Key(bool),
@@ -122,7 +126,9 @@ SIDECAR_KEYS = {
 ARG_KEYS = {
     "name": Key(str, required=True, hint="the bind's name, used as :name in the SQL"),
     "column": Key(
-        str, required=True, hint='write column = "TABLE.FIELD", the field the arg filters; without it DEM hides the query'
+        str,
+        required=True,
+        hint='write column = "TABLE.FIELD", the field the arg filters; without it DEM hides the query',
     ),
     "description": Key(str),
     "required": Key(bool, hint="write required = true or required = false, without quotes"),
@@ -164,7 +170,9 @@ def _load_sidecar(name: str, template: Path, sidecar: Path, origin: str, display
     for index, raw in enumerate(data.get("args", [])):
         key = f"args[{index}]"
         if not isinstance(raw, dict):
-            bad(key, "must be a table", ARG_KEYS["column"].hint and 'write { name = "yearid", column = "TERMS.YEARID" }')
+            bad(
+                key, "must be a table", ARG_KEYS["column"].hint and 'write { name = "yearid", column = "TERMS.YEARID" }'
+            )
             continue
         before = len(problems)
         entry = check_table(doc, raw, key, ARG_KEYS, problems)
@@ -214,7 +222,10 @@ def _load_sidecar(name: str, template: Path, sidecar: Path, origin: str, display
             if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_$#]*", sql_alias):
                 bad(f"{key}.sql_alias", f"is {sql_alias!r}, not an Oracle identifier", "letters, digits and _")
             elif len(sql_alias.encode("utf-8")) > ORACLE_IDENTIFIER_MAX:
-                bad(f"{key}.sql_alias", f"is {len(sql_alias.encode('utf-8'))} bytes; Oracle allows {ORACLE_IDENTIFIER_MAX}")
+                bad(
+                    f"{key}.sql_alias",
+                    f"is {len(sql_alias.encode('utf-8'))} bytes; Oracle allows {ORACLE_IDENTIFIER_MAX}",
+                )
         if len(problems) == before:
             columns.append(
                 ColumnSpec(

@@ -107,7 +107,12 @@ def _print_findings(findings, fmt: str, to_err: bool = False) -> None:
 
 @main.command()
 @config_option
-@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), help="Folder for the unzipped plugin tree [default: build/<slug>-<version>].")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the unzipped plugin tree [default: build/<slug>-<version>].",
+)
 @select_option
 @click.option("--stdout", "to_stdout", is_flag=True, help="Print the rendered SQL instead of writing files.")
 def render(config: Path, output: Path | None, select: tuple[str, ...], to_stdout: bool) -> None:
@@ -175,9 +180,20 @@ def _validate_summary(result) -> str:
 
 @main.command()
 @config_option
-@click.option("-o", "--output", default=None, type=click.Path(file_okay=False, path_type=Path), help="Folder for the ZIP [default: dist/ beside plugin.toml].")
+@click.option(
+    "-o",
+    "--output",
+    default=None,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the ZIP [default: dist/ beside plugin.toml].",
+)
 @click.option("--force", is_flag=True, help="Replace an existing ZIP of the same version with different contents.")
-@click.option("--against", type=click.Path(dir_okay=False, path_type=Path), metavar="OLD.zip", help="The previous release: refuse a version not greater than its version.")
+@click.option(
+    "--against",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="OLD.zip",
+    help="The previous release: refuse a version not greater than its version.",
+)
 @format_option
 @strict_option
 def build(config: Path, output: Path | None, force: bool, against: Path | None, fmt: str, strict: bool) -> None:
@@ -211,7 +227,15 @@ def build(config: Path, output: Path | None, force: bool, against: Path | None, 
 
 
 @main.command("queries")
-@click.option("-c", "--config", "config", type=click.Path(path_type=Path), default=None, metavar="FILE", help="Also list the project's own queries.")
+@click.option(
+    "-c",
+    "--config",
+    "config",
+    type=click.Path(path_type=Path),
+    default=None,
+    metavar="FILE",
+    help="Also list the project's own queries.",
+)
 def list_queries(config: Path | None) -> None:
     """List the query catalogue.
 
@@ -303,8 +327,19 @@ def init(directory: Path) -> None:
 
 @main.command()
 @config_option
-@click.option("--against", type=click.Path(dir_okay=False, path_type=Path), metavar="OLD.zip", help="A previous release: also report what changed since it.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE.html|FILE.md", help="Where to write the report; the suffix picks HTML or Markdown; - prints Markdown [default: dist/<slug>-<version>-review.html].")
+@click.option(
+    "--against",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="OLD.zip",
+    help="A previous release: also report what changed since it.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE.html|FILE.md",
+    help="Where to write the report; the suffix picks HTML or Markdown; - prints Markdown [default: dist/<slug>-<version>-review.html].",
+)
 def review(config: Path, against: Path | None, output: Path | None) -> None:
     """Report for reviewers: each query's SQL, fields read, personal data, changes.
 
@@ -350,10 +385,29 @@ def review(config: Path, against: Path | None, output: Path | None) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help='District extension tables: a TOML file of TABLE = ["COLUMN", …].',
 )
-@click.option("--select", "select_codes", multiple=True, metavar="CODE", help="Only these rule codes or prefixes (SQ3, AC400; repeatable or comma-separated).")
-@click.option("--ignore", "ignore_codes", multiple=True, metavar="CODE", help="Leave out these rule codes or prefixes (repeatable or comma-separated).")
+@click.option(
+    "--select",
+    "select_codes",
+    multiple=True,
+    metavar="CODE",
+    help="Only these rule codes or prefixes (SQ3, AC400; repeatable or comma-separated).",
+)
+@click.option(
+    "--ignore",
+    "ignore_codes",
+    multiple=True,
+    metavar="CODE",
+    help="Leave out these rule codes or prefixes (repeatable or comma-separated).",
+)
 @strict_option
-def lint_command(path: Path, fmt: str, dictionary_file: Path | None, select_codes: tuple[str, ...], ignore_codes: tuple[str, ...], strict: bool) -> None:
+def lint_command(
+    path: Path,
+    fmt: str,
+    dictionary_file: Path | None,
+    select_codes: tuple[str, ...],
+    ignore_codes: tuple[str, ...],
+    strict: bool,
+) -> None:
     """Check an existing plugin ZIP, folder or plugin.xml (not built by us).
 
     The same checks as validate, on a plugin built elsewhere; safe on hostile archives
@@ -383,7 +437,9 @@ def _rule_codes(values: tuple[str, ...], option: str) -> tuple[str, ...]:
     codes = tuple(c.strip().upper() for value in values for c in value.split(",") if c.strip())
     for code in codes:
         if not any(k.startswith(code) for k in known):
-            raise click.UsageError(f"{option} {code}: no rule code starts with it; run `plugin-builder checks` for the list")
+            raise click.UsageError(
+                f"{option} {code}: no rule code starts with it; run `plugin-builder checks` for the list"
+            )
     return codes
 
 
@@ -392,7 +448,9 @@ def _rule_codes(values: tuple[str, ...], option: str) -> tuple[str, ...]:
 
 @main.command("dictionary")
 @click.argument("name", required=False, metavar="[PATTERN|TABLE]")
-@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True, help="How to print.")
+@click.option(
+    "--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True, help="How to print."
+)
 @click.option(
     "--dictionary",
     "dictionary_file",
@@ -436,7 +494,9 @@ def described_text(described: dict) -> str:
         type_width = max(len(c["type"] or "?") for c in columns)
         lines.append("")
         for c in columns:
-            lines.append(f"  {c['name']:<{width}}  {c['type'] or '?':<{type_width}}  {', '.join(c['evidence'])}".rstrip())
+            lines.append(
+                f"  {c['name']:<{width}}  {c['type'] or '?':<{type_width}}  {', '.join(c['evidence'])}".rstrip()
+            )
     else:
         lines.append("  (no column list: known by name only)")
     return "\n".join(lines)
@@ -467,18 +527,62 @@ def _parse_today(ctx, param, value):
 
 @main.command()
 @config_option
-@click.option("--students", type=click.IntRange(100, 100_000), default=None, help="Synthetic district size (100-100000) [default: 3000].")
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Run on this DuckDB file (read-only).")
-@click.option("--tables", type=click.Path(file_okay=False, path_type=Path), multiple=True, help="A folder of <TABLE>.csv extracts: alone, the whole district; with --students or --db, each file adds or replaces that table (repeat to add the rows of more folders).")
-@click.option("-o", "--output", default="preview", show_default=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the outputs.")
+@click.option(
+    "--students",
+    type=click.IntRange(100, 100_000),
+    default=None,
+    help="Synthetic district size (100-100000) [default: 3000].",
+)
+@click.option(
+    "--db", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Run on this DuckDB file (read-only)."
+)
+@click.option(
+    "--tables",
+    type=click.Path(file_okay=False, path_type=Path),
+    multiple=True,
+    help="A folder of <TABLE>.csv extracts: alone, the whole district; with --students or --db, each file adds or replaces that table (repeat to add the rows of more folders).",
+)
+@click.option(
+    "-o",
+    "--output",
+    default="preview",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the outputs.",
+)
 @click.option("--seed", type=int, default=1, show_default=True, help="Seed of the synthetic district.")
-@click.option("--today", callback=_parse_today, default=None, metavar="DATE", help="SYSDATE for the queries [default: 2026-01-15 10:30, inside the synthetic school year].")
+@click.option(
+    "--today",
+    callback=_parse_today,
+    default=None,
+    metavar="DATE",
+    help="SYSDATE for the queries [default: 2026-01-15 10:30, inside the synthetic school year].",
+)
 @select_option
-@click.option("--arg", "args", multiple=True, metavar="NAME=VALUE", help="A query arg as DEM would pass it, e.g. --arg start_date=2026-01-12 (repeatable).")
+@click.option(
+    "--arg",
+    "args",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A query arg as DEM would pass it, e.g. --arg start_date=2026-01-12 (repeatable).",
+)
 @click.option("--quiet", is_flag=True, help="No progress on stderr (there is none when stderr is not a terminal).")
 @format_option
 @strict_option
-def preview(config: Path, students: int | None, db: Path | None, tables: tuple[Path, ...], output: Path, seed: int, today, select: tuple[str, ...], args: tuple[str, ...], quiet: bool, fmt: str, strict: bool) -> None:
+def preview(
+    config: Path,
+    students: int | None,
+    db: Path | None,
+    tables: tuple[Path, ...],
+    output: Path,
+    seed: int,
+    today,
+    select: tuple[str, ...],
+    args: tuple[str, ...],
+    quiet: bool,
+    fmt: str,
+    strict: bool,
+) -> None:
     """Run every query on DuckDB, write OneRoster/Ed-Fi/Clever/attendance outputs, check them.
 
     Runs on a deterministic synthetic district by default, or on a DuckDB file or CSV
@@ -504,8 +608,16 @@ def preview(config: Path, students: int | None, db: Path | None, tables: tuple[P
         arg_values[name.strip()] = value
     progress = None if quiet or not _stderr_is_terminal() else (lambda message: click.echo(message, err=True))
     result = run_preview(
-        config, output, students=students, db=db, tables=list(tables) or None, seed=seed, today=today, progress=progress,
-        select=select, args=arg_values,
+        config,
+        output,
+        students=students,
+        db=db,
+        tables=list(tables) or None,
+        seed=seed,
+        today=today,
+        progress=progress,
+        select=select,
+        args=arg_values,
     )
     # text: the table on stdout, findings on stderr; a machine format alone on stdout
     click.echo(summary_table(result), err=fmt != "text")
@@ -527,17 +639,58 @@ def preview(config: Path, students: int | None, db: Path | None, tables: tuple[P
 
 @main.command()
 @config_option
-@click.option("--zip", "zip_path", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Serve this plugin ZIP (built anywhere) instead of the project's plugin.")
-@click.option("--students", type=click.IntRange(100, 100_000), default=None, help="Synthetic district size (100-100000) [default: 3000].")
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Serve this DuckDB file (read-only).")
-@click.option("--tables", type=click.Path(file_okay=False, path_type=Path), multiple=True, help="Serve a folder of <TABLE>.csv extracts (repeatable).")
+@click.option(
+    "--zip",
+    "zip_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Serve this plugin ZIP (built anywhere) instead of the project's plugin.",
+)
+@click.option(
+    "--students",
+    type=click.IntRange(100, 100_000),
+    default=None,
+    help="Synthetic district size (100-100000) [default: 3000].",
+)
+@click.option(
+    "--db", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Serve this DuckDB file (read-only)."
+)
+@click.option(
+    "--tables",
+    type=click.Path(file_okay=False, path_type=Path),
+    multiple=True,
+    help="Serve a folder of <TABLE>.csv extracts (repeatable).",
+)
 @click.option("--seed", type=int, default=1, show_default=True, help="Seed of the synthetic district.")
-@click.option("--today", callback=_parse_today, default=None, metavar="DATE", help="SYSDATE for the queries [default: 2026-01-15 10:30].")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (anything but loopback exposes the district's data).")
+@click.option(
+    "--today",
+    callback=_parse_today,
+    default=None,
+    metavar="DATE",
+    help="SYSDATE for the queries [default: 2026-01-15 10:30].",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on (anything but loopback exposes the district's data).",
+)
 @click.option("--port", type=click.IntRange(0, 65535), default=8090, show_default=True, help="Port (0: any free port).")
 @click.option("--client-id", default=None, help="OAuth client id [default: generated].")
 @click.option("--client-secret", default=None, help="OAuth client secret [default: generated].")
-def serve(config: Path, zip_path: Path | None, students: int | None, db: Path | None, tables: tuple[Path, ...], seed: int, today, host: str, port: int, client_id: str | None, client_secret: str | None) -> None:
+def serve(
+    config: Path,
+    zip_path: Path | None,
+    students: int | None,
+    db: Path | None,
+    tables: tuple[Path, ...],
+    seed: int,
+    today,
+    host: str,
+    port: int,
+    client_id: str | None,
+    client_secret: str | None,
+) -> None:
     """PowerSchool's PowerQuery API (OAuth, paging, count, access_request) over the preview district."""
     import logging
 
@@ -549,8 +702,15 @@ def serve(config: Path, zip_path: Path | None, students: int | None, db: Path | 
     if zip_path is not None and config_given:
         raise click.UsageError("give either -c/--config or --zip, not both")
     prepared = prepare(
-        config, zip_path, students=students, db=db, tables=list(tables) or None, seed=seed, today=today,
-        client_id=client_id, client_secret=client_secret,
+        config,
+        zip_path,
+        students=students,
+        db=db,
+        tables=list(tables) or None,
+        seed=seed,
+        today=today,
+        client_id=client_id,
+        client_secret=client_secret,
     )
     api = prepared.api
     sock = listen(host, port)
@@ -563,8 +723,14 @@ def serve(config: Path, zip_path: Path | None, students: int | None, db: Path | 
     for note in api.plugin.notes:
         click.echo(f"note: {note}", err=True)
     if not is_loopback(host):
-        click.secho(f"warning: listening on {host}: anyone who reaches this machine with the credentials reads the district's data", fg="yellow", err=True)
-    click.echo(f"serving {api.plugin.name} {api.plugin.version} ({len(api.plugin.queries)} queries) from {api.plugin.origin}")
+        click.secho(
+            f"warning: listening on {host}: anyone who reaches this machine with the credentials reads the district's data",
+            fg="yellow",
+            err=True,
+        )
+    click.echo(
+        f"serving {api.plugin.name} {api.plugin.version} ({len(api.plugin.queries)} queries) from {api.plugin.origin}"
+    )
     click.echo(f"data:          {prepared.source.description} (SYSDATE {prepared.today:%Y-%m-%d %H:%M})")
     click.echo(f"base URL:      {url}")
     click.echo(f"client id:     {api.credentials.client_id}")

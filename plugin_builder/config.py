@@ -192,9 +192,7 @@ class _Reader:
         while probe and line is None:
             line = self.lines.get(probe)
             probe = probe.rsplit(".", 1)[0] if "." in probe else ""
-        self.problems.append(
-            Problem(message=message, file=str(self.path), line=line, key=key, hint=hint)
-        )
+        self.problems.append(Problem(message=message, file=str(self.path), line=line, key=key, hint=hint))
 
     def section(self, data: dict, name: str, cls: type, required: bool = False) -> dict:
         raw = data.get(name)
@@ -231,9 +229,7 @@ class _Reader:
             return None
         value = table[key]
         if not isinstance(value, bool):
-            self.problem(
-                f"{section}.{key}", f"must be true or false, not {_type_name(value)}"
-            )
+            self.problem(f"{section}.{key}", f"must be true or false, not {_type_name(value)}")
             return None
         return value
 
@@ -275,14 +271,10 @@ def _check_length(reader: _Reader, key: str, value: str, low: int, high: int, wh
 
 def _check_text(reader: _Reader, key: str, value: str, multiline: bool = False) -> None:
     bad = [
-        c
-        for c in value
-        if (ord(c) < 32 and not (multiline and c in "\n\t")) or ord(c) == 127 or c in "\ufffe\uffff"
+        c for c in value if (ord(c) < 32 and not (multiline and c in "\n\t")) or ord(c) == 127 or c in "\ufffe\uffff"
     ]
     if bad:
-        reader.problem(
-            key, f"contains a control character or one XML cannot hold ({bad[0]!r})", "remove it"
-        )
+        reader.problem(key, f"contains a control character or one XML cannot hold ({bad[0]!r})", "remove it")
     elif value and not value.strip():
         reader.problem(key, "is blank (only spaces)", "write the text, or leave the key out")
 
@@ -495,7 +487,9 @@ def _parse_dictionary(reader: _Reader, data: dict, path: Path) -> DictionarySect
     if "extensions" in table:
         tables, problems = parse_extensions(table["extensions"], "dictionary.extensions")
         for key, message in problems:
-            reader.problem(key, message, 'for example extensions = { S_NM_SEC_X = ["SECTIONSDCID", "SPECIALPROGRAMCODE"] }')
+            reader.problem(
+                key, message, 'for example extensions = { S_NM_SEC_X = ["SECTIONSDCID", "SPECIALPROGRAMCODE"] }'
+            )
         merged.update(tables)
     file = reader.string(table, "dictionary", "file") or ""
     if file:
@@ -528,7 +522,7 @@ def _parse_checks(reader: _Reader, data: dict) -> ChecksSection:
     table = reader.section(data, "checks", ChecksSection)
     raw = table.get("suppress", {})
     if not isinstance(raw, dict):
-        reader.problem("checks.suppress", "must be a table: query_name = { SQ315 = \"reason\" }")
+        reader.problem("checks.suppress", 'must be a table: query_name = { SQ315 = "reason" }')
         return ChecksSection()
     suppress = []
     for query, codes in sorted(raw.items()):
@@ -541,7 +535,9 @@ def _parse_checks(reader: _Reader, data: dict) -> ChecksSection:
             if not RULE_CODE_RE.fullmatch(code):
                 reader.problem(key, f"{code!r} is not a rule code", "run `plugin-builder checks` for the codes")
             elif not isinstance(reason, str) or not reason.strip():
-                reader.problem(key, f"suppressing {code} needs a reason", f'write {code} = "why this query may skip it"')
+                reader.problem(
+                    key, f"suppressing {code} needs a reason", f'write {code} = "why this query may skip it"'
+                )
             else:
                 pairs.append((code, reason.strip()))
         suppress.append((query, tuple(pairs)))
@@ -587,7 +583,5 @@ def load_project(path: str | Path = "plugin.toml") -> Project:
     path = Path(path)
     if path.is_dir():
         path = path / "plugin.toml"
-    text = read_user_file(
-        path, ConfigError, missing_hint="run `plugin-builder init` to write one, or pass -c FILE"
-    )
+    text = read_user_file(path, ConfigError, missing_hint="run `plugin-builder init` to write one, or pass -c FILE")
     return parse_project(text, path)

@@ -111,7 +111,9 @@ FAMILIES = ("NUMBER", "FLOAT", "VARCHAR2", "CLOB", "DATE", "TIMESTAMP", "BLOB")
 # *_USERFIELDS), state and provincial reporting tables (S_<state>_*, with their _C/_S child
 # tables) and reporting views (PS_*, PSSIS_*) newer than the dictionary. Unknown names of these
 # shapes are unverified (a warning), not wrong.
-CONVENTION_RE = re.compile(r"^(U_[A-Z0-9_$#]+|S_[A-Z]{2}_[A-Z0-9_$#]+|[A-Z0-9_$#]+_USERFIELDS|PS_[A-Z0-9_$#]+|PSSIS_[A-Z0-9_$#]+)$")
+CONVENTION_RE = re.compile(
+    r"^(U_[A-Z0-9_$#]+|S_[A-Z]{2}_[A-Z0-9_$#]+|[A-Z0-9_$#]+_USERFIELDS|PS_[A-Z0-9_$#]+|PSSIS_[A-Z0-9_$#]+)$"
+)
 
 # Table statuses: how far its column list can be trusted.
 COMPLETE, PARTIAL, DISTRICT, DECLARED, NAME_ONLY = "complete", "partial", "district", "declared", "name-only"
@@ -215,7 +217,9 @@ class Verdict:
     suggestions: tuple[str, ...] = ()
 
 
-DECLARE_HINT = "if your PowerSchool has it, declare it under [dictionary] extensions in plugin.toml (lint: --dictionary FILE)"
+DECLARE_HINT = (
+    "if your PowerSchool has it, declare it under [dictionary] extensions in plugin.toml (lint: --dictionary FILE)"
+)
 
 
 def closest(name: str, candidates, count: int = 3, cutoff: float = 0.7) -> tuple[str, ...]:
@@ -379,7 +383,7 @@ class Dictionary:
                 "unverified-column",
                 "warning",
                 f"{qualified} is unverified: {why}",
-                f"declare {column} under [dictionary] extensions {{ {table} = [\"{column}\"] }} once checked",
+                f'declare {column} under [dictionary] extensions {{ {table} = ["{column}"] }} once checked',
                 qualified,
             )
         suggestions = self.suggest_columns(table, column)
@@ -513,9 +517,12 @@ def placeholder_field(dictionary: Dictionary, family: str | None, core_table: st
     Prefers the query's core table; text (and unknown) outputs take a VARCHAR2 field,
     numbers a NUMBER, dates a DATE.
     """
-    wanted = {"NUMBER": ("NUMBER", "FLOAT"), "FLOAT": ("NUMBER", "FLOAT"), "DATE": ("DATE",), "TIMESTAMP": ("TIMESTAMP", "DATE")}.get(
-        family or "", ("VARCHAR2",)
-    )
+    wanted = {
+        "NUMBER": ("NUMBER", "FLOAT"),
+        "FLOAT": ("NUMBER", "FLOAT"),
+        "DATE": ("DATE",),
+        "TIMESTAMP": ("TIMESTAMP", "DATE"),
+    }.get(family or "", ("VARCHAR2",))
     for table in [t for t in ((core_table or "").upper(), "STUDENTS") if t]:
         columns = dictionary.columns(table)
         if not columns:
@@ -559,13 +566,16 @@ def describe_table(dictionary: Dictionary, table: str) -> dict[str, Any]:
         "table": name,
         "kind": info.kind if info else ("view" if name in dictionary.views else "table"),
         "status": dictionary.status(name) or NAME_ONLY,
-        "sources": list(info.sources) if info else (["declared in the district's dictionary file"] if name in dictionary.extensions else []),
+        "sources": list(info.sources)
+        if info
+        else (["declared in the district's dictionary file"] if name in dictionary.extensions else []),
         "notes": list(info.notes) if info else [],
         "columns": [
             {
                 "name": column,
                 "type": oracle_type or None,
-                "evidence": (["DECLARED"] if column in declared else []) + [e for e in evidence.get(column, "").split(",") if e],
+                "evidence": (["DECLARED"] if column in declared else [])
+                + [e for e in evidence.get(column, "").split(",") if e],
             }
             for column, oracle_type in sorted(columns.items())
         ],

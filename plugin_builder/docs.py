@@ -15,7 +15,6 @@ from pathlib import Path
 import click
 
 
-
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 

@@ -312,7 +312,14 @@ class Key:
     hint: str | None = None
 
 
-_TOML_TYPE_NAMES = {str: "a string", bool: "true or false", int: "an integer", float: "a number", list: "a list", dict: "a table"}
+_TOML_TYPE_NAMES = {
+    str: "a string",
+    bool: "true or false",
+    int: "an integer",
+    float: "a number",
+    list: "a list",
+    dict: "a table",
+}
 
 
 def toml_type_name(value: object) -> str:
@@ -356,6 +363,10 @@ def display_path(path: Path | str) -> str:
 
     path = Path(path)
     try:
-        return os.path.relpath(path) if path.is_absolute() and path.resolve().is_relative_to(Path.cwd().resolve()) else str(path)
+        return (
+            os.path.relpath(path)
+            if path.is_absolute() and path.resolve().is_relative_to(Path.cwd().resolve())
+            else str(path)
+        )
     except (OSError, ValueError):
         return str(path)

@@ -48,7 +48,11 @@ def select_codes(findings: list[Finding], select: tuple[str, ...] = (), ignore: 
     """Findings whose code starts with one of ``select`` (all when empty) and with none of ``ignore``."""
     chosen = tuple(c.upper() for c in select)
     dropped = tuple(c.upper() for c in ignore)
-    return [f for f in findings if (not chosen or f.code.startswith(chosen)) and not (dropped and f.code.startswith(dropped))]
+    return [
+        f
+        for f in findings
+        if (not chosen or f.code.startswith(chosen)) and not (dropped and f.code.startswith(dropped))
+    ]
 
 
 def sort_findings(findings: list[Finding]) -> list[Finding]:

@@ -117,7 +117,9 @@ def guide_queries(project: Project, tree: PluginTree) -> list[GuideQuery]:
                 fields=_fields(query),
                 multi_valued=[c.alias for c in query.spec.columns if c.alias in receiver.multi_valued],
                 api_output=api_output,
-                folder=f"{query.spec.group}/" if len(names[(query.spec.file_name or f"{query.spec.name}.csv").lower()]) > 1 else "",
+                folder=f"{query.spec.group}/"
+                if len(names[(query.spec.file_name or f"{query.spec.name}.csv").lower()]) > 1
+                else "",
             )
         )
     return result

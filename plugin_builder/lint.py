@@ -54,14 +54,25 @@ def read_plugin(path: str | Path) -> tuple[dict[str, bytes], ArchiveListing]:
         size = path.stat().st_size
         if size > MAX_MEMBER_BYTES:
             raise InputError(Problem(f"is {size} bytes; plugin.xml is at most {MAX_MEMBER_BYTES}", file=str(path)))
-        listing = ArchiveListing(source=str(path), kind="folder", entries=[ArchiveEntry(PLUGIN_XML, size, size)], total_entries=1)
+        listing = ArchiveListing(
+            source=str(path), kind="folder", entries=[ArchiveEntry(PLUGIN_XML, size, size)], total_entries=1
+        )
         return {PLUGIN_XML: path.read_bytes()}, listing
     return read_zip(path)
 
 
 # PowerSchool's field types in a database extension (user_schema_root) -> Oracle type families.
-EXTENSION_TYPES = {"STRING": "VARCHAR2", "INTEGER": "NUMBER", "LONG": "NUMBER", "DOUBLE": "FLOAT", "BOOLEAN": "NUMBER",
-                   "DATE": "DATE", "TIMESTAMP": "TIMESTAMP", "CLOB": "CLOB", "BLOB": "BLOB"}
+EXTENSION_TYPES = {
+    "STRING": "VARCHAR2",
+    "INTEGER": "NUMBER",
+    "LONG": "NUMBER",
+    "DOUBLE": "FLOAT",
+    "BOOLEAN": "NUMBER",
+    "DATE": "DATE",
+    "TIMESTAMP": "TIMESTAMP",
+    "CLOB": "CLOB",
+    "BLOB": "BLOB",
+}
 
 
 def declared_extensions(files: dict[str, bytes]) -> dict[str, dict[str, str]]:
@@ -110,8 +121,12 @@ def lint(path: str | Path, dictionary: Dictionary | None = None) -> LintResult:
 
 # A linted plugin has no plugin.toml: the same fixes, as lint offers them.
 _LINT_HINTS = (
-    (re.compile(r"(declare (?:it|district extension tables) )under \[dictionary\](?: extensions)?(?: in plugin\.toml)?(?: \(lint: --dictionary FILE\))?"),
-     r"\1in a file given to lint --dictionary"),
+    (
+        re.compile(
+            r"(declare (?:it|district extension tables) )under \[dictionary\](?: extensions)?(?: in plugin\.toml)?(?: \(lint: --dictionary FILE\))?"
+        ),
+        r"\1in a file given to lint --dictionary",
+    ),
     (re.compile(r", or allow it in plugin\.toml: \[checks\.suppress\].*$"), " if the receiver does not need it"),
 )
 

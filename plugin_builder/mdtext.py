@@ -28,9 +28,7 @@ def md_escape(value: object) -> str:
 # Only what Markdown would really take as markup: a < that opens a tag, an & that spells an
 # entity, _ and * at a word's edge (inside a word CommonMark leaves them alone), and the
 # characters that open links, code and table cells.
-_PLAIN_SPECIAL = re.compile(
-    r"<(?=[A-Za-z/!?])|&(?=#?[A-Za-z0-9]+;)|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|\\|[`*\[\]|]"
-)
+_PLAIN_SPECIAL = re.compile(r"<(?=[A-Za-z/!?])|&(?=#?[A-Za-z0-9]+;)|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|\\|[`*\[\]|]")
 
 
 def md_plain(value: object) -> str:

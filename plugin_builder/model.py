@@ -133,7 +133,11 @@ def parse_queries(xml: XmlFile) -> list[QueryDef]:
         for c in element.iterfind("columns/column"):
             text = (_text(c) or "").strip()
             columns.append(
-                ColumnDef(alias=text, column=c.get("column") or (text if "column" not in c.attrib else None), line=c.sourceline)
+                ColumnDef(
+                    alias=text,
+                    column=c.get("column") or (text if "column" not in c.attrib else None),
+                    line=c.sourceline,
+                )
             )
         sql_element = element.find("sql")
         sql, sql_line = _sql_start(sql_element) if sql_element is not None else ("", None)

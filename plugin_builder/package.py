@@ -42,9 +42,7 @@ def allowed_entry(path: str) -> bool:
 def zip_bytes(files: dict[str, bytes]) -> bytes:
     bad = sorted(p for p in files if not allowed_entry(p))
     if bad:
-        raise PackageError(
-            [Problem(f"{p!r} is not allowed in a PowerQuery plugin ZIP") for p in bad]
-        )
+        raise PackageError([Problem(f"{p!r} is not allowed in a PowerQuery plugin ZIP") for p in bad])
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for path in sorted(files):
@@ -142,9 +140,7 @@ def _write_error(exc: OSError, target: Path, folder: Path) -> PackageError:
                 hint="free some space and build again; nothing was changed",
             )
         )
-    return PackageError(
-        Problem(message=f"cannot write {target}: {exc.strerror or exc}", hint="check the -o folder")
-    )
+    return PackageError(Problem(message=f"cannot write {target}: {exc.strerror or exc}", hint="check the -o folder"))
 
 
 @dataclass(frozen=True)

@@ -49,21 +49,36 @@ _COLUMN_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (category, re.compile(pattern))
     for category, pattern in (
         ("credential", r".*PASSWORD.*|.*_PW|PIN|.*PASSPHRASE"),
-        ("identity", r"SSN|.*_SSN|STATE_STUDENTNUMBER|SIF_STATEPRID|STATECONTACT(ID|NUMBER)|STATE_GUARDIANNUMBER"
-                     r"|.*NATIONAL_?ID.*|ALIEN_?NUMBER|PASSPORT.*"),
+        (
+            "identity",
+            r"SSN|.*_SSN|STATE_STUDENTNUMBER|SIF_STATEPRID|STATECONTACT(ID|NUMBER)|STATE_GUARDIANNUMBER"
+            r"|.*NATIONAL_?ID.*|ALIEN_?NUMBER|PASSPORT.*",
+        ),
         ("GPA", r".*GPA.*"),
         ("birth date", r"DOB|BIRTH_?DATE|DATEOFBIRTH|.*BIRTHDATE"),
-        ("name", r"(PSCORE_LEGAL_)?(FIRST|LAST|MIDDLE)_?NAME|LASTFIRST|PREFERREDNAME|NAMEASIMPORTED|NICKNAME"
-                 r"|MOTHER(_FIRST|_LAST)?|FATHER(_FIRST|_LAST)?|(DOCTOR|DENTIST|GUARDIAN|EMERG_CONTACT)_?[0-9]?_?NAME"
-                 r"|.*_(FIRST|LAST)NAME"),
+        (
+            "name",
+            r"(PSCORE_LEGAL_)?(FIRST|LAST|MIDDLE)_?NAME|LASTFIRST|PREFERREDNAME|NAMEASIMPORTED|NICKNAME"
+            r"|MOTHER(_FIRST|_LAST)?|FATHER(_FIRST|_LAST)?|(DOCTOR|DENTIST|GUARDIAN|EMERG_CONTACT)_?[0-9]?_?NAME"
+            r"|.*_(FIRST|LAST)NAME",
+        ),
         ("health", r".*MEDICAL.*|.*ALLERG.*|.*IMMUNIZ.*|.*MEDICATION.*|.*HEALTH.*|.*DIAGNOS.*|DOCTOR.*|DENTIST.*"),
-        ("special programs and cohorts", r".*(^|_)(ELL|LEP|IEP|SPED|504|GIFTED|TITLE_?1|MIGRANT|HOMELESS|FOSTER)(_.*|$)"
-                                         r"|ALERT_(GUARDIAN|OTHER)"),
+        (
+            "special programs and cohorts",
+            r".*(^|_)(ELL|LEP|IEP|SPED|504|GIFTED|TITLE_?1|MIGRANT|HOMELESS|FOSTER)(_.*|$)"
+            r"|ALERT_(GUARDIAN|OTHER)",
+        ),
         ("discipline and log entries", r"ALERT_DISCIPLINE.*|.*DISCIPLIN.*"),
-        ("demographics", r"(PSCORE_LEGAL_)?GENDER(CODESETID)?|SEX|ETHNICITY|FEDETHNICITY|FEDRACEDECLINE|RACECD|RACE"
-                         r"|LUNCHSTATUS|LUNCH_ID|LANGUAGE.*|.*CITIZENSHIP.*|.*BIRTH_?(PLACE|COUNTRY|STATE|CITY).*"),
-        ("addresses and phones", r".*EMAIL.*|.*PHONE.*|.*STREET.*|MAILING_.*|.*ADDRESSLINE.*|ADDRESS|CITY|ZIP|STATE_?PROVINCE"
-                                 r"|POSTAL_?CODE|HOME_.*|GEOCODE|.*LATITUDE|.*LONGITUDE"),
+        (
+            "demographics",
+            r"(PSCORE_LEGAL_)?GENDER(CODESETID)?|SEX|ETHNICITY|FEDETHNICITY|FEDRACEDECLINE|RACECD|RACE"
+            r"|LUNCHSTATUS|LUNCH_ID|LANGUAGE.*|.*CITIZENSHIP.*|.*BIRTH_?(PLACE|COUNTRY|STATE|CITY).*",
+        ),
+        (
+            "addresses and phones",
+            r".*EMAIL.*|.*PHONE.*|.*STREET.*|MAILING_.*|.*ADDRESSLINE.*|ADDRESS|CITY|ZIP|STATE_?PROVINCE"
+            r"|POSTAL_?CODE|HOME_.*|GEOCODE|.*LATITUDE|.*LONGITUDE",
+        ),
     )
 )
 # Keys and flags that merely point at or stamp a record (search).
@@ -78,9 +93,12 @@ _TABLE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     for category, pattern in (
         ("health", r"^HEALTH|IMMUNIZ|MEDICAT|VACCIN"),
         ("GPA", r"GPA"),
-        ("grades and credits", r"STOREDGRADES|FINALGRADE|PGSCORES|ASSIGNMENTSCORE|ASSIGNMENTRETAKE|STANDARDSCORE|STANDARDGRADE"
-                               r"|STANDARDRETAKE|SECTIONSCORES|GRADESCALESECTIONSTUDENT|DM_.*GRADE|HONORROLL|CLASSRANK"
-                               r"|GPPROGRESS|GPSTUDENT|GRADPLAN|CREDIT|TRANSCRIPT|STUDENTSECTCATEGORYTOTAL"),
+        (
+            "grades and credits",
+            r"STOREDGRADES|FINALGRADE|PGSCORES|ASSIGNMENTSCORE|ASSIGNMENTRETAKE|STANDARDSCORE|STANDARDGRADE"
+            r"|STANDARDRETAKE|SECTIONSCORES|GRADESCALESECTIONSTUDENT|DM_.*GRADE|HONORROLL|CLASSRANK"
+            r"|GPPROGRESS|GPSTUDENT|GRADPLAN|CREDIT|TRANSCRIPT|STUDENTSECTCATEGORYTOTAL",
+        ),
         ("tests", r"TEST"),
         ("attendance", r"ATTENDANCE|^ATT_|ADAADM|MEMBERSHIP|TRUANC|UNEXCUSED|CONSECUTIVEDAYS"),
         ("discipline and log entries", r"^LOG2?$|INCIDENT|DISCIPLIN|TEACHERNOTE|PHONELOG"),
@@ -91,7 +109,9 @@ _TABLE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     )
 )
 # Tables of codes, types and setup, whatever their subject: no one's record.
-_DEFINITIONS = re.compile(r"_LU_|LOOKUP|_?CODES?$|TEMPLATE|TYPES?$|SETUP|CONFIG|_RSN_DESC$|SECURITY_GROUP|SETTINGS$|QUEUE$")
+_DEFINITIONS = re.compile(
+    r"_LU_|LOOKUP|_?CODES?$|TEMPLATE|TYPES?$|SETUP|CONFIG|_RSN_DESC$|SECURITY_GROUP|SETTINGS$|QUEUE$"
+)
 # Columns that make a table's rows records about a person.
 _PERSON_KEY = re.compile(r"(STUDENTS?|STUDENTS?DCID|PERSON|USERS?|USERSDCID|GUARDIAN|CONTACT|TEACHER|STAFF)_?(DC)?ID")
 # Tables that describe people's contacts or addresses even without such a key.

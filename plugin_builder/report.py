@@ -46,7 +46,10 @@ def rule_counts(findings: list[Finding]) -> list[str]:
     """One line per rule code: how many findings, its severity and name (most first)."""
     counts = Counter((f.code, f.severity.value, f.rule or "") for f in findings)
     width = max((len(str(n)) for n in counts.values()), default=1)
-    return [f"{n:>{width}}  {code}  {severity:<7}  {name}".rstrip() for (code, severity, name), n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
+    return [
+        f"{n:>{width}}  {code}  {severity:<7}  {name}".rstrip()
+        for (code, severity, name), n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    ]
 
 
 def as_text(findings: list[Finding]) -> str:

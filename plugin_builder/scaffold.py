@@ -46,8 +46,6 @@ def init_project(folder: str | Path = ".") -> Initialised:
         try:
             atomic_write(target, (source / source_name).read_bytes())
         except OSError as exc:
-            raise ConfigError(
-                Problem(message=f"cannot be written: {exc.strerror}", file=str(target))
-            ) from None
+            raise ConfigError(Problem(message=f"cannot be written: {exc.strerror}", file=str(target))) from None
         written.append(target)
     return Initialised(written, kept)

@@ -92,9 +92,7 @@ def sql_number(value: object) -> SqlText:
 def _finalize(value: object) -> object:
     # Strings are vetted statically (check_sql_template); anything else is a mistake.
     if isinstance(value, bool) or isinstance(value, (list, tuple, dict, set)):
-        raise UnsafeValueError(
-            f"{value!r} cannot be written into SQL; use |lit, |lits or |num"
-        )
+        raise UnsafeValueError(f"{value!r} cannot be written into SQL; use |lit, |lits or |num")
     return value
 
 
@@ -204,11 +202,7 @@ class KeyUndefined(jinja2.StrictUndefined):
     @property
     def _undefined_message(self) -> str:
         owner = self._undefined_obj
-        if (
-            not self._undefined_hint
-            and isinstance(self._undefined_name, str)
-            and dataclasses.is_dataclass(owner)
-        ):
+        if not self._undefined_hint and isinstance(self._undefined_name, str) and dataclasses.is_dataclass(owner):
             known = ", ".join(f.name for f in dataclasses.fields(owner))
             return f"{self._undefined_name!r} is not a key of {type(owner).__name__} (known: {known})"
         return super()._undefined_message
@@ -263,17 +257,13 @@ def render_template(env: jinja2.Environment, name: str, context: dict, display: 
             )
         ) from None
     except jinja2.TemplateNotFound as exc:
-        raise TemplateError(
-            Problem(message=f"template {exc.name!r} not found", file=display)
-        ) from None
+        raise TemplateError(Problem(message=f"template {exc.name!r} not found", file=display)) from None
     except (jinja2.UndefinedError, UnsafeValueError, jinja2.TemplateError, TypeError) as exc:
         file, line = _template_position(exc, display)
         hint = None
         if isinstance(exc, jinja2.UndefinedError):
             hint = "check the name; configuration is under plugin, csv, oneroster, edfi, attendance"
-        raise TemplateError(
-            Problem(message=str(exc), file=file, line=line, hint=hint)
-        ) from None
+        raise TemplateError(Problem(message=str(exc), file=file, line=line, hint=hint)) from None
 
 
 def _template_position(exc: BaseException, display: str) -> tuple[str, int | None]:

@@ -92,7 +92,10 @@ def test_column_targets_use_the_source_or_a_type_compatible_placeholder():
 
 def test_known_wrong_names_carry_their_fix():
     issues = analyze("SELECT c.ALT_COURSE_NUMBER AS a, u.ID AS b FROM COURSES c, USERS u ORDER BY 1").issues
-    assert {(i.kind, i.name) for i in issues} == {("wrong-column", "COURSES.ALT_COURSE_NUMBER"), ("wrong-column", "USERS.ID")}
+    assert {(i.kind, i.name) for i in issues} == {
+        ("wrong-column", "COURSES.ALT_COURSE_NUMBER"),
+        ("wrong-column", "USERS.ID"),
+    }
     assert any("COURSESCOREFIELDS" in (i.hint or "") for i in issues)
 
 
@@ -163,7 +166,11 @@ def test_undeclared_extension_column_is_a_warning_at_the_template_line(project_d
 
 def test_declared_extensions_fill_column_and_access_request(project_dir):
     add_query(project_dir, "district_email", SQL, SIDECAR)
-    config = configure(project_dir, '[dictionary]\nextensions = { U_DEF_EXT_STUDENTS = ["STUDENTSDCID", "SCHOOL_EMAIL"] }\n', oauth=True)
+    config = configure(
+        project_dir,
+        '[dictionary]\nextensions = { U_DEF_EXT_STUDENTS = ["STUDENTSDCID", "SCHOOL_EMAIL"] }\n',
+        oauth=True,
+    )
     result = validate(config, ("district_email",))
     assert result.findings == []
     queries_xml = next(v for k, v in result.tree.files.items() if k.endswith("district.named_queries.xml"))
@@ -174,12 +181,18 @@ def test_declared_extensions_fill_column_and_access_request(project_dir):
     pairs = [(f.get("table"), f.get("field")) for f in fields]
     assert pairs == sorted(set(pairs))
     assert {f.get("access") for f in fields} == {"ViewOnly"}
-    assert {("STUDENTS", "ENROLL_STATUS"), ("U_DEF_EXT_STUDENTS", "STUDENTSDCID"), ("U_DEF_EXT_STUDENTS", "SCHOOL_EMAIL")} <= set(pairs)
+    assert {
+        ("STUDENTS", "ENROLL_STATUS"),
+        ("U_DEF_EXT_STUDENTS", "STUDENTSDCID"),
+        ("U_DEF_EXT_STUDENTS", "SCHOOL_EMAIL"),
+    } <= set(pairs)
 
 
 def test_extensions_from_a_side_file(project_dir):
     add_query(project_dir, "district_email", SQL, SIDECAR)
-    (project_dir / "extensions.toml").write_text('[U_DEF_EXT_STUDENTS]\nSTUDENTSDCID = "NUMBER"\nSCHOOL_EMAIL = "VARCHAR2"\n')
+    (project_dir / "extensions.toml").write_text(
+        '[U_DEF_EXT_STUDENTS]\nSTUDENTSDCID = "NUMBER"\nSCHOOL_EMAIL = "VARCHAR2"\n'
+    )
     config = configure(project_dir, '[dictionary]\nfile = "extensions.toml"\n')
     assert validate(config, ("district_email",)).findings == []
 
@@ -207,14 +220,19 @@ def test_a_rule_is_suppressed_per_query_only_with_a_reason(project_dir, runner):
     before = runner.invoke(main, ["validate", "-c", str(config), "--select", "district_email", "--format", "json"])
     assert before.exit_code == 1
     assert [f["code"] for f in json.loads(before.output)["findings"]] == ["SQ315"]
-    config.write_text(config.read_text() + '\n[checks.suppress]\ndistrict_email = { SQ315 = "state reporting matches on SSN" }\n')
+    config.write_text(
+        config.read_text() + '\n[checks.suppress]\ndistrict_email = { SQ315 = "state reporting matches on SSN" }\n'
+    )
     after = runner.invoke(main, ["validate", "-c", str(config), "--select", "district_email", "--format", "json"])
     assert after.exit_code == 0, after.output
     assert json.loads(after.output)["findings"] == []
 
 
 def test_odd_column_references_do_not_crash_the_analysis():
-    for sql in ["SELECT s.ID AS id FROM STUDENTS s WHERE s.ENROLL_STATUS = x.0 ORDER BY 1", "SELECT PRIOR (SELECT 1 FROM DUAL) AS p FROM DUAL"]:
+    for sql in [
+        "SELECT s.ID AS id FROM STUDENTS s WHERE s.ENROLL_STATUS = x.0 ORDER BY 1",
+        "SELECT PRIOR (SELECT 1 FROM DUAL) AS p FROM DUAL",
+    ]:
         analyze(sql)  # no exception
 
 
@@ -232,7 +250,10 @@ def test_a_failing_rule_is_reported_and_the_others_still_run(monkeypatch, tmp_pa
     monkeypatch.setitem(RULES, "SQ311", Rule(original.code, original.name, original.severity, "query", broken))
     path = tmp_path / "p.zip"
     with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("plugin.xml", '<plugin xmlns="http://plugin.powerschool.pearson.com" name="R" version="1"><publisher name="x"><contact email="a@b.org"/></publisher></plugin>')
+        archive.writestr(
+            "plugin.xml",
+            '<plugin xmlns="http://plugin.powerschool.pearson.com" name="R" version="1"><publisher name="x"><contact email="a@b.org"/></publisher></plugin>',
+        )
         archive.writestr(
             "queries_root/a.named_queries.xml",
             '<queries><query name="org.example.a.b" coreTable="students"><columns><column column="STUDENTS.ID">id</column></columns>'

@@ -65,13 +65,29 @@ FOUNDATION_HEADERS = {
 }
 
 CLEVER_GRADES = {str(n) for n in range(1, 14)} | {
-    "PreKindergarten", "TransitionalKindergarten", "Kindergarten", "InfantToddler",
-    "Preschool", "PostGraduate", "Ungraded", "Other", "",
+    "PreKindergarten",
+    "TransitionalKindergarten",
+    "Kindergarten",
+    "InfantToddler",
+    "Preschool",
+    "PostGraduate",
+    "Ungraded",
+    "Other",
+    "",
 }
 CLEVER_SUBJECTS = {
-    "english/language arts", "math", "science", "social studies", "language",
-    "homeroom/advisory", "interventions/online learning", "technology and engineering",
-    "PE and health", "arts and music", "other", "",
+    "english/language arts",
+    "math",
+    "science",
+    "social studies",
+    "language",
+    "homeroom/advisory",
+    "interventions/online learning",
+    "technology and engineering",
+    "PE and health",
+    "arts and music",
+    "other",
+    "",
 }
 
 
@@ -94,9 +110,7 @@ def full_district() -> duckdb.DuckDBPyConnection:
 def project_with(**sections):
     """The example project with some config sections changed: edfi={'state_prefix': '42'}."""
     project = load_project(EXAMPLE_CONFIG)
-    changes = {
-        name: dataclasses.replace(getattr(project, name), **values) for name, values in sections.items()
-    }
+    changes = {name: dataclasses.replace(getattr(project, name), **values) for name, values in sections.items()}
     return dataclasses.replace(project, **changes)
 
 
@@ -273,8 +287,12 @@ def test_blank_state_course_code_pref_uses_the_course_number():
     con = load_full_district()
     con.execute("DELETE FROM PREFS WHERE NAME = 'State_Course_Code'")
     rows = run_query(con, "ed_fi_student_section_associations")
-    codes = dict(zip(column(rows, "ed_fi_student_section_associations", "sectionIdentifier"),
-                     column(rows, "ed_fi_student_section_associations", "localCourseCode")))
+    codes = dict(
+        zip(
+            column(rows, "ed_fi_student_section_associations", "sectionIdentifier"),
+            column(rows, "ed_fi_student_section_associations", "localCourseCode"),
+        )
+    )
     assert codes == {"ENG1-1": "ENG1", "MATH1-2": "MATH", "HR-1": "HR", "SCI1-1": "SCI1"}
 
 
@@ -282,7 +300,9 @@ def test_state_prefix_starts_the_school_id(full_district):
     project = project_with(edfi={"state_prefix": "42"})
     rows = run_query(full_district, "ed_fi_student_cohort_associations", project)
     assert column(rows, "ed_fi_student_cohort_associations", "educationOrganizationId") == [
-        "42123200", "42123100", "42123045",
+        "42123200",
+        "42123100",
+        "42123045",
     ]
 
 
@@ -392,18 +412,45 @@ def _macro_values(macro: str, values: list) -> list:
 def test_clever_grade_enumeration():
     levels = [-4, -3, -2, -1, 0, 1, 9, 13, 14, 99]
     assert _macro_values("clever_grade", levels) == [
-        "InfantToddler", "InfantToddler", "Preschool", "PreKindergarten", "Kindergarten",
-        "1", "9", "13", "Other", "Other",
+        "InfantToddler",
+        "InfantToddler",
+        "Preschool",
+        "PreKindergarten",
+        "Kindergarten",
+        "1",
+        "9",
+        "13",
+        "Other",
+        "Other",
     ]
 
 
 def test_clever_subject_enumeration():
-    departments = ["Art", "Computer Science", "ELA", "Health", "History", "Homeroom",
-                   "Intervention", "MATHEMATICS", "Shop", "Science - Lab", "World Languages"]
+    departments = [
+        "Art",
+        "Computer Science",
+        "ELA",
+        "Health",
+        "History",
+        "Homeroom",
+        "Intervention",
+        "MATHEMATICS",
+        "Shop",
+        "Science - Lab",
+        "World Languages",
+    ]
     assert _macro_values("clever_subject", departments) == [
-        "arts and music", "technology and engineering", "english/language arts", "PE and health",
-        "social studies", "homeroom/advisory", "interventions/online learning", "math", "science",
-        "other", "language",
+        "arts and music",
+        "technology and engineering",
+        "english/language arts",
+        "PE and health",
+        "social studies",
+        "homeroom/advisory",
+        "interventions/online learning",
+        "math",
+        "science",
+        "other",
+        "language",
     ]
 
 

@@ -43,7 +43,10 @@ def codes(findings) -> list[str]:
 
 
 def test_clean_plugin_has_no_findings():
-    files = {"plugin.xml": GOOD_PLUGIN, "queries_root/a.named_queries.xml": queries_xml("SELECT s.ID FROM STUDENTS s ORDER BY s.ID")}
+    files = {
+        "plugin.xml": GOOD_PLUGIN,
+        "queries_root/a.named_queries.xml": queries_xml("SELECT s.ID FROM STUDENTS s ORDER BY s.ID"),
+    }
     assert findings_for(files) == []
 
 
@@ -62,9 +65,13 @@ def test_every_schema_violation_is_reported_with_its_line():
 
 def test_malformed_xml_and_wrong_root():
     assert codes(findings_for({"plugin.xml": b"<plugin name='x'>"})) == ["PS100"]
-    wrong = findings_for({"plugin.xml": b"<plugin name='x'><publisher name='p'><contact email='e'/></publisher></plugin>"})
+    wrong = findings_for(
+        {"plugin.xml": b"<plugin name='x'><publisher name='p'><contact email='e'/></publisher></plugin>"}
+    )
     assert codes(wrong) == ["PS101"] and "namespace" in wrong[0].message
-    broken = findings_for({"plugin.xml": GOOD_PLUGIN, "queries_root/a.named_queries.xml": b"<queries><query></queries>"})
+    broken = findings_for(
+        {"plugin.xml": GOOD_PLUGIN, "queries_root/a.named_queries.xml": b"<queries><query></queries>"}
+    )
     assert codes(broken) == ["PQ200"]
 
 
@@ -85,9 +92,16 @@ def test_sql_findings_point_into_the_xml_for_plugins_we_did_not_build():
 
 
 def test_more_than_one_statement_and_not_a_select():
-    two = findings_for({"plugin.xml": GOOD_PLUGIN, "queries_root/a.named_queries.xml": queries_xml("SELECT 1 FROM DUAL;\nSELECT 2 FROM DUAL")})
+    two = findings_for(
+        {
+            "plugin.xml": GOOD_PLUGIN,
+            "queries_root/a.named_queries.xml": queries_xml("SELECT 1 FROM DUAL;\nSELECT 2 FROM DUAL"),
+        }
+    )
     assert "SQ301" in codes(two)
-    delete = findings_for({"plugin.xml": GOOD_PLUGIN, "queries_root/a.named_queries.xml": queries_xml("DELETE FROM LOG")})
+    delete = findings_for(
+        {"plugin.xml": GOOD_PLUGIN, "queries_root/a.named_queries.xml": queries_xml("DELETE FROM LOG")}
+    )
     assert "SQ301" in codes(delete)
     cte = findings_for(
         {
@@ -101,17 +115,37 @@ def test_more_than_one_statement_and_not_a_select():
 
 
 def test_trailing_semicolon_even_after_a_comment():
-    found = findings_for({"plugin.xml": GOOD_PLUGIN, "queries_root/a.named_queries.xml": queries_xml("SELECT 1 AS one FROM DUAL ORDER BY 1; -- done")})
+    found = findings_for(
+        {
+            "plugin.xml": GOOD_PLUGIN,
+            "queries_root/a.named_queries.xml": queries_xml("SELECT 1 AS one FROM DUAL ORDER BY 1; -- done"),
+        }
+    )
     assert codes(found) == ["SQ302"]
-    literal = findings_for({"plugin.xml": GOOD_PLUGIN, "queries_root/a.named_queries.xml": queries_xml("SELECT ';' AS x FROM DUAL ORDER BY 1")})
+    literal = findings_for(
+        {
+            "plugin.xml": GOOD_PLUGIN,
+            "queries_root/a.named_queries.xml": queries_xml("SELECT ';' AS x FROM DUAL ORDER BY 1"),
+        }
+    )
     assert literal == []
 
 
 def test_columns_count_against_select():
-    found = findings_for({"plugin.xml": GOOD_PLUGIN, "queries_root/a.named_queries.xml": queries_xml("SELECT s.ID, s.DCID FROM STUDENTS s", columns=3)})
+    found = findings_for(
+        {
+            "plugin.xml": GOOD_PLUGIN,
+            "queries_root/a.named_queries.xml": queries_xml("SELECT s.ID, s.DCID FROM STUDENTS s", columns=3),
+        }
+    )
     (count,) = [f for f in found if f.code == "PQ202"]
     assert "returns 2 columns but <columns> declares 3" in count.message
-    star = findings_for({"plugin.xml": GOOD_PLUGIN, "queries_root/a.named_queries.xml": queries_xml("SELECT * FROM STUDENTS", columns=3)})
+    star = findings_for(
+        {
+            "plugin.xml": GOOD_PLUGIN,
+            "queries_root/a.named_queries.xml": queries_xml("SELECT * FROM STUDENTS", columns=3),
+        }
+    )
     assert "PQ202" not in codes(star)
 
 

@@ -79,7 +79,9 @@ def test_render_stdout_and_tree(runner, project_dir):
 
 
 def test_bad_config_is_one_message_per_problem_and_exit_2(runner, tmp_path):
-    (tmp_path / "plugin.toml").write_text(example_config(**{'version = "1.0.0"': 'version = "v1"', 'oauth = true': 'oauth = "no"'}))
+    (tmp_path / "plugin.toml").write_text(
+        example_config(**{'version = "1.0.0"': 'version = "v1"', "oauth = true": 'oauth = "no"'})
+    )
     result = invoke(runner, "build", "-c", tmp_path / "plugin.toml")
     assert result.exit_code == 2
     lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]

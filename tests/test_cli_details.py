@@ -18,7 +18,9 @@ def test_validate_says_ok_in_one_line(runner, project_dir):
     result = runner.invoke(main, ["validate", "-c", str(project_dir / "plugin.toml")])
     assert result.exit_code == 0, result.output
     (line,) = result.output.splitlines()
-    assert re.fullmatch(r"ok: Example USD Rostering 1\.0\.0: 13 queries \(0 of the project's own\) checked, no errors", line)
+    assert re.fullmatch(
+        r"ok: Example USD Rostering 1\.0\.0: 13 queries \(0 of the project's own\) checked, no errors", line
+    )
 
 
 def test_validate_json_stays_json(runner, project_dir):

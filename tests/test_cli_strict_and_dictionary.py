@@ -59,7 +59,9 @@ def test_dictionary_unknown_name_is_a_usage_error_with_suggestions(runner):
 def test_dictionary_file_declarations_are_shown(runner, tmp_path):
     extra = tmp_path / "district.toml"
     extra.write_text('U_LOCKERS = ["STUDENTSDCID", "LOCKER"]\n', encoding="utf-8")
-    shown = json.loads(runner.invoke(main, ["dictionary", "U_LOCKERS", "--dictionary", str(extra), "--format", "json"]).output)
+    shown = json.loads(
+        runner.invoke(main, ["dictionary", "U_LOCKERS", "--dictionary", str(extra), "--format", "json"]).output
+    )
     assert shown["status"] == "declared" and [c["name"] for c in shown["columns"]] == ["LOCKER", "STUDENTSDCID"]
 
 
@@ -79,7 +81,9 @@ def test_lint_select_and_ignore_rule_codes(runner, tmp_path):
     ignored = runner.invoke(main, ["lint", str(path), "--format", "json", "--ignore", "SQ311,PQ2"])
     assert ignored.exit_code == 1
     assert "SQ311" not in {f["code"] for f in json.loads(ignored.output)["findings"]}
-    prefix = json.loads(runner.invoke(main, ["lint", str(path), "--format", "json", "--select", "sq3"]).output)["findings"]
+    prefix = json.loads(runner.invoke(main, ["lint", str(path), "--format", "json", "--select", "sq3"]).output)[
+        "findings"
+    ]
     assert {f["code"][:3] for f in prefix} == {"SQ3"}
     bad = runner.invoke(main, ["lint", str(path), "--select", "XX9"])
     assert bad.exit_code == 2 and "XX9" in bad.output

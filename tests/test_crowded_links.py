@@ -22,7 +22,9 @@ def users():
     generate(con, 1200, seed=1)
     project = load_project(EXAMPLE_CONFIG)
     spec = next(s for s in load_catalog(project) if s.name == "one_roster_users")
-    cursor = compat.execute(con, render_query(project, spec).sql, typed_binds(spec.args, {}), DEFAULT_TODAY, arg_families(spec.args))
+    cursor = compat.execute(
+        con, render_query(project, spec).sql, typed_binds(spec.args, {}), DEFAULT_TODAY, arg_families(spec.args)
+    )
     headers = [d[0] for d in cursor.description]
     rows = [dict(zip(headers, row)) for row in cursor.fetchall()]
     return {row["sourcedId"]: row for row in rows}

@@ -54,7 +54,14 @@ def test_misspelt_names_are_errors_that_suggest_the_right_one():
 
 def test_convention_names_partial_tables_and_audit_columns_are_warnings():
     dictionary = powerschool_dictionary()
-    for name in ("U_LOCKERS", "S_TX_STU_X", "S_WY_STU_PROGRAM_C", "STUDENTS_USERFIELDS", "PS_ENROLLMENT_REG", "PSSIS_NEWVIEW"):
+    for name in (
+        "U_LOCKERS",
+        "S_TX_STU_X",
+        "S_WY_STU_PROGRAM_C",
+        "STUDENTS_USERFIELDS",
+        "PS_ENROLLMENT_REG",
+        "PSSIS_NEWVIEW",
+    ):
         assert dictionary.judge_table(name).severity == "warning", name
     assert dictionary.judge_table("TRACKERSG").severity == "error"
     assert dictionary.judge_column("S_CA_STU_X", "ANYTHING").severity == "warning"
@@ -64,7 +71,9 @@ def test_convention_names_partial_tables_and_audit_columns_are_warnings():
 
 
 def test_declarations_count_as_known():
-    dictionary = powerschool_dictionary().extended({"U_LOCKERS": {"LOCKER": "VARCHAR2"}, "STUDENTS": {"LOCKER_NO": "VARCHAR2"}})
+    dictionary = powerschool_dictionary().extended(
+        {"U_LOCKERS": {"LOCKER": "VARCHAR2"}, "STUDENTS": {"LOCKER_NO": "VARCHAR2"}}
+    )
     assert dictionary.judge_table("U_LOCKERS") is None
     assert dictionary.judge_column("U_LOCKERS", "LOCKER") is None
     assert dictionary.judge_column("STUDENTS", "LOCKER_NO") is None
@@ -103,9 +112,16 @@ GRADES_TOML = """
 
 
 def _own_query_findings(tmp_path, sql, toml=GRADES_TOML):
-    write_tree(tmp_path, {"plugin.toml": example_config(), "queries/stored_grades.sql.j2": sql, "queries/stored_grades.toml": toml})
+    write_tree(
+        tmp_path,
+        {"plugin.toml": example_config(), "queries/stored_grades.sql.j2": sql, "queries/stored_grades.toml": toml},
+    )
     project = load_project(tmp_path / "plugin.toml")
-    return [f for f in check_tree(render_plugin(project, load_catalog(project)), project) if f.query and f.query.endswith(".stored_grades")]
+    return [
+        f
+        for f in check_tree(render_plugin(project, load_catalog(project)), project)
+        if f.query and f.query.endswith(".stored_grades")
+    ]
 
 
 def test_own_query_on_grade_and_staff_tables_has_no_error(tmp_path):
@@ -117,7 +133,11 @@ def test_own_query_misspelt_names_are_errors_in_sql_and_column_alike(tmp_path):
     sql = GRADES_SQL.replace("sg.PERCENT AS", "sg.PERCNT AS").replace("FROM STOREDGRADES sg", "FROM STOREDGRADE sg")
     toml = GRADES_TOML.replace("STOREDGRADES.PERCENT", "STOREDGRADES.PERCNT")
     findings = _own_query_findings(tmp_path, sql, toml)
-    errors = {(f.code, f.hint.split(";")[0]) for f in findings if f.severity is Severity.ERROR and f.code in ("SQ304", "PQ212")}
+    errors = {
+        (f.code, f.hint.split(";")[0])
+        for f in findings
+        if f.severity is Severity.ERROR and f.code in ("SQ304", "PQ212")
+    }
     assert ("SQ304", "did you mean STOREDGRADES?") in errors
     assert ("PQ212", "did you mean PERCENT?") in errors
     sql = GRADES_SQL.replace("sg.PERCENT AS", "sg.PERCNT AS")
@@ -164,5 +184,9 @@ def test_create_tables_knows_every_dictionary_table_by_name():
 
     con = duckdb.connect()
     create_tables(con, ["STOREDGRADES"])
-    types = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'STOREDGRADES'").fetchall())
+    types = dict(
+        con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'STOREDGRADES'"
+        ).fetchall()
+    )
     assert types["PERCENT"] == "DOUBLE" and types["GRADE"] == "VARCHAR" and types["DATESTORED"] == "DATE"

@@ -22,7 +22,8 @@ def test_the_rule_table_lists_every_rule():
 def test_stale_docs_are_found(tmp_path):
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "checks.md").write_text(
-        "<!-- BEGIN GENERATED: rules (python -m plugin_builder.docs) -->\n| old |\n<!-- END GENERATED: rules -->\n", encoding="utf-8"
+        "<!-- BEGIN GENERATED: rules (python -m plugin_builder.docs) -->\n| old |\n<!-- END GENERATED: rules -->\n",
+        encoding="utf-8",
     )
     (tmp_path / "README.md").write_text((ROOT / "README.md").read_text(encoding="utf-8"), encoding="utf-8")
     assert stale(tmp_path) == ["docs/checks.md"]

@@ -84,8 +84,12 @@ def test_init_then_build_says_the_api_needs_oauth(runner, tmp_path):
         result = runner.invoke(main, command)
         assert result.exit_code == 0, result.output
         (line,) = [x for x in result.output.splitlines() if "warning PS191" in x]
-        for name in ("ed_fi_staff_section_associations", "ed_fi_student_cohort_associations",
-                     "ed_fi_student_section_associations", "section_attendance"):
+        for name in (
+            "ed_fi_staff_section_associations",
+            "ed_fi_student_cohort_associations",
+            "ed_fi_student_section_associations",
+            "section_attendance",
+        ):
             assert name in line
         assert "oauth = true" in result.output and "DEM" in result.output
 

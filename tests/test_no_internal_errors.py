@@ -60,14 +60,16 @@ def test_no_internal_error_on_docstring_sql(sql: str, tmp_path: Path):
     [
         ("SELECT PERSON.ID AS id FROM PERSON JOIN PERSON ON PERSON.ID = PERSON.ID ORDER BY 1", "ORA-00918"),
         ("SELECT p.ID AS id FROM PERSON p JOIN STUDENTS p ON p.ID = p.STUDENTID ORDER BY 1", "ORA-00904"),
-        ("SELECT x.ID AS id FROM (SELECT a.ID FROM STUDENTS a JOIN CC a ON a.ID = a.STUDENTID) x ORDER BY 1", "ORA-00918"),
+        (
+            "SELECT x.ID AS id FROM (SELECT a.ID FROM STUDENTS a JOIN CC a ON a.ID = a.STUDENTID) x ORDER BY 1",
+            "ORA-00918",
+        ),
     ],
 )
 def test_duplicate_sources_are_findings_with_the_oracle_code(sql: str, ora: str, tmp_path: Path):
     findings = _lint_sql(sql, tmp_path)
     assert [f for f in findings if f.code == INTERNAL_CODE] == []
     assert any(f.code == "SQ307" and ora in f.message for f in findings), [(f.code, f.message) for f in findings]
-
 
 
 # -- generated SQL: joins, aliases (reused or missing), subqueries, WITH, UNION ------------------

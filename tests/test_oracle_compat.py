@@ -51,7 +51,10 @@ def test_dual_exists(con):
 
 def test_sysdate_is_fixed_by_the_caller(con):
     assert one(con, "SELECT TO_CHAR(SYSDATE, 'YYYY-MM-DD HH24:MI:SS') FROM DUAL") == "2026-01-15 10:30:00"
-    assert one(con, "SELECT TO_CHAR(SYSTIMESTAMP, 'HH24:MI'), TO_CHAR(CURRENT_DATE, 'YYYY-MM-DD') FROM DUAL") == ("10:30", "2026-01-15")
+    assert one(con, "SELECT TO_CHAR(SYSTIMESTAMP, 'HH24:MI'), TO_CHAR(CURRENT_DATE, 'YYYY-MM-DD') FROM DUAL") == (
+        "10:30",
+        "2026-01-15",
+    )
     later = dt.datetime(2027, 3, 1, 8, 0)
     assert run(con, "SELECT TO_CHAR(SYSDATE, 'YYYY-MM-DD') FROM DUAL", now=later) == [("2027-03-01",)]
 
@@ -72,7 +75,9 @@ def test_to_char_date_formats(con):
 def test_to_char_date_format_literals_and_unknown_elements(con):
     assert one(con, """SELECT TO_CHAR(DATE '2025-08-04', 'DD "of" MM, YYYY') FROM DUAL""") == "04 of 08, 2025"
     # FM drops leading zeros (Month is not blank-padded either way: a documented limit)
-    assert one(con, "SELECT TO_CHAR(DATE '2025-08-04', 'FMMonth DD, YYYY'), TO_CHAR(SYSDATE, 'FMMM/DD/YYYY') FROM DUAL") == (
+    assert one(
+        con, "SELECT TO_CHAR(DATE '2025-08-04', 'FMMonth DD, YYYY'), TO_CHAR(SYSDATE, 'FMMM/DD/YYYY') FROM DUAL"
+    ) == (
         "August 4, 2025",
         "1/15/2026",
     )
@@ -81,9 +86,16 @@ def test_to_char_date_format_literals_and_unknown_elements(con):
 
 
 def test_to_char_numbers(con):
-    assert one(con, "SELECT TO_CHAR(7), TO_CHAR(2.50), TO_CHAR(3 / 2), TO_CHAR(1e0) FROM DUAL") == ("7", "2.5", "1.5", "1")
+    assert one(con, "SELECT TO_CHAR(7), TO_CHAR(2.50), TO_CHAR(3 / 2), TO_CHAR(1e0) FROM DUAL") == (
+        "7",
+        "2.5",
+        "1.5",
+        "1",
+    )
     # Oracle keeps a position for the sign unless FM; too many digits print as #.
-    assert one(con, "SELECT TO_CHAR(5, '00'), TO_CHAR(5, 'FM000'), TO_CHAR(-5, 'FM000'), TO_CHAR(123, 'FM99') FROM DUAL") == (
+    assert one(
+        con, "SELECT TO_CHAR(5, '00'), TO_CHAR(5, 'FM000'), TO_CHAR(-5, 'FM000'), TO_CHAR(123, 'FM99') FROM DUAL"
+    ) == (
         " 05",
         "005",
         "-005",
@@ -94,7 +106,9 @@ def test_to_char_numbers(con):
 
 def test_nvl_and_nvl2(con):
     assert one(con, "SELECT NVL(NULL, 'b'), NVL('a', 'b'), NVL('', 'b') FROM DUAL") == ("b", "a", "b")
-    assert one(con, "SELECT NVL2(NULL, 'set', 'unset'), NVL2('x', 'set', 'unset'), NVL2('', 'set', 'unset') FROM DUAL") == (
+    assert one(
+        con, "SELECT NVL2(NULL, 'set', 'unset'), NVL2('x', 'set', 'unset'), NVL2('', 'set', 'unset') FROM DUAL"
+    ) == (
         "unset",
         "set",
         "unset",
@@ -106,7 +120,9 @@ def test_decode_matches_null_with_null(con):
     assert one(con, "SELECT DECODE(2, 1, 'one', 2, 'two', 'other') FROM DUAL") == "two"
     # A column that is NULL matches a NULL search value too (CASE x WHEN NULL would not).
     con.execute("INSERT INTO STUDENTS (ID, GENDER) VALUES (1, NULL), (2, 'F')")
-    rows = run(con, "SELECT ID, DECODE(GENDER, NULL, 'unknown', 'F', 'female', 'other') FROM STUDENTS ORDER BY ID", now=NOW)
+    rows = run(
+        con, "SELECT ID, DECODE(GENDER, NULL, 'unknown', 'F', 'female', 'other') FROM STUDENTS ORDER BY ID", now=NOW
+    )
     assert rows == [(1, "unknown"), (2, "female")]
 
 
@@ -128,9 +144,13 @@ def test_listagg_fails_past_4000_bytes(con):
 
 def test_listagg_on_overflow_truncate(con):
     big = "SELECT RPAD('x', 1500, 'y') || TO_CHAR(n) x FROM (SELECT 1 n FROM DUAL UNION ALL SELECT 2 FROM DUAL UNION ALL SELECT 3 FROM DUAL) q"
-    value = one(con, f"SELECT LISTAGG(x, ',' ON OVERFLOW TRUNCATE '...' WITH COUNT) WITHIN GROUP (ORDER BY x) FROM ({big}) t")
+    value = one(
+        con, f"SELECT LISTAGG(x, ',' ON OVERFLOW TRUNCATE '...' WITH COUNT) WITHIN GROUP (ORDER BY x) FROM ({big}) t"
+    )
     assert value.endswith("2,...(1)") and value.count(",") == 2 and len(value.encode()) <= 4000
-    value = one(con, f"SELECT LISTAGG(x, ',' ON OVERFLOW TRUNCATE '~' WITHOUT COUNT) WITHIN GROUP (ORDER BY x) FROM ({big}) t")
+    value = one(
+        con, f"SELECT LISTAGG(x, ',' ON OVERFLOW TRUNCATE '~' WITHOUT COUNT) WITHIN GROUP (ORDER BY x) FROM ({big}) t"
+    )
     assert value.endswith("2,~")
 
 
@@ -148,13 +168,21 @@ def test_trunc_on_dates_and_numbers(con):
 def test_date_arithmetic_on_dates_and_timestamps(con):
     con.execute("INSERT INTO CC (ID, DATEENROLLED, DATELEFT) VALUES (1, DATE '2025-08-04', DATE '2026-06-05')")
     con.execute("INSERT INTO SECTIONTEACHER (ID, START_DATE) VALUES (1, TIMESTAMP '2025-08-04 00:00:00')")
-    assert one(con, "SELECT TO_CHAR(cc.DATELEFT - 1, 'YYYY-MM-DD'), cc.DATELEFT - cc.DATEENROLLED FROM CC cc") == ("2026-06-04", 305)
+    assert one(con, "SELECT TO_CHAR(cc.DATELEFT - 1, 'YYYY-MM-DD'), cc.DATELEFT - cc.DATEENROLLED FROM CC cc") == (
+        "2026-06-04",
+        305,
+    )
     # SYSDATE and SECTIONTEACHER dates are TIMESTAMPs in DuckDB; Oracle adds days all the same.
-    assert one(con, "SELECT TO_CHAR(SYSDATE - 1, 'YYYY-MM-DD HH24:MI'), TO_CHAR(SYSDATE + 0.5, 'YYYY-MM-DD HH24:MI') FROM DUAL") == (
+    assert one(
+        con, "SELECT TO_CHAR(SYSDATE - 1, 'YYYY-MM-DD HH24:MI'), TO_CHAR(SYSDATE + 0.5, 'YYYY-MM-DD HH24:MI') FROM DUAL"
+    ) == (
         "2026-01-14 10:30",
         "2026-01-15 22:30",
     )
-    assert one(con, "SELECT TO_CHAR(st.START_DATE + 7, 'YYYY-MM-DD'), TO_CHAR(1 + st.START_DATE, 'YYYY-MM-DD') FROM SECTIONTEACHER st") == (
+    assert one(
+        con,
+        "SELECT TO_CHAR(st.START_DATE + 7, 'YYYY-MM-DD'), TO_CHAR(1 + st.START_DATE, 'YYYY-MM-DD') FROM SECTIONTEACHER st",
+    ) == (
         "2025-08-11",
         "2025-08-05",
     )

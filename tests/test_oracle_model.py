@@ -53,11 +53,25 @@ def test_binds_are_typed_by_the_column_of_their_arg():
         ArgSpec("schools", "SCHOOLS.SCHOOL_NUMBER", type="array"),
         ArgSpec("blank", "STUDENTS.LASTFIRST"),
     ]
-    binds = typed_binds(args, {"start_date": "2026-01-12", "yearid": "35", "name": "Ng, Ann", "schools": "[100, 200]", "blank": ""})
-    assert binds == {"start_date": dt.date(2026, 1, 12), "yearid": 35, "name": "Ng, Ann", "schools": [100, 200], "blank": None}
+    binds = typed_binds(
+        args, {"start_date": "2026-01-12", "yearid": "35", "name": "Ng, Ann", "schools": "[100, 200]", "blank": ""}
+    )
+    assert binds == {
+        "start_date": dt.date(2026, 1, 12),
+        "yearid": 35,
+        "name": "Ng, Ann",
+        "schools": [100, 200],
+        "blank": None,
+    }
     assert typed_binds([ArgSpec("gpa", "TERMS.YEARID")], {"gpa": "3.50"}) == {"gpa": Decimal("3.50")}
     assert typed_binds(args[:1], {}) == {"start_date": None}
-    assert arg_families(args) == {"start_date": "DATE", "yearid": "NUMBER", "name": "VARCHAR2", "schools": "NUMBER", "blank": "VARCHAR2"}
+    assert arg_families(args) == {
+        "start_date": "DATE",
+        "yearid": "NUMBER",
+        "name": "VARCHAR2",
+        "schools": "NUMBER",
+        "blank": "VARCHAR2",
+    }
 
 
 @pytest.mark.parametrize("value", ["01/12/2026", "2026-13-01", "2026-1-5", "12-JAN-26", "2026-02-30"])
@@ -123,7 +137,9 @@ def test_decode_takes_the_type_of_its_first_result(district):
 
 
 def test_min_keep_dense_rank_over_partition(district):
-    district.execute("CREATE OR REPLACE TEMP TABLE KEEPS AS SELECT * FROM (VALUES (1, 'a', 2), (2, 'a', 1), (3, 'a', 1), (4, 'b', 5)) v(ID, GRP, RNK)")
+    district.execute(
+        "CREATE OR REPLACE TEMP TABLE KEEPS AS SELECT * FROM (VALUES (1, 'a', 2), (2, 'a', 1), (3, 'a', 1), (4, 'b', 5)) v(ID, GRP, RNK)"
+    )
     sql = "SELECT k.ID AS id, MIN(k.ID) KEEP (DENSE_RANK FIRST ORDER BY k.RNK) OVER (PARTITION BY k.GRP) AS first_id FROM KEEPS k ORDER BY 1"
     assert run(district, sql, {}, NOW) == [(1, 2), (2, 2), (3, 2), (4, 4)]
     sql_max = sql.replace("MIN(k.ID)", "MAX(k.ID)")
@@ -145,7 +161,12 @@ def test_rownum_in_a_subquery(district):
 
 
 def test_char_literals_compare_blank_padded(district):
-    assert run(district, "SELECT CASE WHEN 'a' = 'a  ' THEN 1 ELSE 0 END AS p, CASE WHEN 'a' = ' a' THEN 1 ELSE 0 END AS q FROM DUAL", {}, NOW) == [(1, 0)]
+    assert run(
+        district,
+        "SELECT CASE WHEN 'a' = 'a  ' THEN 1 ELSE 0 END AS p, CASE WHEN 'a' = ' a' THEN 1 ELSE 0 END AS q FROM DUAL",
+        {},
+        NOW,
+    ) == [(1, 0)]
 
 
 def test_group_by_a_number_groups_by_that_constant(district):

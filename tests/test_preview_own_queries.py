@@ -67,7 +67,9 @@ def rows(path):
 
 def test_a_table_the_district_lacks_is_created_empty(runner, tmp_path):
     root = grades_project(tmp_path)
-    result = runner.invoke(main, ["preview", "-c", str(root / "plugin.toml"), "--students", "100", "-o", str(root / "out"), "--quiet"])
+    result = runner.invoke(
+        main, ["preview", "-c", str(root / "plugin.toml"), "--students", "100", "-o", str(root / "out"), "--quiet"]
+    )
     assert result.exit_code == 0, result.output
     assert "STOREDGRADES is not in synthetic district" in result.output and "created empty" in result.output
     assert rows(root / "out" / "grades" / "grades.csv") == [["student_number", "grade", "percent"]]
@@ -77,7 +79,18 @@ def test_tables_add_rows_on_top_of_the_synthetic_district(runner, tmp_path):
     root = grades_project(tmp_path)
     result = runner.invoke(
         main,
-        ["preview", "-c", str(root / "plugin.toml"), "--students", "100", "--tables", str(root / "extra"), "-o", str(root / "out"), "--quiet"],
+        [
+            "preview",
+            "-c",
+            str(root / "plugin.toml"),
+            "--students",
+            "100",
+            "--tables",
+            str(root / "extra"),
+            "-o",
+            str(root / "out"),
+            "--quiet",
+        ],
     )
     assert result.exit_code == 0, result.output
     con = duckdb.connect()
@@ -99,7 +112,19 @@ def test_tables_replace_a_table_of_a_duckdb_file(runner, tmp_path):
     con.close()
     write_tree(root, {"extra/STUDENTS.csv": "ID,DCID,STUDENT_NUMBER,SCHOOLID,ENROLL_STATUS\n1,1,7001,101,0\n"})
     result = runner.invoke(
-        main, ["preview", "-c", str(root / "plugin.toml"), "--db", str(db), "--tables", str(root / "extra"), "-o", str(root / "out"), "--quiet"]
+        main,
+        [
+            "preview",
+            "-c",
+            str(root / "plugin.toml"),
+            "--db",
+            str(db),
+            "--tables",
+            str(root / "extra"),
+            "-o",
+            str(root / "out"),
+            "--quiet",
+        ],
     )
     assert result.exit_code == 0, result.output
     # student 2 is gone with the replaced STUDENTS table; the DuckDB file is unchanged
@@ -111,7 +136,18 @@ def test_a_failing_query_is_reported_and_the_others_run(runner, tmp_path):
     root = grades_project(tmp_path, sql=SQL.replace("sg.PERCENT AS percent", "TO_NUMBER(sg.GRADE) AS percent"))
     result = runner.invoke(
         main,
-        ["preview", "-c", str(root / "plugin.toml"), "--students", "100", "--tables", str(root / "extra"), "-o", str(root / "out"), "--quiet"],
+        [
+            "preview",
+            "-c",
+            str(root / "plugin.toml"),
+            "--students",
+            "100",
+            "--tables",
+            str(root / "extra"),
+            "-o",
+            str(root / "out"),
+            "--quiet",
+        ],
     )
     assert result.exit_code == 1, result.output
     assert re.search(r"queries/student_grades\.sql\.j2: query student_grades did not run: .+", result.output)
@@ -127,7 +163,12 @@ def test_progress_for_every_phase_only_on_a_terminal(runner, tmp_path, monkeypat
     args = ["preview", "-c", str(root / "plugin.toml"), "--students", "100", "-o", str(root / "out")]
     monkeypatch.setattr(cli, "_stderr_is_terminal", lambda: True)
     shown = runner.invoke(main, args).output
-    for phase in ("generating a synthetic district", r"\[\d/2\] student_grades: 0 rows", r"writing clever", r"checking clever"):
+    for phase in (
+        "generating a synthetic district",
+        r"\[\d/2\] student_grades: 0 rows",
+        r"writing clever",
+        r"checking clever",
+    ):
         assert re.search(phase, shown), phase
     assert "writing" not in runner.invoke(main, [*args, "--quiet"]).output
     monkeypatch.setattr(cli, "_stderr_is_terminal", lambda: False)

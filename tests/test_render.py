@@ -89,7 +89,9 @@ def test_oauth_derives_a_view_only_access_request(example):
 
 
 def test_permission_page_adds_mappings_for_every_query(example):
-    project = dataclasses.replace(example, plugin=dataclasses.replace(example.plugin, permission_page="/admin/home.html"))
+    project = dataclasses.replace(
+        example, plugin=dataclasses.replace(example.plugin, permission_page="/admin/home.html")
+    )
     tree = render(project)
     (path,) = [p for p in tree.files if p.startswith("permissions_root/")]
     root = etree.fromstring(tree.files[path])
@@ -140,8 +142,16 @@ def test_sql_findings_point_at_the_template_line(tmp_path):
 @pytest.mark.parametrize(
     "body, message, line",
     [
-        ("SELECT s.ID AS id, 1 AS school FROM STUDENTS s\nWHERE s.LAST_NAME = '{{ plugin.name }}'\n", "would paste a value into SQL unquoted", 2),
-        ("SELECT s.ID AS id, 1 AS school\nFROM STUDENTS s\nWHERE {{ no_such_thing | lit }} = 1\n", "'no_such_thing' is undefined", 3),
+        (
+            "SELECT s.ID AS id, 1 AS school FROM STUDENTS s\nWHERE s.LAST_NAME = '{{ plugin.name }}'\n",
+            "would paste a value into SQL unquoted",
+            2,
+        ),
+        (
+            "SELECT s.ID AS id, 1 AS school\nFROM STUDENTS s\nWHERE {{ no_such_thing | lit }} = 1\n",
+            "'no_such_thing' is undefined",
+            3,
+        ),
         ("SELECT s.ID AS id, 1 AS school\n{% if csv.quotes %}\nFROM STUDENTS s\n", "template syntax error", 3),
     ],
     ids=["unquoted-config-value", "undefined-name", "syntax-error"],
@@ -202,4 +212,6 @@ def test_a_copy_of_the_catalogue_beside_plugin_toml_is_the_catalogue(tmp_path):
     from plugin_builder.cli import main
 
     listing = CliRunner().invoke(main, ["queries", "-c", str(tmp_path / "plugin.toml")]).output
-    assert "(the project's, replacing the built-in)" in next(line for line in listing.splitlines() if "one_roster_users" in line)
+    assert "(the project's, replacing the built-in)" in next(
+        line for line in listing.splitlines() if "one_roster_users" in line
+    )

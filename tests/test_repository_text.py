@@ -13,7 +13,18 @@ NOT_YET: set[str] = set()
 
 
 def texts():
-    for pattern in ("plugin_builder/**/*.py", "queries/*", "templates/*", "docs/*.md", "*.md", "benchmarks/*", "tests/**/*.py", "tests/**/*.md", "pyproject.toml", ".ci/*"):
+    for pattern in (
+        "plugin_builder/**/*.py",
+        "queries/*",
+        "templates/*",
+        "docs/*.md",
+        "*.md",
+        "benchmarks/*",
+        "tests/**/*.py",
+        "tests/**/*.md",
+        "pyproject.toml",
+        ".ci/*",
+    ):
         for path in sorted(ROOT.glob(pattern)):
             if path.is_file():
                 yield path.relative_to(ROOT).as_posix(), path

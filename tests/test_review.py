@@ -51,7 +51,7 @@ QUERIES = ["one_roster_classes", "one_roster_enrollments", "one_roster_users", "
 CUSTOM_SQL_V1 = 'SELECT s.STUDENT_NUMBER AS "student_id" FROM STUDENTS s ORDER BY s.STUDENT_NUMBER\n'
 CUSTOM_SQL_V2 = (
     'SELECT s.STUDENT_NUMBER AS "student_id",\n'
-    '       TO_CHAR(s.DOB, \'YYYY-MM-DD\') AS "birth_date"\n'
+    "       TO_CHAR(s.DOB, 'YYYY-MM-DD') AS \"birth_date\"\n"
     "FROM STUDENTS s\n"
     "WHERE s.ENROLL_STATUS = 0\n"
     "ORDER BY s.STUDENT_NUMBER\n"
@@ -154,9 +154,7 @@ def test_review_html_is_self_contained_and_escaped(runner, releases) -> None:
 
     # Every query has a section; the navigation links to each; the changes are listed.
     sections = doc.xpath("//section[@class='query']")
-    assert [s.get("id") for s in sections] == [
-        a.get("href")[1:] for a in doc.xpath("//nav//a")
-    ]
+    assert [s.get("id") for s in sections] == [a.get("href")[1:] for a in doc.xpath("//nav//a")]
     assert len(sections) == 4
     changes = doc.get_element_by_id("changes").text_content()
     assert f"{NS}.one_roster_users" in changes and "PERSON.FIRSTNAME" in changes
@@ -176,9 +174,18 @@ def test_review_html_renders_in_chromium(runner, releases, tmp_path: Path) -> No
     assert runner.invoke(main, ["review", "-c", str(config), "--against", str(old_zip), "-o", str(out)]).exit_code == 0
     png = tmp_path / "review.png"
     subprocess.run(
-        [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", f"--screenshot={png}",
-         "--window-size=1200,2000", out.as_uri()],
-        check=True, capture_output=True, timeout=120,
+        [
+            str(CHROMIUM),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            f"--screenshot={png}",
+            "--window-size=1200,2000",
+            out.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
     )
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert png.stat().st_size > 10_000  # more than a blank page
@@ -271,7 +278,9 @@ def test_review_says_when_the_fields_of_a_query_are_unknown(runner, project_dir:
 def test_review_lists_the_access_request_of_an_oauth_plugin(runner, project_dir: Path) -> None:
     config = project_dir / "plugin.toml"
     config.write_text(
-        config.read_text().replace("oauth = false", "oauth = true").replace('include = ["*"]', 'include = ["one_roster_classes"]')
+        config.read_text()
+        .replace("oauth = false", "oauth = true")
+        .replace('include = ["*"]', 'include = ["one_roster_classes"]')
     )
     result = runner.invoke(main, ["review", "-c", str(config), "-o", "-"])
     assert result.exit_code == 0, result.output
@@ -291,7 +300,11 @@ def test_review_resolves_columns_of_declared_extension_tables(tmp_path):
     write_tree(
         tmp_path,
         {
-            "plugin.toml": example_config(**{'exclude = []': 'exclude = []\n\n[dictionary]\nextensions = { U_DEF_EXT_STUDENTS = ["STUDENTSDCID", "EMAIL_PERSONAL"] }'}),
+            "plugin.toml": example_config(
+                **{
+                    "exclude = []": 'exclude = []\n\n[dictionary]\nextensions = { U_DEF_EXT_STUDENTS = ["STUDENTSDCID", "EMAIL_PERSONAL"] }'
+                }
+            ),
             "queries/personal_emails.sql.j2": (
                 "SELECT s.ID AS id, EMAIL_PERSONAL AS email\n"
                 "FROM STUDENTS s\nJOIN U_DEF_EXT_STUDENTS u ON u.STUDENTSDCID = s.DCID\nORDER BY s.ID\n"

@@ -65,7 +65,9 @@ QUERIES = """<queries>
 </queries>
 """
 DEFAULT_QUERIES = QUERIES.format(
-    args="", columns='\n      <column column="STUDENTS.DCID">dcid</column>', sql="SELECT s.DCID AS dcid FROM STUDENTS s ORDER BY 1"
+    args="",
+    columns='\n      <column column="STUDENTS.DCID">dcid</column>',
+    sql="SELECT s.DCID AS dcid FROM STUDENTS s ORDER BY 1",
 )
 
 CASES = sorted(FIXTURES.glob("*/*/*"))
@@ -85,14 +87,19 @@ def _sql_plugin(sql: str) -> tuple[dict[str, bytes], dict]:
         columns = [(a.strip(), "STUDENTS.DCID") for a in options["columns"].split(",")]
     else:
         outputs = analyze(sql).outputs or []
-        columns = [(o.name or f"col{i}", "{}.{}".format(*o.source) if o.source else "STUDENTS.DCID") for i, o in enumerate(outputs, 1)]
+        columns = [
+            (o.name or f"col{i}", "{}.{}".format(*o.source) if o.source else "STUDENTS.DCID")
+            for i, o in enumerate(outputs, 1)
+        ]
     column_xml = "".join(f'\n      <column column="{c}">{escape(a)}</column>' for a, c in columns)
     extra = ""
     if "oauth" in options:
         fields = [f.strip().split(".") for f in options["oauth"].split(",")]
-        extra = "\n  <oauth/>\n  <access_request>" + "".join(
-            f'<field table="{t}" field="{f}" access="ViewOnly"/>' for t, f in fields
-        ) + "</access_request>"
+        extra = (
+            "\n  <oauth/>\n  <access_request>"
+            + "".join(f'<field table="{t}" field="{f}" access="ViewOnly"/>' for t, f in fields)
+            + "</access_request>"
+        )
     extensions = {}
     if "extensions" in options:
         table, _, cols = options["extensions"].partition("=")
@@ -229,7 +236,10 @@ def expected_positions(case: Path) -> list[tuple[str, int | None, int | None]]:
     """``expect: FILE[:LINE[:COLUMN]]`` lines of a bad case: where its finding must be."""
     path = case / "plugin.toml" if case.is_dir() else case
     text = path.read_text(encoding="utf-8", errors="surrogateescape")
-    return [(m.group(1), int(m.group(2)) if m.group(2) else None, int(m.group(3)) if m.group(3) else None) for m in EXPECT_RE.finditer(text)]
+    return [
+        (m.group(1), int(m.group(2)) if m.group(2) else None, int(m.group(3)) if m.group(3) else None)
+        for m in EXPECT_RE.finditer(text)
+    ]
 
 
 def _matches(expected: tuple[str, int | None, int | None], found: tuple[str | None, int | None, int | None]) -> bool:
@@ -272,8 +282,6 @@ def test_every_rule_has_failing_and_passing_fixtures():
 def test_every_rule_documents_a_bad_and_a_good_example():
     for rule in all_rules():
         assert "Bad::" in rule.doc and "Good::" in rule.doc, rule.code
-
-
 
 
 def _examples(doc: str, label: str) -> str:

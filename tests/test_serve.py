@@ -34,7 +34,9 @@ ATTENDANCE = f"{NAMESPACE}.section_attendance"
 def oauth_project(folder: Path) -> Path:
     text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
     assert re.search(r"^oauth = (true|false)", text, re.M)
-    (folder / "plugin.toml").write_text(re.sub(r"^oauth = false", "oauth = true", text, count=1, flags=re.M), encoding="utf-8")
+    (folder / "plugin.toml").write_text(
+        re.sub(r"^oauth = false", "oauth = true", text, count=1, flags=re.M), encoding="utf-8"
+    )
     return folder / "plugin.toml"
 
 
@@ -57,7 +59,9 @@ class Api:
 
     def post(self, name: str, body: object = None, token: str | None = None, **params) -> httpx.Response:
         headers = {"Authorization": f"Bearer {token or self.token()}"}
-        return self.client.post(f"/ws/schema/query/{name}", json={} if body is None else body, params=params, headers=headers)
+        return self.client.post(
+            f"/ws/schema/query/{name}", json={} if body is None else body, params=params, headers=headers
+        )
 
     def all_pages(self, name: str, body: object = None, pagesize: int = 100) -> list[dict]:
         token = self.token()
@@ -99,7 +103,9 @@ def preview_records(project: Path, name: str, args: dict[str, str] | None = None
 
 def test_token_flow(api):
     creds = api.credentials
-    answer = api.client.post("/oauth/access_token", auth=(creds.client_id, creds.client_secret), data={"grant_type": "client_credentials"})
+    answer = api.client.post(
+        "/oauth/access_token", auth=(creds.client_id, creds.client_secret), data={"grant_type": "client_credentials"}
+    )
     assert answer.status_code == 200
     body = answer.json()
     assert body["token_type"] == "Bearer" and body["expires_in"] == creds.lifetime and len(body["access_token"]) >= 32
@@ -126,7 +132,9 @@ def test_wrong_or_missing_credentials_get_401(api, auth):
 
 def test_grant_type_must_be_client_credentials(api):
     creds = api.credentials
-    answer = api.client.post("/oauth/access_token", auth=(creds.client_id, creds.client_secret), data={"grant_type": "password"})
+    answer = api.client.post(
+        "/oauth/access_token", auth=(creds.client_id, creds.client_secret), data={"grant_type": "password"}
+    )
     assert answer.status_code == 400 and answer.json()["error"] == "unsupported_grant_type"
 
 
@@ -196,10 +204,17 @@ def test_order_overrides_the_sql_order_and_pages_stay_consistent(api):
     nulls_last = sorted(nulls_last, key=lambda r: (r["familyName"] is not None, r["familyName"] or ""), reverse=True)
     assert [r["sourcedId"] for r in ordered] == [r["sourcedId"] for r in nulls_last]
     token = api.token()
-    pages = [api.post(USERS, token=token, pagesize=50, page=p, order="familyName;desc,sourcedId").json()["record"] for p in (1, 2, 3)]
+    pages = [
+        api.post(USERS, token=token, pagesize=50, page=p, order="familyName;desc,sourcedId").json()["record"]
+        for p in (1, 2, 3)
+    ]
     assert sum(pages, []) == ordered[:150]
     bad = api.post(USERS, order="lastName")
-    assert bad.status_code == 400 and "'lastName' is not a column" in bad.json()["message"] and "familyName" in bad.json()["message"]
+    assert (
+        bad.status_code == 400
+        and "'lastName' is not a column" in bad.json()["message"]
+        and "familyName" in bad.json()["message"]
+    )
     assert api.post(USERS, order="familyName;sideways").status_code == 400
 
 
@@ -209,7 +224,13 @@ def test_query_list(api):
     queries = {q["name"]: q for q in answer.json()["query"]}
     assert len(queries) == 13 and USERS in queries
     assert queries[CLASSES]["args"] == [
-        {"name": "yearid", "column": "TERMS.YEARID", "required": False, "type": "primitive", "description": queries[CLASSES]["args"][0]["description"]}
+        {
+            "name": "yearid",
+            "column": "TERMS.YEARID",
+            "required": False,
+            "type": "primitive",
+            "description": queries[CLASSES]["args"][0]["description"],
+        }
     ]
     assert queries[USERS]["columns"][:2] == ["sourcedId", "status"] and queries[USERS]["access"] == "ok"
 
@@ -234,7 +255,9 @@ def test_query_list(api):
 )
 def test_bad_requests_get_400_with_a_reason(api, name, body, params, message):
     answer = api.client.post(
-        f"/ws/schema/query/{name}", content=body, params=params,
+        f"/ws/schema/query/{name}",
+        content=body,
+        params=params,
         headers={"Authorization": f"Bearer {api.token()}", "Content-Type": "application/json"},
     )
     assert answer.status_code == 400, answer.text
@@ -243,7 +266,8 @@ def test_bad_requests_get_400_with_a_reason(api, name, body, params, message):
 
 def test_a_huge_body_is_refused_without_reading_it_all(api):
     answer = api.client.post(
-        f"/ws/schema/query/{USERS}", content=b"{" + b" " * (2 * 1024 * 1024) + b"}",
+        f"/ws/schema/query/{USERS}",
+        content=b"{" + b" " * (2 * 1024 * 1024) + b"}",
         headers={"Authorization": f"Bearer {api.token()}", "Content-Type": "application/json"},
     )
     assert answer.status_code == 413
@@ -258,7 +282,12 @@ def test_old_results_are_dropped_past_the_cache_size(api):
         for year in (35, 20, 21):
             assert api.post(CLASSES, {"yearid": year}, token=token).status_code == 200
         assert len(engine._results) == 1
-        stored = {r[0] for r in engine.con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'serve_cache'").fetchall()}
+        stored = {
+            r[0]
+            for r in engine.con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'serve_cache'"
+            ).fetchall()
+        }
         assert stored == {next(iter(engine._results.values())).table.split(".")[1]}
         assert api.post(CLASSES, {"yearid": 35}, token=token).status_code == 200  # computed again
     finally:
@@ -284,14 +313,23 @@ def test_concurrent_clients_get_the_same_rows(api):
         with httpx.Client(base_url=api.running.url, timeout=60) as client:
             headers = {"Authorization": f"Bearer {token}"}
             if job % 3 == 0:
-                got = client.post(f"/ws/schema/query/{USERS}", json={}, params={"pagesize": 0}, headers=headers).json()["record"]
+                got = client.post(f"/ws/schema/query/{USERS}", json={}, params={"pagesize": 0}, headers=headers).json()[
+                    "record"
+                ]
                 return got == expected_users
             if job % 3 == 1:
                 page = job % 4 + 1
-                got = client.post(f"/ws/schema/query/{USERS}", json={}, params={"pagesize": 50, "page": page}, headers=headers).json()["record"]
+                got = client.post(
+                    f"/ws/schema/query/{USERS}", json={}, params={"pagesize": 50, "page": page}, headers=headers
+                ).json()["record"]
                 return got == expected_users[(page - 1) * 50 : page * 50]
             # results not computed yet, asked for by several clients at once (yearid 20 has no rows)
-            got = client.post(f"/ws/schema/query/{CLASSES}", json={"yearid": 20 if job % 2 else 35}, params={"pagesize": 0}, headers=headers)
+            got = client.post(
+                f"/ws/schema/query/{CLASSES}",
+                json={"yearid": 20 if job % 2 else 35},
+                params={"pagesize": 0},
+                headers=headers,
+            )
             return got.json()["record"] == ([] if job % 2 else expected_classes)
 
     with ThreadPoolExecutor(max_workers=12) as pool:
@@ -305,7 +343,11 @@ def test_a_client_leaving_mid_stream_releases_the_result(api):
     try:
         token = api.token()
         with api.client.stream(
-            "POST", f"/ws/schema/query/{USERS}", json={}, params={"pagesize": 0}, headers={"Authorization": f"Bearer {token}"}
+            "POST",
+            f"/ws/schema/query/{USERS}",
+            json={},
+            params={"pagesize": 0},
+            headers={"Authorization": f"Bearer {token}"},
         ) as answer:
             assert answer.status_code == 200
             first = next(answer.iter_bytes())
@@ -372,7 +414,12 @@ def test_a_zip_with_a_short_access_request_gets_403_naming_the_field(project, tm
         refused = served.post(USERS)
         assert refused.status_code == 403
         assert "reads STUDENTS.FIRST_NAME, which is not in the plugin's access_request" in refused.json()["message"]
-        assert served.client.post(f"/ws/schema/query/{USERS}/count", json={}, headers={"Authorization": f"Bearer {served.token()}"}).status_code == 403
+        assert (
+            served.client.post(
+                f"/ws/schema/query/{USERS}/count", json={}, headers={"Authorization": f"Bearer {served.token()}"}
+            ).status_code
+            == 403
+        )
         assert served.post(f"{NAMESPACE}.one_roster_orgs").status_code == 200  # reads no STUDENTS.FIRST_NAME
 
 
@@ -432,7 +479,9 @@ def test_a_handmade_zip_is_served_with_grouped_records_and_its_required_arg(tmp_
         archive.writestr("plugin.xml", HANDMADE_PLUGIN)
         archive.writestr("queries_root/org.example.handmade.named_queries.xml", HANDMADE_QUERIES)
     prepared = prepare(zip_path=path, students=100)
-    expected = prepared.source.con.execute("SELECT ID, LAST_NAME, SCHOOLID FROM STUDENTS WHERE GRADE_LEVEL = 5 ORDER BY ID").fetchall()
+    expected = prepared.source.con.execute(
+        "SELECT ID, LAST_NAME, SCHOOLID FROM STUDENTS WHERE GRADE_LEVEL = 5 ORDER BY ID"
+    ).fetchall()
     assert expected
     with ServerThread(prepared.api) as running:
         served = Api(running)
@@ -441,14 +490,26 @@ def test_a_handmade_zip_is_served_with_grouped_records_and_its_required_arg(tmp_
         assert missing.status_code == 400 and "arg 'grade' is required" in missing.json()["message"]
         records = served.post(name, {"grade": 5}, pagesize=0).json()["record"]
         assert records == [
-            {"tables": {"students": {"id": i, "last_name": last}, "schools": {"school_number": school}}} for i, last, school in expected
+            {"tables": {"students": {"id": i, "last_name": last}, "schools": {"school_number": school}}}
+            for i, last, school in expected
         ]
-        assert served.post(name, {"grade": "5", "entered_after": "2999-01-01"}, count="true").json() == {"name": name, "record": [], "count": 0}
+        assert served.post(name, {"grade": "5", "entered_after": "2999-01-01"}, count="true").json() == {
+            "name": name,
+            "record": [],
+            "count": 0,
+        }
         in_schools = "org.example.handmade.students.in_schools"
         assert "give a JSON array" in served.post(in_schools, {"schools": 100}).json()["message"]
-        two = [n for (n,) in prepared.source.con.execute("SELECT DISTINCT SCHOOLID FROM STUDENTS ORDER BY 1 LIMIT 2").fetchall()]
+        two = [
+            n
+            for (n,) in prepared.source.con.execute(
+                "SELECT DISTINCT SCHOOLID FROM STUDENTS ORDER BY 1 LIMIT 2"
+            ).fetchall()
+        ]
         array = served.post(in_schools, {"schools": two}, pagesize=0).json()["record"]
-        in_both = prepared.source.con.execute("SELECT ID FROM STUDENTS WHERE SCHOOLID IN (?, ?) ORDER BY ID", two).fetchall()
+        in_both = prepared.source.con.execute(
+            "SELECT ID FROM STUDENTS WHERE SCHOOLID IN (?, ?) ORDER BY ID", two
+        ).fetchall()
         assert in_both and sorted(r["id"] for r in array) == [i for (i,) in in_both]
         not_emulated = served.post("org.example.handmade.students.quarter")
         assert not_emulated.status_code == 501 and "not emulated" in not_emulated.json()["message"]
@@ -459,7 +520,10 @@ def test_a_handmade_zip_is_served_with_grouped_records_and_its_required_arg(tmp_
 
 def test_a_plugin_without_oauth_is_refused(runner, project_dir):
     config = project_dir / "plugin.toml"
-    config.write_text(re.sub(r"^oauth = true", "oauth = false", config.read_text(encoding="utf-8"), count=1, flags=re.M), encoding="utf-8")
+    config.write_text(
+        re.sub(r"^oauth = true", "oauth = false", config.read_text(encoding="utf-8"), count=1, flags=re.M),
+        encoding="utf-8",
+    )
     result = runner.invoke(main, ["serve", "-c", str(config), "--students", "100"])
     assert result.exit_code == 2
     assert "has no <oauth/>" in result.output and "oauth = true" in result.output
@@ -497,7 +561,9 @@ def test_serves_a_duckdb_file_and_csv_extracts_with_the_same_rows(project, tmp_p
     generate(con, 100, seed=2)
     tables = tmp_path / "tables"
     tables.mkdir()
-    for (table,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE estimated_size > 0 AND table_name <> 'ATTENDANCE'").fetchall():
+    for (table,) in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE estimated_size > 0 AND table_name <> 'ATTENDANCE'"
+    ).fetchall():
         con.execute(f"COPY \"{table}\" TO '{tables / (table + '.csv')}' (HEADER, DELIMITER ',')")
     con.close()
     answers = []
@@ -513,7 +579,12 @@ def test_serves_a_duckdb_file_and_csv_extracts_with_the_same_rows(project, tmp_p
     assert answers[1][0] == 200
     assert answers[3] == (200, 0)
     assert {r[0] for r in duckdb.connect(str(path), read_only=True).execute("SHOW TABLES").fetchall()} >= {"STUDENTS"}
-    assert "serve_cache" not in {r[0] for r in duckdb.connect(str(path), read_only=True).execute("SELECT schema_name FROM duckdb_schemas()").fetchall()}
+    assert "serve_cache" not in {
+        r[0]
+        for r in duckdb.connect(str(path), read_only=True)
+        .execute("SELECT schema_name FROM duckdb_schemas()")
+        .fetchall()
+    }
 
 
 # --- shutdown ------------------------------------------------------------------------------
@@ -533,16 +604,37 @@ def test_the_command_prints_url_and_credentials_and_stops_on_ctrl_c(project):
     import signal
 
     process = subprocess.Popen(
-        [sys.executable, "-m", "plugin_builder", "serve", "-c", str(project), "--students", "100", "--port", "0",
-         "--client-id", "my-client", "--client-secret", "my-secret"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "plugin_builder",
+            "serve",
+            "-c",
+            str(project),
+            "--students",
+            "100",
+            "--port",
+            "0",
+            "--client-id",
+            "my-client",
+            "--client-secret",
+            "my-secret",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         lines = [process.stdout.readline() for _ in range(6)]
         url = next(line.split()[-1] for line in lines if line.startswith("base URL:"))
         assert url.startswith("http://127.0.0.1:")
         assert any("my-client" in line for line in lines) and any("my-secret" in line for line in lines)
-        token = httpx.post(f"{url}/oauth/access_token", auth=("my-client", "my-secret"), data={"grant_type": "client_credentials"}, timeout=30)
+        token = httpx.post(
+            f"{url}/oauth/access_token",
+            auth=("my-client", "my-secret"),
+            data={"grant_type": "client_credentials"},
+            timeout=30,
+        )
         assert token.status_code == 200
         process.send_signal(signal.SIGINT)
         _, err = process.communicate(timeout=30)

@@ -68,7 +68,10 @@ def test_bad_args_are_refused_with_a_reason(arg, body, message):
 
 
 def test_defaults_apply_when_an_arg_is_left_out():
-    args = [ArgSpec("low", "STUDENTS.GRADE_LEVEL", default="0"), ArgSpec("school", "STUDENTS.SCHOOLID", default="~(curschoolid)")]
+    args = [
+        ArgSpec("low", "STUDENTS.GRADE_LEVEL", default="0"),
+        ArgSpec("school", "STUDENTS.SCHOOLID", default="~(curschoolid)"),
+    ]
     assert typed_binds({}, args) == {"low": 0, "school": None}
     assert typed_binds({"low": 5}, args) == {"low": 5, "school": None}
 

@@ -79,8 +79,20 @@ def test_required_must_be_a_boolean(tmp_path):
 @pytest.mark.parametrize(
     ("old", "new", "key", "line", "known"),
     [
-        ('{ alias = "grade",', '{ alias = "grade", colum = "X.Y",', "columns[1].colum", 10, "alias, column, description, sql_alias"),
-        ("required = false", "required = false, default = 1", "args[0].default", 6, "name, column, description, required, type"),
+        (
+            '{ alias = "grade",',
+            '{ alias = "grade", colum = "X.Y",',
+            "columns[1].colum",
+            10,
+            "alias, column, description, sql_alias",
+        ),
+        (
+            "required = false",
+            "required = false, default = 1",
+            "args[0].default",
+            6,
+            "name, column, description, required, type",
+        ),
         ('file_name = "grades.csv"', 'filename = "grades.csv"', "filename", 4, "summary, description, group"),
     ],
 )
@@ -97,7 +109,9 @@ def test_every_mistake_at_once_with_lines(tmp_path):
     problems = sidecar_problems(tmp_path, sidecar)
     assert [(p.key, p.line) for p in problems] == [("summary", 1), ("columns[2].column", 11)]
     assert "must be a string, not an integer" in problems[0].message
-    assert str(problems[1]).startswith("queries/student_grades.toml:11: columns[2].column is 'PERCENT', not TABLE.FIELD")
+    assert str(problems[1]).startswith(
+        "queries/student_grades.toml:11: columns[2].column is 'PERCENT', not TABLE.FIELD"
+    )
 
 
 def test_a_byte_order_mark_is_allowed(tmp_path):
@@ -123,7 +137,9 @@ def test_sql_alias_for_a_long_header(tmp_path):
     assert validate(fixed).findings == []
     (spec,) = load_catalog(load_project(fixed))
     assert spec.headers[2] == header  # the header stays the receiver's
-    too_long = SIDECAR.replace('alias = "percent",', 'alias = "percent", sql_alias = "a_very_long_alias_of_thirty_one",')
+    too_long = SIDECAR.replace(
+        'alias = "percent",', 'alias = "percent", sql_alias = "a_very_long_alias_of_thirty_one",'
+    )
     (problem,) = sidecar_problems(tmp_path, too_long)
     assert problem.key == "columns[2].sql_alias" and "31 bytes" in problem.message
 
@@ -167,7 +183,9 @@ def test_the_column_count_points_at_columns(tmp_path):
 
 
 def test_arg_findings_point_at_args_and_binds_at_the_template(tmp_path):
-    sidecar = SIDECAR.replace('name = "storecode"', 'name = "termid"').replace("STOREDGRADES.STORECODE", "STOREDGRADES.TERMID")
+    sidecar = SIDECAR.replace('name = "storecode"', 'name = "termid"').replace(
+        "STOREDGRADES.STORECODE", "STOREDGRADES.TERMID"
+    )
     findings = validate(project(tmp_path, sidecar=sidecar)).findings
     unused = next(f for f in findings if f.code == "PQ216")
     assert (unused.file, unused.line) == ("queries/student_grades.toml", 6)
@@ -244,7 +262,10 @@ def test_the_readme_example_works_as_written(runner, tmp_path):
     sql = _readme_block(readme, "queries/student_grades.sql.j2:")
     sidecar = _readme_block(readme, "queries/student_grades.toml:")
     rows = "\n".join(line.strip() for line in readme.split("extra/STOREDGRADES.csv:\n", 1)[1].splitlines()[:2]) + "\n"
-    write_tree(tmp_path, {"queries/student_grades.sql.j2": sql, "queries/student_grades.toml": sidecar, "extra/STOREDGRADES.csv": rows})
+    write_tree(
+        tmp_path,
+        {"queries/student_grades.sql.j2": sql, "queries/student_grades.toml": sidecar, "extra/STOREDGRADES.csv": rows},
+    )
     config = tmp_path / "plugin.toml"
     if not powerschool_dictionary().has_table("STOREDGRADES"):  # a dictionary without it: declare it
         config.write_text(
@@ -255,7 +276,19 @@ def test_the_readme_example_works_as_written(runner, tmp_path):
     assert result.exit_code == 0 and "ok: " in result.output, result.output
     out = tmp_path / "out"
     result = runner.invoke(
-        main, ["preview", "-c", str(config), "--students", "100", "--tables", str(tmp_path / "extra"), "-o", str(out), "--quiet"]
+        main,
+        [
+            "preview",
+            "-c",
+            str(config),
+            "--students",
+            "100",
+            "--tables",
+            str(tmp_path / "extra"),
+            "-o",
+            str(out),
+            "--quiet",
+        ],
     )
     assert result.exit_code == 0, result.output
     lines = (out / "grades" / "grades.csv").read_text().splitlines()
@@ -284,7 +317,11 @@ def test_every_key_of_the_shipped_toml_files_has_its_line():
     from plugin_builder.errors import toml_key_lines
 
     root = Path(__file__).resolve().parent.parent
-    files = [*sorted((root / "queries").glob("*.toml")), root / "plugin.toml", *sorted((root / "tests" / "fixtures").rglob("*.toml"))]
+    files = [
+        *sorted((root / "queries").glob("*.toml")),
+        root / "plugin.toml",
+        *sorted((root / "tests" / "fixtures").rglob("*.toml")),
+    ]
     assert len(files) > 15
     checked = 0
     for path in files:

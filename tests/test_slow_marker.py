@@ -17,6 +17,8 @@ def test_every_test_marked_slow_exists():
         assert path.is_file(), module
         if names == "*":
             continue
-        defined = {n.name for n in ast.walk(ast.parse(path.read_text(encoding="utf-8"))) if isinstance(n, ast.FunctionDef)}
+        defined = {
+            n.name for n in ast.walk(ast.parse(path.read_text(encoding="utf-8"))) if isinstance(n, ast.FunctionDef)
+        }
         missing += [f"{module}::{name}" for name in sorted(names - defined)]
     assert missing == []

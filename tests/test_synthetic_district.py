@@ -38,11 +38,15 @@ def test_calendar_has_weekends_and_breaks_out_of_session():
 
 
 def test_the_hard_cases_of_many_links_are_there(district):
-    guardian = district.execute(f"SELECT COUNT(*) FROM STUDENTCONTACTASSOC WHERE PERSONID = {AGENCY_PERSON_ID}").fetchone()[0]
+    guardian = district.execute(
+        f"SELECT COUNT(*) FROM STUDENTCONTACTASSOC WHERE PERSONID = {AGENCY_PERSON_ID}"
+    ).fetchone()[0]
     assert guardian == 1000
     contacts = district.execute(
         "SELECT MAX(n) FROM (SELECT STUDENTDCID, COUNT(*) AS n FROM STUDENTCONTACTASSOC GROUP BY 1)"
     ).fetchone()[0]
     assert contacts >= 20
-    sections = district.execute("SELECT COUNT(DISTINCT SECTIONID) FROM SECTIONTEACHER WHERE TEACHERID = 5001").fetchone()[0]
+    sections = district.execute(
+        "SELECT COUNT(DISTINCT SECTIONID) FROM SECTIONTEACHER WHERE TEACHERID = 5001"
+    ).fetchone()[0]
     assert sections == 60

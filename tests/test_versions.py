@@ -60,8 +60,7 @@ def test_a_lower_version_than_one_in_dist_is_refused(runner, project_dir: Path) 
     result = _build(runner, config, out)
     assert result.exit_code == 1
     assert (
-        f"version 1.0.0 is not greater than 1.2.0 ({out / 'example-usd-rostering-1.2.0.zip'}); "
-        "raise [plugin] version"
+        f"version 1.0.0 is not greater than 1.2.0 ({out / 'example-usd-rostering-1.2.0.zip'}); raise [plugin] version"
     ) in result.output
     assert not (out / "example-usd-rostering-1.0.0.zip").exists()
     assert not (out / "example-usd-rostering-1.0.0-DEM-setup.md").exists()
@@ -125,7 +124,9 @@ def test_against_a_previous_release(runner, project_dir: Path, tmp_path_factory)
     assert refusal in result.output
     assert not out.exists() or not any(out.iterdir())
     # review --against: the same decision, the same words, the same exit code
-    reviewed = runner.invoke(main, ["review", "-c", str(config), "--against", str(renamed), "-o", str(project_dir / "r.md")])
+    reviewed = runner.invoke(
+        main, ["review", "-c", str(config), "--against", str(renamed), "-o", str(project_dir / "r.md")]
+    )
     assert reviewed.exit_code == 1
     assert refusal in reviewed.output
 

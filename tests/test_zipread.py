@@ -63,7 +63,9 @@ def test_an_oversized_member_is_refused_without_reading_it_whole(tmp_path: Path,
 
 
 def test_a_zip_bomb_is_refused(tmp_path: Path) -> None:
-    path = _zip(tmp_path / "p.zip", {"plugin.xml": PLUGIN, "queries_root/bomb.named_queries.xml": b"\0" * (3 * 1024 * 1024)})
+    path = _zip(
+        tmp_path / "p.zip", {"plugin.xml": PLUGIN, "queries_root/bomb.named_queries.xml": b"\0" * (3 * 1024 * 1024)}
+    )
     with pytest.raises(InputError, match="a zip bomb is refused"):
         read_plugin_zip(path)
 

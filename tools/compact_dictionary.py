@@ -31,10 +31,19 @@ GAPS: dict[str, dict] = {
         "kind": "view",
         "sources": [DD_VIEWS + "ps_period_att-ver6-2-0"],
         "columns": {
-            "ATTENDANCE_TYPE": "VARCHAR2(1)", "ATT_DATE": "DATE", "DAILY_ATT": "VARCHAR2", "DISTRICTNUMBER": "VARCHAR2",
-            "ENTRYDATE": "DATE", "EXITDATE": "DATE", "GRADE_LEVEL": "NUMBER(10)", "INSESSION": "VARCHAR2(1)",
-            "PERIODS_ABSENT": "NUMBER(10)", "POTENTIAL_PERIODS": "NUMBER(10)", "SCHOOLID": "NUMBER(10)",
-            "STUDENTID": "NUMBER(10)", "YEARID": "NUMBER(10)",
+            "ATTENDANCE_TYPE": "VARCHAR2(1)",
+            "ATT_DATE": "DATE",
+            "DAILY_ATT": "VARCHAR2",
+            "DISTRICTNUMBER": "VARCHAR2",
+            "ENTRYDATE": "DATE",
+            "EXITDATE": "DATE",
+            "GRADE_LEVEL": "NUMBER(10)",
+            "INSESSION": "VARCHAR2(1)",
+            "PERIODS_ABSENT": "NUMBER(10)",
+            "POTENTIAL_PERIODS": "NUMBER(10)",
+            "SCHOOLID": "NUMBER(10)",
+            "STUDENTID": "NUMBER(10)",
+            "YEARID": "NUMBER(10)",
         },
     },
     "PS_ENROLLMENT_ALL": {
@@ -43,9 +52,12 @@ GAPS: dict[str, dict] = {
         "sources": [DD_VIEWS + "ps_membership_defaults-ver5-0-14 (columns marked [From PS_Enrollment_All])"],
         "notes": ["only the columns other DD pages cite as coming from this view"],
         "columns": {
-            "ATT_CALCCNTPRESENTABSENT": "VARCHAR2(7)", "ATT_INTERVALDURATION": "VARCHAR2(30)",
-            "DFLT_ATT_MODE_CODE": "NUMBER(10,0)", "DFLT_CONVERSION_MODE_CODE": "NUMBER(10,0)",
-            "FTEID": "NUMBER(10,0)", "GRADE_LEVEL": "NUMBER(10,0)",
+            "ATT_CALCCNTPRESENTABSENT": "VARCHAR2(7)",
+            "ATT_INTERVALDURATION": "VARCHAR2(30)",
+            "DFLT_ATT_MODE_CODE": "NUMBER(10,0)",
+            "DFLT_CONVERSION_MODE_CODE": "NUMBER(10,0)",
+            "FTEID": "NUMBER(10,0)",
+            "GRADE_LEVEL": "NUMBER(10,0)",
         },
     },
     "PS_MEMBERSHIP_REG": {
@@ -54,14 +66,19 @@ GAPS: dict[str, dict] = {
         "sources": [DD_VIEWS + "att_adaadm_defaults_all-ver12-1-0 (columns marked [From PS_Membership_Reg])"],
         "notes": ["only the columns other DD pages cite as coming from this view"],
         "columns": {
-            "CALENDARDATE": "DATE", "DFLT_CONVERSION_MODE_CODE": "VARCHAR2(11)", "FTEID": "NUMBER(10,0)",
+            "CALENDARDATE": "DATE",
+            "DFLT_CONVERSION_MODE_CODE": "VARCHAR2(11)",
+            "FTEID": "NUMBER(10,0)",
             "GRADE_LEVEL": "NUMBER(10,0)",
         },
     },
     "PS_ADAADM_DEFAULTS_ALL": {
         "kind": "view",
         "partial": True,
-        "sources": [DD_VIEWS + "att_adaadm_defaults_all-ver12-1-0 (the table's data 'is available for reporting through the PS_ADAADM_DEFAULTS_ALL view')"],
+        "sources": [
+            DD_VIEWS
+            + "att_adaadm_defaults_all-ver12-1-0 (the table's data 'is available for reporting through the PS_ADAADM_DEFAULTS_ALL view')"
+        ],
         "notes": ["columns taken from the ATT_ADAADM_DEFAULTS_ALL table that feeds it"],
         "copy_columns_of": "ATT_ADAADM_DEFAULTS_ALL",
     },
@@ -118,14 +135,22 @@ def compact(dictionary: dict, audit: dict) -> dict:
     for name, entry in sorted({**dictionary, **GAPS}.items()):
         columns = entry.get("columns", {})
         if "copy_columns_of" in entry:
-            columns = {c: {"type": v["type"], "evidence": ["DD-DERIVED"]} for c, v in dictionary[entry["copy_columns_of"]]["columns"].items()}
+            columns = {
+                c: {"type": v["type"], "evidence": ["DD-DERIVED"]}
+                for c, v in dictionary[entry["copy_columns_of"]]["columns"].items()
+            }
         status = "district" if entry.get("district_defined") else "partial" if entry.get("partial") else "complete"
         packed = {}
         for column, info in sorted(columns.items()):
             if isinstance(info, str):
                 info = {"type": info, "evidence": ["DOCPAGE"]}
             packed[column.upper()] = f"{(info.get('type') or '').upper()}|{','.join(info.get('evidence') or [])}"
-        record = {"kind": entry.get("kind", "table"), "status": status, "sources": [source_id(s) for s in entry.get("sources", [])], "columns": packed}
+        record = {
+            "kind": entry.get("kind", "table"),
+            "status": status,
+            "sources": [source_id(s) for s in entry.get("sources", [])],
+            "columns": packed,
+        }
         if entry.get("notes"):
             record["notes"] = entry["notes"]
         tables[name.upper()] = record

@@ -75,9 +75,19 @@ def access_not_requested(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
         + " to access_request"
     )
     if line is None:
-        yield Hit(f"{len(missing)} field(s) read but not in access_request, so API calls get 403: {names}", file=query.file, line=query.line, hint=hint)
+        yield Hit(
+            f"{len(missing)} field(s) read but not in access_request, so API calls get 403: {names}",
+            file=query.file,
+            line=query.line,
+            hint=hint,
+        )
     else:
-        yield Hit(f"{len(missing)} field(s) read but not in access_request, so API calls get 403: {names}", sql_line=line, sql_column=column, hint=hint)
+        yield Hit(
+            f"{len(missing)} field(s) read but not in access_request, so API calls get 403: {names}",
+            sql_line=line,
+            sql_column=column,
+            hint=hint,
+        )
 
 
 @rule("AC403", "access.oauth-without-request", Severity.WARNING)

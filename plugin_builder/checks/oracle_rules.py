@@ -45,7 +45,11 @@ NOT_ORACLE = [
     (re.compile(r"\bRIGHT\s*\(", re.I), "RIGHT()", "SUBSTR(x, -n)"),
     (re.compile(r"\bLEN\s*\(", re.I), "LEN()", "LENGTH()"),
     (re.compile(r"\b(GETDATE|NOW)\s*\(", re.I), "GETDATE()/NOW()", "SYSDATE"),
-    (re.compile(r"\b(DATEADD|DATEDIFF|DATE_FORMAT|STR_TO_DATE)\s*\(", re.I), "a non-Oracle date function", "date arithmetic, TO_CHAR, TO_DATE"),
+    (
+        re.compile(r"\b(DATEADD|DATEDIFF|DATE_FORMAT|STR_TO_DATE)\s*\(", re.I),
+        "a non-Oracle date function",
+        "date arithmetic, TO_CHAR, TO_DATE",
+    ),
     (re.compile(r"::\s*[A-Za-z]"), "a :: cast", "CAST(x AS type) or TO_CHAR/TO_NUMBER/TO_DATE"),
     (re.compile(r"\b(TRUE|FALSE)\b", re.I), "TRUE/FALSE", "1/0, or the strings 'true'/'false'"),
 ]
@@ -81,7 +85,10 @@ def sql_not_oracle(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
         if not isinstance(table.this, exp.Identifier):
             continue  # TABLE(CAST(… AS type)) alias: the AS belongs to the CAST
         alias = table.args.get("alias")
-        name_meta, alias_meta = table.this.meta, alias.this.meta if alias is not None and alias.this is not None else None
+        name_meta, alias_meta = (
+            table.this.meta,
+            alias.this.meta if alias is not None and alias.this is not None else None,
+        )
         if alias_meta and name_meta and "end" in name_meta and "start" in alias_meta:
             between = parsed.text[name_meta["end"] + 1 : alias_meta["start"]]
             if re.search(r"\bAS\b", between, re.I):
@@ -95,7 +102,12 @@ def sql_not_oracle(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
     for select in parsed.statement.find_all(exp.Select):
         if select.args.get("from_") is None and select.args.get("from") is None:
             line, column = position(select, parsed.text)
-            yield Hit("a SELECT without FROM is not Oracle SQL (ORA-00923)", sql_line=line, sql_column=column, hint="select FROM DUAL")
+            yield Hit(
+                "a SELECT without FROM is not Oracle SQL (ORA-00923)",
+                sql_line=line,
+                sql_column=column,
+                hint="select FROM DUAL",
+            )
 
 
 @rule("SQ317", "sql.reserved-alias", scope="query")
@@ -166,7 +178,14 @@ def sql_alias_in_where(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
     yield from _model_hits(ctx, query, "alias")
 
 
-COMPARABLE = {"NUMBER": "number", "FLOAT": "number", "VARCHAR2": "text", "CLOB": "text", "DATE": "date", "TIMESTAMP": "date"}
+COMPARABLE = {
+    "NUMBER": "number",
+    "FLOAT": "number",
+    "VARCHAR2": "text",
+    "CLOB": "text",
+    "DATE": "date",
+    "TIMESTAMP": "date",
+}
 
 
 def _scopes(ctx: CheckContext, query: QueryDef):

@@ -70,8 +70,6 @@ def plugin_schema(ctx: CheckContext) -> Iterator[Hit]:
                 yield Hit(message, file=xml.path, line=line)
 
 
-
-
 def _root(ctx: CheckContext):
     xml = ctx.model.plugin
     if xml is None or xml.root is None or xml.root.tag != f"{{{PLUGIN_NS}}}plugin":
@@ -139,7 +137,12 @@ def plugin_version_format(ctx: CheckContext) -> Iterator[Hit]:
     if version is None:
         yield Hit("plugin.xml has no version", file=xml.path, line=root.sourceline, hint='add version="1.0.0"')
     elif not is_version(version):
-        yield Hit(f"version {version!r} is not dotted numeric", file=xml.path, line=root.sourceline, hint='for example "1.0.3"')
+        yield Hit(
+            f"version {version!r} is not dotted numeric",
+            file=xml.path,
+            line=root.sourceline,
+            hint='for example "1.0.3"',
+        )
     elif len(version) > VERSION_MAX:
         yield Hit(
             f"version is {len(version)} characters; PowerSchool allows at most {VERSION_MAX}",
@@ -167,7 +170,12 @@ def plugin_publisher(ctx: CheckContext) -> Iterator[Hit]:
         return
     publisher = root.find(f"{{{PLUGIN_NS}}}publisher")
     if publisher is None:
-        yield Hit("plugin.xml has no <publisher>", file=xml.path, line=root.sourceline, hint='add <publisher name="…"><contact email="…"/></publisher>')
+        yield Hit(
+            "plugin.xml has no <publisher>",
+            file=xml.path,
+            line=root.sourceline,
+            hint='add <publisher name="…"><contact email="…"/></publisher>',
+        )
         return
     if not (publisher.get("name") or "").strip():
         yield Hit("<publisher> has no name", file=xml.path, line=publisher.sourceline)

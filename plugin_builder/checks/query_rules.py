@@ -369,14 +369,22 @@ def column_not_a_field(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
     for target, line, owner in targets:
         column = ColumnDef(owner, target, line)  # where and what, for columns and args alike
         if not target:
-            yield Hit(f"{owner} has no column= field", file=query.file, line=line, hint='add column="TABLE.FIELD"', sidecar_hint='add column = "TABLE.FIELD" to this entry')
+            yield Hit(
+                f"{owner} has no column= field",
+                file=query.file,
+                line=line,
+                hint='add column="TABLE.FIELD"',
+                sidecar_hint='add column = "TABLE.FIELD" to this entry',
+            )
             continue
         resolved = column_target(query, target)
         if resolved is None:
             prefix = QUALIFIED_RE.match(target.strip())
             if prefix and dictionary.judge_table(prefix.group(1)) is not None:
                 table = prefix.group(1).upper()  # an unknown table: one finding for all its columns
-                unknown_tables.setdefault(table, [dictionary.judge_table(table), column.line, []])[2].append(prefix.group(2))
+                unknown_tables.setdefault(table, [dictionary.judge_table(table), column.line, []])[2].append(
+                    prefix.group(2)
+                )
             elif BARE_FIELD_RE.match(target.strip()):
                 yield Hit(
                     f"column= {target!r} is a bare field and the query has no coreTable to resolve it against",

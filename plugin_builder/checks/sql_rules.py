@@ -107,14 +107,16 @@ def _grouped_unverified(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
         first = issues[0]
         names = sorted({i.name.partition(".")[2] for i in issues})
         if len(names) == 1:
-            yield Hit(first.message, sql_line=first.line, sql_column=first.column, hint=first.hint, severity=Severity.WARNING)
+            yield Hit(
+                first.message, sql_line=first.line, sql_column=first.column, hint=first.hint, severity=Severity.WARNING
+            )
             continue
         why = first.message.partition(": ")[2]
         yield Hit(
             f"{len(names)} columns of {table} are unverified ({', '.join(names)}): {why}",
             sql_line=first.line,
             sql_column=first.column,
-            hint=f"declare them under [dictionary] extensions {{ {table} = [\"{names[0]}\", …] }} once checked",
+            hint=f'declare them under [dictionary] extensions {{ {table} = ["{names[0]}", …] }} once checked',
             severity=Severity.WARNING,
         )
 
@@ -349,7 +351,11 @@ def sql_no_order_by(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
     while isinstance(node, exp.Subquery):
         node = node.this
     if node.args.get("order") is None:
-        yield Hit("the query has no ORDER BY; paged results may repeat or skip rows", sql_line=1, hint="add ORDER BY on selected columns")
+        yield Hit(
+            "the query has no ORDER BY; paged results may repeat or skip rows",
+            sql_line=1,
+            hint="add ORDER BY on selected columns",
+        )
 
 
 @rule("SQ312", "sql.bind-in-string", Severity.WARNING, scope="query")
@@ -455,6 +461,8 @@ def sql_sensitive_field(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
                 f"reads {key} ({what})",
                 sql_line=line,
                 sql_column=column,
-                hint="make sure the receiver needs it" if linted else f'remove it, or allow it in plugin.toml: [checks.suppress] {short} = {{ SQ315 = "why" }}',
+                hint="make sure the receiver needs it"
+                if linted
+                else f'remove it, or allow it in plugin.toml: [checks.suppress] {short} = {{ SQ315 = "why" }}',
                 severity=Severity.WARNING if linted else None,
             )

@@ -27,7 +27,9 @@ KNOWN_FOLDERS = {
     "user_schema_root",
     "data_change_configuration_root",
 }
-JUNK_RE = re.compile(r"(^|/)(__MACOSX/|\.DS_Store$|\._|Thumbs\.db$|desktop\.ini$|\.git/|\.gitignore$|\.blank$|.*~$|.*\.bak$)")
+JUNK_RE = re.compile(
+    r"(^|/)(__MACOSX/|\.DS_Store$|\._|Thumbs\.db$|desktop\.ini$|\.git/|\.gitignore$|\.blank$|.*~$|.*\.bak$)"
+)
 
 
 def _listing(ctx: CheckContext) -> ArchiveListing:

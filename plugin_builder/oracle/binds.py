@@ -114,7 +114,11 @@ def _items(arg: ArgLike, value: Any) -> list[Any]:
                 parsed = json.loads(text)
             except json.JSONDecodeError:
                 raise BindError(
-                    Problem("is not a JSON array", key=f"arg {arg.name}", hint='write ["a", "b"] (an array arg is a JSON array)')
+                    Problem(
+                        "is not a JSON array",
+                        key=f"arg {arg.name}",
+                        hint='write ["a", "b"] (an array arg is a JSON array)',
+                    )
                 ) from None
             if isinstance(parsed, list):
                 return parsed
@@ -147,4 +151,7 @@ def typed_binds(
 
 def arg_families(args_spec: Iterable[ArgLike], dictionary: Dictionary | None = None) -> dict[str, str]:
     """Each arg's bind type family (DATE, NUMBER or VARCHAR2), for the Oracle model."""
-    return {arg.name: {"date": "DATE", "number": "NUMBER"}.get(bind_kind(arg.column, dictionary), "VARCHAR2") for arg in args_spec}
+    return {
+        arg.name: {"date": "DATE", "number": "NUMBER"}.get(bind_kind(arg.column, dictionary), "VARCHAR2")
+        for arg in args_spec
+    }

@@ -238,7 +238,11 @@ def _rewrite_concat_ignores_null(node: exp.Expression, ctx: Context) -> exp.Expr
         parts = []
         for side in (node.this, node.expression):
             # a || b || c: one CONCAT of all parts rather than nested ones
-            if isinstance(side, exp.Nullif) and getattr(side.this, "name", "").upper() == "CONCAT" and side.meta.get("ora_concat"):
+            if (
+                isinstance(side, exp.Nullif)
+                and getattr(side.this, "name", "").upper() == "CONCAT"
+                and side.meta.get("ora_concat")
+            ):
                 parts.extend(side.this.expressions)
             else:
                 parts.append(side)
@@ -460,9 +464,18 @@ def _is_text(node: exp.Expression) -> bool:
         return _is_text(node.this)
     if isinstance(node, exp.Literal):
         return node.is_string
-    if isinstance(node, (exp.Nullif, exp.ToChar, exp.TimeToStr, exp.Upper, exp.Lower, exp.Substring, exp.Trim, exp.Pad, exp.Replace)):
+    if isinstance(
+        node,
+        (exp.Nullif, exp.ToChar, exp.TimeToStr, exp.Upper, exp.Lower, exp.Substring, exp.Trim, exp.Pad, exp.Replace),
+    ):
         return True
-    return isinstance(node, exp.Anonymous) and node.name.upper() in ("STRFTIME", "ORA_TO_CHAR", "CONCAT", "NULLIF", "TRANSLATE")
+    return isinstance(node, exp.Anonymous) and node.name.upper() in (
+        "STRFTIME",
+        "ORA_TO_CHAR",
+        "CONCAT",
+        "NULLIF",
+        "TRANSLATE",
+    )
 
 
 def _rewrite_decode_first_type(node: exp.Expression, ctx: Context) -> exp.Expression:
@@ -501,7 +514,9 @@ def _xmlagg_parts(node: exp.Expression) -> tuple[exp.XMLElement, list[exp.Ordere
     if not isinstance(target, exp.Alias) or target.alias.upper() not in ("CLOB", "VARCHAR2"):
         return None
     aggregate = target.this
-    if not (isinstance(aggregate, exp.Anonymous) and aggregate.name.upper() == "XMLAGG" and len(aggregate.expressions) == 1):
+    if not (
+        isinstance(aggregate, exp.Anonymous) and aggregate.name.upper() == "XMLAGG" and len(aggregate.expressions) == 1
+    ):
         return None
     inner = aggregate.expressions[0]
     order: list[exp.Ordered] = []
@@ -617,7 +632,11 @@ def _expand_rownum(tree: exp.Expression) -> None:
     """ROWNUM as Oracle numbers rows: ``WHERE ROWNUM <= n`` keeps the first n rows the block
     produces (before its ORDER BY), ``ROWNUM`` in the select list numbers them."""
     for select in list(tree.find_all(exp.Select)):
-        own = [c for c in select.find_all(exp.Column) if c.name.upper() == "ROWNUM" and not c.table and c.find_ancestor(exp.Select) is select]
+        own = [
+            c
+            for c in select.find_all(exp.Column)
+            if c.name.upper() == "ROWNUM" and not c.table and c.find_ancestor(exp.Select) is select
+        ]
         if not own:
             continue
         where = select.args.get("where")
@@ -633,7 +652,11 @@ def _expand_rownum(tree: exp.Expression) -> None:
                         select.set("where", None)
                     else:
                         condition.replace(exp.true())
-        remaining = [c for c in select.find_all(exp.Column) if c.name.upper() == "ROWNUM" and not c.table and c.find_ancestor(exp.Select) is select]
+        remaining = [
+            c
+            for c in select.find_all(exp.Column)
+            if c.name.upper() == "ROWNUM" and not c.table and c.find_ancestor(exp.Select) is select
+        ]
         for column in remaining:
             if select.args.get("where") is not None and column.find_ancestor(exp.Where) is not None:
                 raise NotEmulated("ROWNUM in a WHERE condition other than ROWNUM <= n")

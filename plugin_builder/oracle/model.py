@@ -84,7 +84,14 @@ class NotEmulated(UnsupportedOracle):
 
 _TEXT = {exp.DataType.Type.VARCHAR, exp.DataType.Type.CHAR, exp.DataType.Type.NVARCHAR, exp.DataType.Type.NCHAR}
 _DATES = {exp.DataType.Type.DATE, exp.DataType.Type.DATETIME, exp.DataType.Type.TIMESTAMP}
-_FAMILY_TYPES = {"DATE": "DATE", "TIMESTAMP": "TIMESTAMP", "NUMBER": "DECIMAL", "FLOAT": "DOUBLE", "VARCHAR2": "VARCHAR", "CLOB": "TEXT"}
+_FAMILY_TYPES = {
+    "DATE": "DATE",
+    "TIMESTAMP": "TIMESTAMP",
+    "NUMBER": "DECIMAL",
+    "FLOAT": "DOUBLE",
+    "VARCHAR2": "VARCHAR",
+    "CLOB": "TEXT",
+}
 
 
 _SCHEMAS: dict[int, tuple[Dictionary, object, frozenset[str]]] = {}
@@ -104,7 +111,10 @@ def _schema(dictionary: Dictionary) -> tuple[object, frozenset[str]]:
             if columns
         }
         clobs = frozenset(
-            column for columns in dictionary.tables.values() for column, kind in columns.items() if "CLOB" in kind.upper()
+            column
+            for columns in dictionary.tables.values()
+            for column, kind in columns.items()
+            if "CLOB" in kind.upper()
         )
         entry = (dictionary, MappingSchema(tables, dialect="oracle"), clobs)
         _SCHEMAS[id(dictionary)] = entry
@@ -128,10 +138,16 @@ def _converted(column: exp.Column) -> bool:
         parent = parent.parent
     if isinstance(parent, (exp.ToChar, exp.Cast, exp.Length)):
         return True
-    return isinstance(parent, exp.Anonymous) and isinstance(parent.parent, exp.Dot) and parent.parent.this.name.upper() == "DBMS_LOB"
+    return (
+        isinstance(parent, exp.Anonymous)
+        and isinstance(parent.parent, exp.Dot)
+        and parent.parent.this.name.upper() == "DBMS_LOB"
+    )
 
 
-def annotated(statement: exp.Expression, dictionary: Dictionary, bind_families: Mapping[str, str]) -> exp.Expression | None:
+def annotated(
+    statement: exp.Expression, dictionary: Dictionary, bind_families: Mapping[str, str]
+) -> exp.Expression | None:
     """A typed copy of the statement (None when sqlglot cannot qualify it).
 
     Each bind becomes a typed NULL of its arg's family, so ``TO_DATE(:d, …)`` of a DATE
@@ -217,7 +233,12 @@ class _Nodes:
 def _syntax_refusals(nodes: _Nodes, dictionary: Dictionary) -> Iterator[Refusal]:
     for select in nodes.of(exp.Select):
         if select.args.get("qualify") is not None:
-            yield Refusal("ORA-00933", "QUALIFY is not Oracle SQL", "filter a ROW_NUMBER() … column in an outer query", select.args["qualify"])
+            yield Refusal(
+                "ORA-00933",
+                "QUALIFY is not Oracle SQL",
+                "filter a ROW_NUMBER() … column in an outer query",
+                select.args["qualify"],
+            )
         limit = select.args.get("limit")
         if isinstance(limit, exp.Limit):
             yield Refusal("ORA-00933", "LIMIT is not Oracle SQL", "use FETCH FIRST n ROWS ONLY", limit)
@@ -237,7 +258,12 @@ def _syntax_refusals(nodes: _Nodes, dictionary: Dictionary) -> Iterator[Refusal]
         yield Refusal("ORA-00920", "ILIKE is not Oracle SQL", "write UPPER(x) LIKE UPPER(pattern)", node)
     for node in nodes.of(exp.Coalesce):
         if node.args.get("is_nvl") and len(node.expressions) != 1:
-            yield Refusal("ORA-00909", f"NVL takes two arguments, not {len(node.expressions) + 1}", "nest NVL or use COALESCE", node)
+            yield Refusal(
+                "ORA-00909",
+                f"NVL takes two arguments, not {len(node.expressions) + 1}",
+                "nest NVL or use COALESCE",
+                node,
+            )
     for node in nodes.of(exp.Concat):
         if len(node.expressions) != 2:
             yield Refusal("ORA-00909", f"CONCAT takes two arguments, not {len(node.expressions)}", "use ||", node)
@@ -246,7 +272,12 @@ def _syntax_refusals(nodes: _Nodes, dictionary: Dictionary) -> Iterator[Refusal]
             continue  # simple CASE x WHEN value
         for branch in case.args.get("ifs") or []:
             if not _is_condition(branch.this):
-                yield Refusal("ORA-00920", f"CASE WHEN {_name(branch.this)} is not a condition", "write CASE WHEN x = 1 THEN …", branch.this)
+                yield Refusal(
+                    "ORA-00920",
+                    f"CASE WHEN {_name(branch.this)} is not a condition",
+                    "write CASE WHEN x = 1 THEN …",
+                    branch.this,
+                )
     yield from _quoted_case(nodes, dictionary)
     if isinstance(nodes.statement, exp.SetOperation):
         yield from _compound_order_by(nodes.statement)
@@ -285,14 +316,20 @@ def _source_has(select: exp.Select, name: str, dictionary: Dictionary) -> bool:
         if isinstance(source, exp.Table):
             cte = ctes.get(source.name.upper())
             if cte is not None:
-                if any(s.alias_or_name.upper() == name.upper() or s.alias_or_name == "*" for s in _first_select(cte).expressions):
+                if any(
+                    s.alias_or_name.upper() == name.upper() or s.alias_or_name == "*"
+                    for s in _first_select(cte).expressions
+                ):
                     return True
                 continue
             columns = dictionary.columns(source.name)
             if columns is None or name.upper() in columns:
                 return True
         elif isinstance(source, exp.Subquery):
-            if any(s.alias_or_name.upper() == name.upper() or s.alias_or_name == "*" for s in _first_select(source.this).expressions):
+            if any(
+                s.alias_or_name.upper() == name.upper() or s.alias_or_name == "*"
+                for s in _first_select(source.this).expressions
+            ):
                 return True
         else:
             return True  # unknown kind of source: assume it has the column
@@ -310,7 +347,11 @@ def _selects_a_bare_column(select: exp.Select) -> bool:
     for item in select.expressions:
         for column in item.find_all(exp.Column):
             node = column.parent
-            while node is not None and node is not select and not isinstance(node, (exp.AggFunc, exp.Window, exp.Subquery)):
+            while (
+                node is not None
+                and node is not select
+                and not isinstance(node, (exp.AggFunc, exp.Window, exp.Subquery))
+            ):
                 node = node.parent
             if node is select:
                 return True
@@ -360,7 +401,12 @@ def _join_using_qualified(nodes: _Nodes, select: exp.Select) -> Iterator[Refusal
         return
     for column in nodes.of(exp.Column):
         if column.table and column.name.upper() in using and nodes.owner.get(id(column)) is select:
-            yield Refusal("ORA-25154", f"{_name(column)} is a JOIN … USING column and takes no qualifier", f"write {column.name}", column)
+            yield Refusal(
+                "ORA-25154",
+                f"{_name(column)} is a JOIN … USING column and takes no qualifier",
+                f"write {column.name}",
+                column,
+            )
 
 
 def _defined_names(nodes: _Nodes) -> set[str]:
@@ -382,7 +428,9 @@ def _quoted_case(nodes: _Nodes, dictionary: Dictionary) -> Iterator[Refusal]:
     defined = None
     for column in nodes.of(exp.Column):
         identifier = column.this
-        if not (isinstance(identifier, exp.Identifier) and identifier.quoted and identifier.this != identifier.this.upper()):
+        if not (
+            isinstance(identifier, exp.Identifier) and identifier.quoted and identifier.this != identifier.this.upper()
+        ):
             continue
         if defined is None:
             defined = _defined_names(nodes)
@@ -397,7 +445,9 @@ def _quoted_case(nodes: _Nodes, dictionary: Dictionary) -> Iterator[Refusal]:
     for table in nodes.of(exp.Table):
         identifier = table.this
         if isinstance(identifier, exp.Identifier) and identifier.quoted and identifier.this != identifier.this.upper():
-            if dictionary.has_table(identifier.this) and identifier.this not in {cte.alias for cte in nodes.of(exp.CTE)}:
+            if dictionary.has_table(identifier.this) and identifier.this not in {
+                cte.alias for cte in nodes.of(exp.CTE)
+            }:
                 yield Refusal(
                     "ORA-00942",
                     f'"{identifier.this}" is quoted, so it is case-sensitive: table or view does not exist',
@@ -535,7 +585,9 @@ def refusals(
 
 
 @lru_cache(maxsize=512)
-def sql_refusals(sql: str, dictionary: Dictionary | None = None, families: tuple[tuple[str, str], ...] = ()) -> tuple[Refusal, ...]:
+def sql_refusals(
+    sql: str, dictionary: Dictionary | None = None, families: tuple[tuple[str, str], ...] = ()
+) -> tuple[Refusal, ...]:
     """:func:`refusals` of one SQL text (parsed as the checks parse it), cached: ``validate``
     and ``preview`` judge the same rendered query once per run."""
     from plugin_builder.sqlparse import parse_sql

@@ -166,7 +166,11 @@ class Outputs:
             for number, row in zip(lines, body):
                 if len(row) != width:
                     self.read_hits["PV601"].append(
-                        Hit(f"has {len(row)} fields, the header {width} (a comma or quote in an unquoted value?)", file=rel, line=number)
+                        Hit(
+                            f"has {len(row)} fields, the header {width} (a comma or quote in an unquoted value?)",
+                            file=rel,
+                            line=number,
+                        )
                     )
                 else:
                     kept.append(row)
@@ -183,7 +187,9 @@ class Outputs:
             documents[kind] = []
             if kind not in self.kinds:
                 continue
-            for path in sorted(p for p in (self.out / kind).glob("*.json") if p.is_file() and p.name != "datapackage.json"):
+            for path in sorted(
+                p for p in (self.out / kind).glob("*.json") if p.is_file() and p.name != "datapackage.json"
+            ):
                 rel = f"{kind}/{path.name}"
                 try:
                     documents[kind].append((rel, json.loads(path.read_text(encoding="utf-8"))))
@@ -212,7 +218,9 @@ def _newlines(row: list[str]) -> int:
     return sum(v.count("\n") for v in row)
 
 
-def _flag(rel: str, table: Table, column: str, is_bad: Callable[[str], bool], message: Callable[[str], str]) -> Iterator[Hit]:
+def _flag(
+    rel: str, table: Table, column: str, is_bad: Callable[[str], bool], message: Callable[[str], str]
+) -> Iterator[Hit]:
     """A hit for each row whose ``column`` value ``is_bad``; each distinct value is judged once."""
     if column not in table:
         return
@@ -352,8 +360,14 @@ def csv_header(outputs: Outputs) -> Iterator[Hit]:
             continue
         missing = [h for h in expected if h not in table.header]
         extra = [h for h in table.header if h not in expected]
-        detail = ([f"missing {', '.join(missing)}"] if missing else []) + ([f"unexpected {', '.join(extra)}"] if extra else [])
-        yield Hit(f"header is not the format's ({'; '.join(detail) or 'columns out of order'}): expected {','.join(expected)}", file=rel, line=1)
+        detail = ([f"missing {', '.join(missing)}"] if missing else []) + (
+            [f"unexpected {', '.join(extra)}"] if extra else []
+        )
+        yield Hit(
+            f"header is not the format's ({'; '.join(detail) or 'columns out of order'}): expected {','.join(expected)}",
+            file=rel,
+            line=1,
+        )
 
 
 @rule("PV605", "field.required", scope="output")
@@ -498,7 +512,9 @@ def field_length(outputs: Outputs) -> Iterator[Hit]:
             limit = field.get("constraints", {}).get("maxLength")
             if limit is None:
                 continue
-            yield from _flag(rel, table, field["name"], lambda v, limit=limit: len(v) > limit, partial(_too_long, field, limit))
+            yield from _flag(
+                rel, table, field["name"], lambda v, limit=limit: len(v) > limit, partial(_too_long, field, limit)
+            )
 
 
 def _too_long(field: dict, limit: int, value: str) -> str:
@@ -574,7 +590,9 @@ def table_foreign_key(outputs: Outputs) -> Iterator[Hit]:
             fields = {f["name"]: f for f in _fields(resource)}
             for prop in formats.FOREIGN_KEYS:
                 for key in resource["schema"].get(prop, []):
-                    yield from _foreign_key(rel, table, fields, key, by_name.get(key["reference"]["resource"], resource), tables)
+                    yield from _foreign_key(
+                        rel, table, fields, key, by_name.get(key["reference"]["resource"], resource), tables
+                    )
 
 
 def _foreign_key(rel: str, table: Table, fields: dict, key: dict, target: dict, tables: dict) -> Iterator[Hit]:
@@ -595,12 +613,18 @@ def _foreign_key(rel: str, table: Table, fields: dict, key: dict, target: dict, 
                 lambda v: f"{column} {delimiter.join(x for x in _split(v, delimiter) if x not in targets)} is not a {where}",
             )  # fmt: skip
         else:
-            yield from _flag(rel, table, column, lambda v: v != "" and v not in targets, lambda v: f"{column} {v} is not a {where}")
+            yield from _flag(
+                rel, table, column, lambda v: v != "" and v not in targets, lambda v: f"{column} {v} is not a {where}"
+            )
         return
     targets = set(zip(*(target_table.col(c) for c in target_columns)))
     for line, value in zip(table.lines, zip(*(table.col(c) for c in columns))):
         if "" not in value and value not in targets:
-            yield Hit(f"{_describe(columns, value)}: no row of {target['path']} has this {', '.join(target_columns)}", file=rel, line=line)
+            yield Hit(
+                f"{_describe(columns, value)}: no row of {target['path']} has this {', '.join(target_columns)}",
+                file=rel,
+                line=line,
+            )
 
 
 def _as_list(value: str | list[str]) -> list[str]:
@@ -739,7 +763,10 @@ def oneroster_empty_file(outputs: Outputs) -> Iterator[Hit]:
     """
     for name, (rel, table) in outputs.tables("oneroster").items():
         if name != "manifest.csv" and not len(table):
-            yield Hit("has no data rows (leave it out and mark it absent)" if table.header else "is empty (no header)", file=rel)
+            yield Hit(
+                "has no data rows (leave it out and mark it absent)" if table.header else "is empty (no header)",
+                file=rel,
+            )
 
 
 @rule("PV623", "oneroster.agents", scope="output")
@@ -777,7 +804,9 @@ def oneroster_agents(outputs: Outputs) -> Iterator[Hit]:
             if other not in role:
                 continue  # a foreign key (PV611)
             if role[me] == "student" and role[other] not in contact_roles:
-                yield Hit(f"student {me} lists {other} ({role[other]}), not a parent/guardian/relative", file=rel, line=line)
+                yield Hit(
+                    f"student {me} lists {other} ({role[other]}), not a parent/guardian/relative", file=rel, line=line
+                )
             elif role[me] in contact_roles and role[other] != "student":
                 yield Hit(f"{role[me]} {me} lists {other} ({role[other]}), not a student", file=rel, line=line)
             if outputs.full_lists and me not in agents[other]:
@@ -852,7 +881,13 @@ def oneroster_school_org(outputs: Outputs) -> Iterator[Hit]:
     _rel, orgs = tables["orgs.csv"]
     not_schools = {sid for sid, kind in zip(orgs.col("sourcedId"), orgs.col("type")) if kind != "school"}
     rel, enrollments = tables["enrollments.csv"]
-    yield from _flag(rel, enrollments, "schoolSourcedId", lambda v: v in not_schools, lambda v: f"schoolSourcedId {v} is not an org of type school")
+    yield from _flag(
+        rel,
+        enrollments,
+        "schoolSourcedId",
+        lambda v: v in not_schools,
+        lambda v: f"schoolSourcedId {v} is not an org of type school",
+    )
 
 
 @rule("PV626", "output.date-order", scope="output")
@@ -908,7 +943,13 @@ def clever_teacher_twice(outputs: Outputs) -> Iterator[Hit]:
     if found is None:
         return
     rel, table = found
-    teachers = zip(table.lines, table.col("Section_id"), table.col("Teacher_id"), table.col("Teacher_2_id"), table.col("Teacher_3_id"))
+    teachers = zip(
+        table.lines,
+        table.col("Section_id"),
+        table.col("Teacher_id"),
+        table.col("Teacher_2_id"),
+        table.col("Teacher_3_id"),
+    )
     for line, section, *ids in teachers:
         listed = [i for i in ids if i]
         if len(set(listed)) != len(listed):
@@ -932,7 +973,10 @@ def json_document(outputs: Outputs) -> Iterator[Hit]:
         == edfi/studentSectionAssociation.json
         []
     """
-    for kind, expected, shape in (("edfi", list, "must hold a JSON array of resources"), ("attendance", dict, "must map section ids to PUT bodies")):
+    for kind, expected, shape in (
+        ("edfi", list, "must hold a JSON array of resources"),
+        ("attendance", dict, "must map section ids to PUT bodies"),
+    ):
         for rel, document in outputs.documents(kind):
             if isinstance(document, _NotJson):
                 yield Hit(f"is not JSON: {document.error}", file=rel)
@@ -1084,7 +1128,10 @@ def attendance_schema(outputs: Outputs) -> Iterator[Hit]:
         try:
             check_body(body)
         except fastjsonschema.JsonSchemaValueException:
-            yield Hit(f'section {section}: not a Schoology body {{"attendances": {{"attendance": [...]}}}} with attendances', file=rel)
+            yield Hit(
+                f'section {section}: not a Schoology body {{"attendances": {{"attendance": [...]}}}} with attendances',
+                file=rel,
+            )
             continue
         for number, entry in enumerate(body["attendances"]["attendance"], start=1):
             try:
@@ -1108,7 +1155,11 @@ def attendance_unique(outputs: Outputs) -> Iterator[Hit]:
         {"10001": {"attendances": {"attendance": [{"enrollment_id": 5, "date": "2026-01-14", "status": 3}, {"enrollment_id": 5, "date": "2026-01-15", "status": 2}]}}}
     """
     for rel, section, body in _attendance_entries(outputs):
-        entries = body.get("attendances", {}).get("attendance") if isinstance(body, dict) and isinstance(body.get("attendances"), dict) else None
+        entries = (
+            body.get("attendances", {}).get("attendance")
+            if isinstance(body, dict) and isinstance(body.get("attendances"), dict)
+            else None
+        )
         if not isinstance(entries, list):
             continue
         seen = set()
@@ -1187,7 +1238,9 @@ def output_rules() -> list[Rule]:
     return sorted((r for r in RULES.values() if r.scope == "output"), key=lambda r: r.code)
 
 
-def check_outputs(out: Path, kinds: Iterable[str] | None = None, full_lists: bool = True, rules: Iterable[Rule] | None = None) -> list[Finding]:
+def check_outputs(
+    out: Path, kinds: Iterable[str] | None = None, full_lists: bool = True, rules: Iterable[Rule] | None = None
+) -> list[Finding]:
     """Every preview rule (or ``rules``) on the files in ``out``; at most :data:`MAX_PER_RULE`
     findings per rule and file are listed, then one saying how many more."""
     outputs = Outputs(out, kinds, full_lists)
@@ -1200,7 +1253,14 @@ def check_outputs(out: Path, kinds: Iterable[str] | None = None, full_lists: boo
                 if counts[hit.file or ""] <= MAX_PER_RULE:
                     findings.append(_finding(rule_, hit))
         except Exception as exc:  # noqa: BLE001 (one broken rule must not hide the others' findings)
-            findings.append(Finding("PB900", Severity.ERROR, f"rule {rule_.code} could not check these outputs ({type(exc).__name__}: {exc}); please report it", rule="internal-error"))
+            findings.append(
+                Finding(
+                    "PB900",
+                    Severity.ERROR,
+                    f"rule {rule_.code} could not check these outputs ({type(exc).__name__}: {exc}); please report it",
+                    rule="internal-error",
+                )
+            )
         for file, count in sorted(counts.items()):
             if count > MAX_PER_RULE:
                 findings.append(_finding(rule_, Hit(f"… {count - MAX_PER_RULE} more like these", file=file or None)))
@@ -1208,7 +1268,9 @@ def check_outputs(out: Path, kinds: Iterable[str] | None = None, full_lists: boo
 
 
 def _finding(rule_: Rule, hit: Hit) -> Finding:
-    return Finding(rule_.code, hit.severity or rule_.severity, hit.message, hit.file, hit.line, hit.column, hit.hint, rule_.name)
+    return Finding(
+        rule_.code, hit.severity or rule_.severity, hit.message, hit.file, hit.line, hit.column, hit.hint, rule_.name
+    )
 
 
 def output_kind(finding: Finding) -> str:

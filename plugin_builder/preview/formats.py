@@ -16,6 +16,7 @@ from functools import cache
 
 from plugin_builder.resources import data_path
 
+
 @cache
 def data_package(kind: str) -> dict:
     """The Frictionless Data Package descriptor of a CSV output (``oneroster``, ``clever``):
@@ -69,8 +70,12 @@ ONEROSTER_MANIFEST_FILES = [
 ]  # fmt: skip
 
 EDFI_HEADERS = {
-    "studentSectionAssociation": "beginDate,localCourseCode,schoolId,schoolYear,sectionIdentifier,sessionName,studentUniqueId,endDate".split(","),
-    "staffSectionAssociation": "beginDate,classroomPositionDescriptor,localCourseCode,schoolId,schoolYear,sectionIdentifier,sessionName,staffUniqueId,endDate".split(","),
+    "studentSectionAssociation": "beginDate,localCourseCode,schoolId,schoolYear,sectionIdentifier,sessionName,studentUniqueId,endDate".split(
+        ","
+    ),
+    "staffSectionAssociation": "beginDate,classroomPositionDescriptor,localCourseCode,schoolId,schoolYear,sectionIdentifier,sessionName,staffUniqueId,endDate".split(
+        ","
+    ),
     "studentCohortAssociation": "beginDate,cohortIdentifier,educationOrganizationId,studentUniqueId,endDate".split(","),
 }
 CLASSROOM_POSITIONS = {

@@ -168,9 +168,13 @@ def run_queries(
         seconds = time.perf_counter() - started
         if progress:
             progress(f"[{index}/{len(queries)}] {query.spec.name}: {len(rows)} rows in {seconds:.2f} s")
-        numeric = tuple(i for i, d in enumerate(cursor.description) if re.search(r"DOUBLE|FLOAT|DECIMAL|REAL", str(d[1]).upper()))
+        numeric = tuple(
+            i for i, d in enumerate(cursor.description) if re.search(r"DOUBLE|FLOAT|DECIMAL|REAL", str(d[1]).upper())
+        )
         results.append(
-            writers.QueryResult(query.spec.name, query.spec.group, query.spec.file_name, list(headers), rows, seconds, numeric)
+            writers.QueryResult(
+                query.spec.name, query.spec.group, query.spec.file_name, list(headers), rows, seconds, numeric
+            )
         )
     return results
 
@@ -258,7 +262,9 @@ def run_preview(
     note(f"data: {source.description} (SYSDATE {today:%Y-%m-%d %H:%M})")
 
     clock = time.perf_counter()
-    failures = [QueryFailure(q.spec.name, _shown(q), unrunnable[q.spec.name]) for q in rendered if q.spec.name in unrunnable]
+    failures = [
+        QueryFailure(q.spec.name, _shown(q), unrunnable[q.spec.name]) for q in rendered if q.spec.name in unrunnable
+    ]
     runnable = [q for q in rendered if q.spec.name not in unrunnable]
     results = run_queries(source.con, runnable, today, district, progress, args or {}, failures)
     timings["queries"] = time.perf_counter() - clock
@@ -291,9 +297,16 @@ def run_preview(
     for kind in kinds:
         files = [f for f in written.files[kind] if not f.endswith(".zip")]
         summary.append(
-            OutputSummary(kind, len(files), sum(written.rows.get(f, 0) for f in files), sum(1 for f in findings if checkers.output_kind(f) == kind))
+            OutputSummary(
+                kind,
+                len(files),
+                sum(written.rows.get(f, 0) for f in files),
+                sum(1 for f in findings if checkers.output_kind(f) == kind),
+            )
         )
-    return PreviewResult(out_dir, source.description, today, results, written, findings, summary, timings, failures, notes)
+    return PreviewResult(
+        out_dir, source.description, today, results, written, findings, summary, timings, failures, notes
+    )
 
 
 def _clear_previous(out: Path) -> None:

@@ -43,7 +43,9 @@ class Source:
     from_csv: set[str] = field(default_factory=set)  # tables loaded from <TABLE>.csv files
 
 
-def _existing_columns(con: duckdb.DuckDBPyConnection, schema: str = "main", catalog: str | None = None) -> dict[str, set[str]]:
+def _existing_columns(
+    con: duckdb.DuckDBPyConnection, schema: str = "main", catalog: str | None = None
+) -> dict[str, set[str]]:
     where = "table_schema = ?" + (" AND table_catalog = ?" if catalog else "")
     args = [schema] + ([catalog] if catalog else [])
     found: dict[str, set[str]] = {}
@@ -59,12 +61,16 @@ def synthetic_source(students: int, seed: int, today) -> tuple[Source, object]:
 
     con = duckdb.connect()
     district = generate(con, students, seed, today)
-    return Source(con, "synthetic", f"synthetic district ({students} students, seed {seed})", _existing_columns(con)), district
+    return Source(
+        con, "synthetic", f"synthetic district ({students} students, seed {seed})", _existing_columns(con)
+    ), district
 
 
 def duckdb_source(path: Path) -> Source:
     if not path.is_file():
-        raise PreviewSourceError(Problem(f"no DuckDB file at {path}", file=str(path), hint="give --db an existing .duckdb file"))
+        raise PreviewSourceError(
+            Problem(f"no DuckDB file at {path}", file=str(path), hint="give --db an existing .duckdb file")
+        )
     con = duckdb.connect()
     try:
         con.execute("ATTACH ? AS src (READ_ONLY)", [str(path)])
@@ -89,11 +95,15 @@ def tables_source(folders: Path | list[Path]) -> Source:
 def overlay_tables(source: Source, folders: list[Path]) -> Source:
     """Add the ``<TABLE>.csv`` files of ``folders`` to ``source``: each replaces the table of
     its name (the synthetic one, or the DuckDB file's view; the file itself is not changed)."""
-    tables = {p.stem.upper() for folder in folders if folder.is_dir() for p in folder.iterdir() if p.suffix.lower() == ".csv"}
-    kinds = dict(source.con.execute(
-        "SELECT upper(table_name), table_type FROM information_schema.tables "
-        "WHERE table_schema = 'main' AND table_catalog = current_database()"
-    ).fetchall())
+    tables = {
+        p.stem.upper() for folder in folders if folder.is_dir() for p in folder.iterdir() if p.suffix.lower() == ".csv"
+    }
+    kinds = dict(
+        source.con.execute(
+            "SELECT upper(table_name), table_type FROM information_schema.tables "
+            "WHERE table_schema = 'main' AND table_catalog = current_database()"
+        ).fetchall()
+    )
     for table in sorted(tables):
         if table in kinds:
             source.con.execute(f'DROP {"VIEW" if kinds[table] == "VIEW" else "TABLE"} "{table}"')
@@ -102,7 +112,11 @@ def overlay_tables(source: Source, folders: list[Path]) -> Source:
     source.columns.update(loaded)
     where = ", ".join(str(f) for f in folders)
     return Source(
-        source.con, source.kind, f"{source.description} with the tables of {where}", source.columns, source.from_csv | set(loaded)
+        source.con,
+        source.kind,
+        f"{source.description} with the tables of {where}",
+        source.columns,
+        source.from_csv | set(loaded),
     )
 
 
@@ -112,12 +126,18 @@ def _load_folders(con: duckdb.DuckDBPyConnection, folders: list[Path]) -> dict[s
     problems = []
     for folder in folders:
         if not folder.is_dir():
-            problems.append(Problem(f"no folder {folder}", file=str(folder), hint="--tables takes a folder of <TABLE>.csv files"))
+            problems.append(
+                Problem(f"no folder {folder}", file=str(folder), hint="--tables takes a folder of <TABLE>.csv files")
+            )
             continue
         files = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".csv")
         if not files:
             problems.append(
-                Problem(f"no <TABLE>.csv files in {folder}", file=str(folder), hint="one CSV per PowerSchool table, e.g. STUDENTS.csv, CC.csv")
+                Problem(
+                    f"no <TABLE>.csv files in {folder}",
+                    file=str(folder),
+                    hint="one CSV per PowerSchool table, e.g. STUDENTS.csv, CC.csv",
+                )
             )
         for path in files:
             problem = _load_csv(con, path, dictionary, columns)
@@ -128,7 +148,9 @@ def _load_folders(con: duckdb.DuckDBPyConnection, folders: list[Path]) -> dict[s
     return columns
 
 
-def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, dictionary: dict, columns: dict[str, set[str]]) -> Problem | None:
+def _load_csv(
+    con: duckdb.DuckDBPyConnection, path: Path, dictionary: dict, columns: dict[str, set[str]]
+) -> Problem | None:
     """Append one ``<TABLE>.csv`` to its table (created on first sight); ``columns`` learns its header."""
     table = path.stem.upper()
     try:
@@ -145,9 +167,14 @@ def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, dictionary: dict, colu
         else:  # a district extension (U_…): text columns
             con.execute(f'CREATE TABLE "{table}" ("{header_upper[0]}" VARCHAR)')
         columns[table] = set()
-    existing = {c.upper() for (c,) in con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = ? AND table_schema = 'main' "
-        "AND table_catalog = current_database()", [table]).fetchall()}
+    existing = {
+        c.upper()
+        for (c,) in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ? AND table_schema = 'main' "
+            "AND table_catalog = current_database()",
+            [table],
+        ).fetchall()
+    }
     for h in header_upper:
         if h not in existing:  # beyond the dictionary: loaded as text
             con.execute(f'ALTER TABLE "{table}" ADD COLUMN "{h}" VARCHAR')
@@ -161,7 +188,9 @@ def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, dictionary: dict, colu
         )
     except duckdb.Error as exc:
         message = str(exc).split("\n")[0]
-        return Problem(f"cannot be loaded: {message}", file=str(path), hint="dates as YYYY-MM-DD, numbers without separators")
+        return Problem(
+            f"cannot be loaded: {message}", file=str(path), hint="dates as YYYY-MM-DD, numbers without separators"
+        )
     columns[table] |= set(header_upper)
     return None
 
@@ -201,7 +230,9 @@ def prepare_requirements(
                 created.setdefault(table, []).append(query)
             if have is None:
                 where = f"{table}.csv" if source.kind == "tables" else f"table {table}"
-                reasons.append(f"{where} is missing from {source.description} and not in the dictionary (add it with --tables DIR)")
+                reasons.append(
+                    f"{where} is missing from {source.description} and not in the dictionary (add it with --tables DIR)"
+                )
                 continue
             missing = sorted(fields - have)
             if missing:

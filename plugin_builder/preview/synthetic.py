@@ -165,7 +165,9 @@ def _schools(students: int) -> tuple[School, ...]:
     for g in range(groups):
         for e in range(3):
             number += 1
-            schools.append(School(number, f"{['Lincoln', 'Roosevelt', 'Jefferson'][e]} Elementary {g + 1}", "elementary", -1, 5))
+            schools.append(
+                School(number, f"{['Lincoln', 'Roosevelt', 'Jefferson'][e]} Elementary {g + 1}", "elementary", -1, 5)
+            )
         number += 1
         schools.append(School(number, f"Washington Middle {g + 1}", "middle", 6, 8))
         number += 1
@@ -254,7 +256,19 @@ def generate(
     _programs(b)
     _calendar(b)
     _attendance(b)
-    for table in ("stu", "sec", "tea", "sec_teacher", "cc_base", "fam", "contact", "assoc", "email", "course_slots", "school_info"):
+    for table in (
+        "stu",
+        "sec",
+        "tea",
+        "sec_teacher",
+        "cc_base",
+        "fam",
+        "contact",
+        "assoc",
+        "email",
+        "course_slots",
+        "school_info",
+    ):
         x.execute(f"DROP TABLE IF EXISTS {table}")
     x.execute("DROP TABLE IF EXISTS att_days")
     x.execute("DROP TABLE IF EXISTS crowd")
@@ -312,7 +326,7 @@ def _small_tables(b: _Build) -> None:
             label = {-1: "Pre-K", 0: "Kindergarten"}.get(grade, f"Grade {grade}")
             name = f"{subject} {label}"
             if slot == 1 and grade == 3:
-                name = "Reader's \"Workshop\" 3"
+                name = 'Reader\'s "Workshop" 3'
             courses.append((len(courses) + 1, len(courses) + 2001, number, name, grade, slot, prefix))
     _insert_many(
         x,
@@ -327,7 +341,9 @@ def _small_tables(b: _Build) -> None:
     )
     x.execute("CREATE TEMP TABLE course_slots (COURSE_NUMBER VARCHAR, GRADE INTEGER, SLOT INTEGER)")
     _insert_many(x, "INSERT INTO course_slots VALUES (?, ?, ?)", [(c[2], c[4], c[5]) for c in courses])
-    x.execute("CREATE TEMP TABLE school_info (SCHOOLID INTEGER, SIDX INTEGER, LEVEL VARCHAR, LOW INTEGER, HIGH INTEGER, SLOTS INTEGER, EXCLUDED BOOLEAN)")
+    x.execute(
+        "CREATE TEMP TABLE school_info (SCHOOLID INTEGER, SIDX INTEGER, LEVEL VARCHAR, LOW INTEGER, HIGH INTEGER, SLOTS INTEGER, EXCLUDED BOOLEAN)"
+    )
     _insert_many(
         x,
         "INSERT INTO school_info VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -398,7 +414,9 @@ def _students(b: _Build) -> None:
     )
     x.execute("UPDATE STUDENTS SET LASTFIRST = LAST_NAME || ', ' || FIRST_NAME")
     # Federal ethnicity and races (one, sometimes two; some students none) for demographics.
-    x.execute("UPDATE STUDENTS SET FEDETHNICITY = CASE WHEN rnd('hisp', ID) < 0.25 THEN 1 ELSE 0 END, FEDRACEDECLINE = 0")
+    x.execute(
+        "UPDATE STUDENTS SET FEDETHNICITY = CASE WHEN rnd('hisp', ID) < 0.25 THEN 1 ELSE 0 END, FEDRACEDECLINE = 0"
+    )
     x.execute(
         """
         INSERT INTO STUDENTRACE BY NAME
@@ -569,24 +587,24 @@ def _section_teachers(b: _Build) -> None:
         f"""
         INSERT INTO SECTIONTEACHER BY NAME
         WITH rows AS (
-            SELECT st.SECTIONID, st.LEAD + 5000 AS TEACHERID, {ROLES['Lead Teacher']} AS ROLEID, 1 AS PRIORITYORDER,
+            SELECT st.SECTIONID, st.LEAD + 5000 AS TEACHERID, {ROLES["Lead Teacher"]} AS ROLEID, 1 AS PRIORITYORDER,
                    TIMESTAMP '{first} 00:00:00' AS START_DATE,
                    CASE WHEN st.SECTIONID % 50 = 7 THEN TIMESTAMP '{start_year}-12-19 00:00:00' ELSE TIMESTAMP '{last} 00:00:00' END AS END_DATE
             FROM sec_teacher st
             UNION ALL
-            SELECT st.SECTIONID, st.OTHER + 5000, {ROLES['Lead Teacher']}, 1,
+            SELECT st.SECTIONID, st.OTHER + 5000, {ROLES["Lead Teacher"]}, 1,
                    TIMESTAMP '{start_year + 1}-01-05 00:00:00', TIMESTAMP '{last} 00:00:00'
             FROM sec_teacher st WHERE st.SECTIONID % 50 = 7 AND st.OTHER <> st.LEAD
             UNION ALL
-            SELECT st.SECTIONID, st.OTHER + 5000, {ROLES['Co-teacher']}, 2,
+            SELECT st.SECTIONID, st.OTHER + 5000, {ROLES["Co-teacher"]}, 2,
                    TIMESTAMP '{first} 00:00:00', TIMESTAMP '{last} 00:00:00'
             FROM sec_teacher st WHERE (st.SECTIONID % 10 = 1 OR st.SECTIONID = 10001) AND st.OTHER <> st.LEAD
             UNION ALL
-            SELECT st.SECTIONID, st.OTHER + 5000, {ROLES['Teacher Aide']}, 3,
+            SELECT st.SECTIONID, st.OTHER + 5000, {ROLES["Teacher Aide"]}, 3,
                    TIMESTAMP '{first} 00:00:00', TIMESTAMP '{last} 00:00:00'
             FROM sec_teacher st WHERE (st.SECTIONID % 20 = 2 OR st.SECTIONID = 10002) AND st.OTHER <> st.LEAD
             UNION ALL
-            SELECT se.ID, se.TEACHER, {ROLES['Lead Teacher']}, 1,
+            SELECT se.ID, se.TEACHER, {ROLES["Lead Teacher"]}, 1,
                    TIMESTAMP '{first}' + INTERVAL (365 * CASE WHEN se.ID >= 600000 THEN 1 ELSE -1 END) DAY,
                    TIMESTAMP '{last}' + INTERVAL (365 * CASE WHEN se.ID >= 600000 THEN 1 ELSE -1 END) DAY
             FROM SECTIONS se WHERE se.ID >= 300000
@@ -823,7 +841,7 @@ def _busy_teacher(b: _Build) -> None:
         f"""
         INSERT INTO SECTIONTEACHER BY NAME
         SELECT 9000000 + ROW_NUMBER() OVER (ORDER BY s.ID) AS ID, s.ID AS SECTIONID, {teacher} AS TEACHERID,
-               {ROLES['Co-teacher']} AS ROLEID, 2 AS PRIORITYORDER,
+               {ROLES["Co-teacher"]} AS ROLEID, 2 AS PRIORITYORDER,
                TIMESTAMP '{b.first} 00:00:00' AS START_DATE, TIMESTAMP '{b.last} 00:00:00' AS END_DATE
         FROM sec s JOIN tea t ON t.N = 1 AND t.SCHOOLID = s.SCHOOLID
         WHERE s.ID NOT IN (SELECT SECTIONID FROM SECTIONTEACHER WHERE TEACHERID = {teacher} OR PRIORITYORDER > 1)
@@ -856,14 +874,14 @@ def _crowded_contacts(b: _Build) -> None:
         f"""
         CREATE TEMP TABLE crowd AS
         WITH exported AS (SELECT SCHOOLID FROM school_info WHERE NOT EXCLUDED)
-        SELECT {AGENCY_PERSON_ID} AS PERSONID, s.DCID AS STUDENTDCID, {codes['Legal Guardian']} AS CODESETID,
+        SELECT {AGENCY_PERSON_ID} AS PERSONID, s.DCID AS STUDENTDCID, {codes["Legal Guardian"]} AS CODESETID,
                ROW_NUMBER() OVER (ORDER BY s.ID) AS K
         FROM (SELECT ID, DCID FROM STUDENTS JOIN exported ON exported.SCHOOLID = STUDENTS.SCHOOLID
               WHERE ENROLL_STATUS IN (0, -1) ORDER BY ID LIMIT 1000) s
         UNION ALL
         SELECT {AGENCY_PERSON_ID} + i,
                (SELECT MIN(DCID) FROM STUDENTS JOIN exported ON exported.SCHOOLID = STUDENTS.SCHOOLID WHERE ENROLL_STATUS = 0 AND ID > 10),
-               [{codes['Mother']}, {codes['Father']}, {codes['Legal Guardian']}, {codes['Guardian']}, {codes['Grandmother']}][1 + i % 5],
+               [{codes["Mother"]}, {codes["Father"]}, {codes["Legal Guardian"]}, {codes["Guardian"]}, {codes["Grandmother"]}][1 + i % 5],
                2000 + i
         FROM range(1, 21) r(i)
         """

@@ -188,7 +188,9 @@ def write_data_package(kind: str, out: Path) -> None:
         return
     present = {path.name for path in (out / kind).glob("*.csv")}
     package = formats.data_package_for(kind, present)
-    atomic_write(out / kind / "datapackage.json", (json.dumps(package, indent=1, ensure_ascii=False) + "\n").encode("utf-8"))
+    atomic_write(
+        out / kind / "datapackage.json", (json.dumps(package, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+    )
 
 
 # --------------------------------------------------------------------------- Ed-Fi

@@ -94,8 +94,10 @@ def record_maker(query: ServedQuery, columns: list[str]):
     position; when their number differs, the SQL's own names are used, as preview does."""
     names = query.aliases if len(query.aliases) == len(columns) else columns
     if query.flattened:
+
         def flat(row: tuple) -> dict:
             return {name: json_value(value) for name, value in zip(names, row)}
+
         return flat
     core = (query.core_table or "results").lower()
     places = []
@@ -108,6 +110,7 @@ def record_maker(query: ServedQuery, columns: list[str]):
         for (table, field), value in zip(places, row):
             tables.setdefault(table, {})[field] = json_value(value)
         return {"tables": tables}
+
     return grouped
 
 
@@ -171,7 +174,7 @@ async def _json_body(request: Request) -> dict:
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ApiError(400, f"the body is not valid JSON: {exc}") from None
     if not isinstance(value, dict):
-        raise ApiError(400, "the body must be a JSON object of args, e.g. {} or {\"yearid\": 35}")
+        raise ApiError(400, 'the body must be a JSON object of args, e.g. {} or {"yearid": 35}')
     return value
 
 
@@ -216,11 +219,17 @@ class PowerQueryApi:
     def _query(self, name: str) -> ServedQuery:
         query = self.plugin.queries.get(name)
         if query is None:
-            raise ApiError(404, f"no query named {name!r} in plugin {self.plugin.name!r}; GET /ws/schema/query/api lists them")
+            raise ApiError(
+                404, f"no query named {name!r} in plugin {self.plugin.name!r}; GET /ws/schema/query/api lists them"
+            )
         if query.forbidden:
             table, field = query.forbidden[0]
             more = len(query.forbidden) - 1
-            also = f" (and {more} more: {', '.join(f'{t}.{f}' for t, f in query.forbidden[1:4])}{', …' if more > 3 else ''})" if more else ""
+            also = (
+                f" (and {more} more: {', '.join(f'{t}.{f}' for t, f in query.forbidden[1:4])}{', …' if more > 3 else ''})"
+                if more
+                else ""
+            )
             raise ApiError(
                 403,
                 f"query {name} reads {table}.{field}, which is not in the plugin's access_request{also}; "
@@ -241,13 +250,22 @@ class PowerQueryApi:
 
     async def access_token(self, request: Request) -> Response:
         if not self.credentials.check_basic(request.headers.get("authorization")):
-            return _error(401, "invalid client credentials (HTTP Basic client_id:client_secret)", {"WWW-Authenticate": 'Basic realm="oauth"'})
+            return _error(
+                401,
+                "invalid client credentials (HTTP Basic client_id:client_secret)",
+                {"WWW-Authenticate": 'Basic realm="oauth"'},
+            )
         form = parse_qs((await _read_body(request)).decode("utf-8", "replace"))
         grant = (form.get("grant_type") or [request.query_params.get("grant_type", "")])[0]
         if grant != "client_credentials":
-            return JSON({"error": "unsupported_grant_type", "message": "send grant_type=client_credentials"}, status_code=400)
+            return JSON(
+                {"error": "unsupported_grant_type", "message": "send grant_type=client_credentials"}, status_code=400
+            )
         token, lifetime = self.credentials.issue()
-        return JSON({"access_token": token, "token_type": "Bearer", "expires_in": lifetime}, headers={"Cache-Control": "no-store"})
+        return JSON(
+            {"access_token": token, "token_type": "Bearer", "expires_in": lifetime},
+            headers={"Cache-Control": "no-store"},
+        )
 
     async def list_queries(self, request: Request) -> Response:
         self._authorize(request)
@@ -260,12 +278,19 @@ class PowerQueryApi:
                     "coreTable": query.core_table,
                     "flattened": query.flattened,
                     "args": [
-                        {"name": a.name, "column": a.column, "required": a.required, "type": "array" if a.is_array else "primitive",
-                         "description": a.description}
+                        {
+                            "name": a.name,
+                            "column": a.column,
+                            "required": a.required,
+                            "type": "array" if a.is_array else "primitive",
+                            "description": a.description,
+                        }
                         for a in query.args
                     ],
                     "columns": query.aliases,
-                    "access": "ok" if not query.forbidden else "403: reads " + ", ".join(f"{t}.{f}" for t, f in query.forbidden),
+                    "access": "ok"
+                    if not query.forbidden
+                    else "403: reads " + ", ".join(f"{t}.{f}" for t, f in query.forbidden),
                 }
             )
         return JSON({"plugin": self.plugin.name, "version": self.plugin.version, "query": queries})
@@ -353,7 +378,9 @@ class RequestLog:
             await self.app(scope, receive, send_logged)
         finally:
             client = scope.get("client")
-            where = scope.get("path", "") + ("?" + scope["query_string"].decode("latin-1") if scope.get("query_string") else "")
+            where = scope.get("path", "") + (
+                "?" + scope["query_string"].decode("latin-1") if scope.get("query_string") else ""
+            )
             log.info(
                 '%s "%s %s" %s %dB %.1fms',
                 f"{client[0]}:{client[1]}" if client else "-",

@@ -61,7 +61,9 @@ def _typed(arg: ArgSpec, family: str, value: object, where: str) -> object:
     if value is None or value == "":
         return None
     if isinstance(value, (dict, list)):
-        raise ArgError(f"{where}: expected a single value, not a JSON {'object' if isinstance(value, dict) else 'array'}")
+        raise ArgError(
+            f"{where}: expected a single value, not a JSON {'object' if isinstance(value, dict) else 'array'}"
+        )
     if family == "DATE":
         if not isinstance(value, str) or not _DATE_RE.match(value):
             raise ArgError(f"{where}: {value!r} is not a date; {arg.column} is a DATE column, write YYYY-MM-DD")
@@ -96,7 +98,7 @@ def typed_binds(
 ) -> dict[str, object]:
     """One bind per arg, typed by its ``column=``; raises :class:`ArgError` (answered 400)."""
     if not isinstance(body, Mapping):
-        raise ArgError("the body must be a JSON object of args, e.g. {} or {\"yearid\": 35}")
+        raise ArgError('the body must be a JSON object of args, e.g. {} or {"yearid": 35}')
     by_name = {arg.name: arg for arg in args}
     for key in body:
         if key in by_name:

@@ -92,7 +92,9 @@ class QueryEngine:
         except OracleRefusal as exc:  # what Oracle itself refuses: the server's answer too
             raise QueryFailed(f"query {query.name} fails on Oracle: {str(exc).splitlines()[0]}", 500) from None
         except (UnsupportedOracle, sqlglot.errors.SqlglotError) as exc:
-            raise QueryFailed(f"query {query.name} cannot run on the local server: {str(exc).splitlines()[0]} (not emulated)", 501) from None
+            raise QueryFailed(
+                f"query {query.name} cannot run on the local server: {str(exc).splitlines()[0]} (not emulated)", 501
+            ) from None
 
     @contextmanager
     def result(self, query: ServedQuery, binds: dict[str, object]) -> Iterator[_Result]:
@@ -166,7 +168,9 @@ class QueryEngine:
             if order:
                 sql = f"SELECT * FROM {result.table} {self._order_by(result, order)} LIMIT {pagesize} OFFSET {start}"
             else:
-                sql = f"SELECT * FROM {result.table} WHERE rowid >= {start} AND rowid < {start + pagesize} ORDER BY rowid"
+                sql = (
+                    f"SELECT * FROM {result.table} WHERE rowid >= {start} AND rowid < {start + pagesize} ORDER BY rowid"
+                )
             return cursor.execute(sql).fetchall()
         finally:
             cursor.close()

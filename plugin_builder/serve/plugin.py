@@ -65,14 +65,18 @@ def _reads(query: QueryDef, dictionary: Dictionary) -> tuple[frozenset[tuple[str
     return frozenset(reads), analysis.ok
 
 
-def served_plugin(files: dict[str, bytes], origin: str, dictionary: Dictionary | None = None, tree=None) -> ServedPlugin:
+def served_plugin(
+    files: dict[str, bytes], origin: str, dictionary: Dictionary | None = None, tree=None
+) -> ServedPlugin:
     """The queries of a plugin's files; refuses a plugin without ``<oauth/>``."""
     dictionary = dictionary or powerschool_dictionary()
     model = build_model(files, tree, origin="built" if tree is not None else "linted")
     ctx = CheckContext(model=model, dictionary=dictionary)
     root = model.plugin_root
     if root is None:
-        raise ServeRefused(Problem("plugin.xml is missing or not well-formed XML", file=origin, hint="run plugin-builder lint on it"))
+        raise ServeRefused(
+            Problem("plugin.xml is missing or not well-formed XML", file=origin, hint="run plugin-builder lint on it")
+        )
     name = root.get("name") or "?"
     if not ctx.oauth:
         raise ServeRefused(

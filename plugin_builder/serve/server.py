@@ -110,7 +110,10 @@ def listen(host: str, port: int) -> socket.socket:
             raise
     except OSError as exc:
         raise ListenError(
-            Problem(f"cannot listen on {host}:{port}: {exc.strerror or exc}", hint="choose another --port (or --port 0 for any free one)")
+            Problem(
+                f"cannot listen on {host}:{port}: {exc.strerror or exc}",
+                hint="choose another --port (or --port 0 for any free one)",
+            )
         ) from None
     sock.set_inheritable(True)
     return sock

@@ -105,12 +105,12 @@ def echo_template() -> str:
     branches = []
     for key, (table, column) in ECHO_KEYS.items():
         branches.append(
-            f"SELECT '{key}' AS \"config_key\", t.{column} AS \"config_value\"\n"
+            f'SELECT \'{key}\' AS "config_key", t.{column} AS "config_value"\n'
             f"FROM {table} t\nWHERE t.{column} IN ({{{{ {key} | lits }}}})"
         )
     for key, (table, column) in ECHO_SCALARS.items():
         branches.append(
-            f"SELECT '{key}' AS \"config_key\", t.{column} AS \"config_value\"\n"
+            f'SELECT \'{key}\' AS "config_key", t.{column} AS "config_value"\n'
             f"FROM {table} t\nWHERE t.{column} = {{{{ {key} | lit }}}}"
         )
     return "\nUNION ALL\n".join(branches) + "\nORDER BY 1, 2\n"

@@ -63,7 +63,7 @@ def test_malformed_toml(tmp_path, broken, line, fragments):
         ("[csv]", "quotes = 1", "csv.quotes", ["must be true or false, not an integer"]),
         ("[oneroster]", 'parent = "Mother"', "oneroster.parent", ["must be a list of strings", 'parent = ["A", "B"]']),
         ("[oneroster]", 'guardian = ["Guardian", 2]', "oneroster.guardian", ["must be a list of strings"]),
-        ("[attendance]", "tardy_codes = [[\"T\"]]", "attendance.tardy_codes", ["must be a list of strings"]),
+        ("[attendance]", 'tardy_codes = [["T"]]', "attendance.tardy_codes", ["must be a list of strings"]),
         ("[edfi]", "state_prefix = 35", "edfi.state_prefix", ["must be a string, not an integer"]),
         ("[edfi]", 'state_course_code = "alt"', "edfi.state_course_code", ["is 'alt', not one of prefs"]),
         ("[plugin]", "contact_email = 2026-01-01", "plugin.contact_email", ["must be a string, not"]),
@@ -105,14 +105,17 @@ def test_wrong_shape(tmp_path, text, fragments):
 
 def test_every_mistake_is_listed_not_only_the_first(tmp_path):
     text = config_text({"plugin": {"name": "x" * 41, "version": "one"}, "edfi": {"state_prefix": "3"}})
-    output = assert_usage_error(validate(write_config(tmp_path, text)), "plugin.name is 41 characters", "plugin.version is 'one'", "edfi.state_prefix is '3'")
+    output = assert_usage_error(
+        validate(write_config(tmp_path, text)),
+        "plugin.name is 41 characters",
+        "plugin.version is 'one'",
+        "edfi.state_prefix is '3'",
+    )
     assert output.count("error:") == 3
 
 
 def test_missing_config(tmp_path):
-    assert_usage_error(
-        validate(tmp_path / "nowhere.toml"), "nowhere.toml: not found", "plugin-builder init"
-    )
+    assert_usage_error(validate(tmp_path / "nowhere.toml"), "nowhere.toml: not found", "plugin-builder init")
 
 
 def test_folder_without_config(tmp_path):
@@ -165,23 +168,30 @@ def test_query_template_without_sidecar(tmp_path):
     config = write_project(tmp_path)
     (tmp_path / "queries").mkdir()
     (tmp_path / "queries" / "mine.sql.j2").write_text("SELECT s.ID FROM STUDENTS s ORDER BY s.ID\n")
-    assert_usage_error(validate(config), "mine.toml: query 'mine' has no metadata file", "write mine.toml beside mine.sql.j2")
+    assert_usage_error(
+        validate(config), "mine.toml: query 'mine' has no metadata file", "write mine.toml beside mine.sql.j2"
+    )
 
 
 def test_sidecar_without_query_template(tmp_path):
     config = write_project(tmp_path)
-    add_query(tmp_path, "mine", "SELECT s.ID AS \"id\" FROM STUDENTS s ORDER BY 1\n").unlink()
+    add_query(tmp_path, "mine", 'SELECT s.ID AS "id" FROM STUDENTS s ORDER BY 1\n').unlink()
     assert_usage_error(validate(config), "mine.toml: metadata file without a query template", "add mine.sql.j2")
 
 
 def test_selecting_a_query_that_does_not_exist(tmp_path):
     config = write_project(tmp_path)
-    assert_usage_error(invoke(["validate", "-c", str(config), "--select", "one_roster_uzers"]), "--select 'one_roster_uzers' matches no query")
+    assert_usage_error(
+        invoke(["validate", "-c", str(config), "--select", "one_roster_uzers"]),
+        "--select 'one_roster_uzers' matches no query",
+    )
 
 
 def test_sidecar_with_malformed_toml(tmp_path):
     config = write_project(tmp_path)
-    add_query(tmp_path, "mine", 'SELECT s.ID AS "id" FROM STUDENTS s ORDER BY 1\n', 'summary = "Mine"\ngroup = custom\n')
+    add_query(
+        tmp_path, "mine", 'SELECT s.ID AS "id" FROM STUDENTS s ORDER BY 1\n', 'summary = "Mine"\ngroup = custom\n'
+    )
     assert_usage_error(validate(config), "mine.toml:2: is not valid TOML", "check quoting")
 
 
@@ -194,7 +204,9 @@ def test_sidecar_with_unknown_key_and_wrong_type(tmp_path):
         'summary = 5\ngroup = "custom"\ncore_table = "STUDENTS"\ncolums = []\n'
         'columns = [{ alias = "id", column = "STUDENTS.ID" }]\n',
     )
-    assert_usage_error(validate(config), "mine.toml:4: colums is not a known key", "mine.toml:1: summary must be a string")
+    assert_usage_error(
+        validate(config), "mine.toml:4: colums is not a known key", "mine.toml:1: summary must be a string"
+    )
 
 
 def test_query_template_that_is_not_utf8(tmp_path):
@@ -236,7 +248,10 @@ def test_unreadable_query_template(tmp_path):
         (
             'SELECT s.ID AS "id"\nFROM STUDENTS s\nWHERE s.LASTFIRST IN ({{ oneroster.parnet | lits }})\nORDER BY 1\n',
             3,
-            ["'parnet' is not a key of OneRosterSection (known: parent, guardian", "configuration is under plugin, csv, oneroster, edfi, attendance"],
+            [
+                "'parnet' is not a key of OneRosterSection (known: parent, guardian",
+                "configuration is under plugin, csv, oneroster, edfi, attendance",
+            ],
         ),
         (
             'SELECT s.ID AS "id"\nFROM STUDENTS s\n\nWHERE s.LASTFIRST = {{ district_name | lit }}\nORDER BY 1\n',
@@ -270,11 +285,27 @@ def test_template_with_an_undefined_or_wrong_value(tmp_path, template, line, fra
 @pytest.mark.parametrize(
     "template, line, fragments",
     [
-        ('SELECT s.ID AS "id"\nFROM STUDENTS s\n{% if csv.quotes %}\nWHERE s.ID > 0\nORDER BY 1\n', 4, ["template syntax error", "endif"]),
-        ('SELECT s.ID AS "id"\nFROM STUDENTS s\nWHERE s.LASTFIRST IN ({{ oneroster.parent | lits )\nORDER BY 1\n', 3, ["template syntax error"]),
+        (
+            'SELECT s.ID AS "id"\nFROM STUDENTS s\n{% if csv.quotes %}\nWHERE s.ID > 0\nORDER BY 1\n',
+            4,
+            ["template syntax error", "endif"],
+        ),
+        (
+            'SELECT s.ID AS "id"\nFROM STUDENTS s\nWHERE s.LASTFIRST IN ({{ oneroster.parent | lits )\nORDER BY 1\n',
+            3,
+            ["template syntax error"],
+        ),
         ('SELECT s.ID AS "id"\nFROM STUDENTS s {% endfor %}\nORDER BY 1\n', 2, ["template syntax error", "endfor"]),
-        ('SELECT s.ID AS "id"\nFROM STUDENTS s\nWHERE s.LASTFIRST = {{ plugin.name }}\nORDER BY 1\n', 3, ["{{ plugin.name }} would paste a value into SQL unquoted", "| lit"]),
-        ('SELECT s.ID AS "id"\nFROM STUDENTS s\nWHERE s.LASTFIRST = \'{{ plugin.name | safe }}\'\nORDER BY 1\n', 3, ["would paste a value into SQL unquoted"]),
+        (
+            'SELECT s.ID AS "id"\nFROM STUDENTS s\nWHERE s.LASTFIRST = {{ plugin.name }}\nORDER BY 1\n',
+            3,
+            ["{{ plugin.name }} would paste a value into SQL unquoted", "| lit"],
+        ),
+        (
+            "SELECT s.ID AS \"id\"\nFROM STUDENTS s\nWHERE s.LASTFIRST = '{{ plugin.name | safe }}'\nORDER BY 1\n",
+            3,
+            ["would paste a value into SQL unquoted"],
+        ),
     ],
     ids=["unclosed-if", "unclosed-expression", "stray-endfor", "unquoted-value", "safe-filter"],
 )
@@ -306,11 +337,26 @@ def test_config_path_that_is_a_folder_named_plugin_toml(tmp_path):
     "sidecar, fragment",
     [
         ('group = "custom\\n"', ":2: group is 'custom\\n'; use lower-case letters"),
-        ('args = [{ name = "yearid\\n", column = "TERMS.YEARID" }]', ":5: args[0].name is 'yearid\\n', not a Java identifier"),
-        ('args = [{ name = "yearid", column = "TERMS.YEARID\\n" }]', ":5: args[0].column is 'TERMS.YEARID\\n', not TABLE.FIELD"),
-        ('columns = [{ alias = "id\\n", column = "STUDENTS.ID" }]', ":4: columns[0].alias is 'id\\n'; an alias may use only"),
-        ('columns = [{ alias = "id", column = "STUDENTS.ID\\n" }]', ":4: columns[0].column is 'STUDENTS.ID\\n', not TABLE.FIELD"),
-        ('columns = [{ alias = "id]]>", column = "STUDENTS.ID" }]', ":4: columns[0].alias is 'id]]>'; an alias may use only"),
+        (
+            'args = [{ name = "yearid\\n", column = "TERMS.YEARID" }]',
+            ":5: args[0].name is 'yearid\\n', not a Java identifier",
+        ),
+        (
+            'args = [{ name = "yearid", column = "TERMS.YEARID\\n" }]',
+            ":5: args[0].column is 'TERMS.YEARID\\n', not TABLE.FIELD",
+        ),
+        (
+            'columns = [{ alias = "id\\n", column = "STUDENTS.ID" }]',
+            ":4: columns[0].alias is 'id\\n'; an alias may use only",
+        ),
+        (
+            'columns = [{ alias = "id", column = "STUDENTS.ID\\n" }]',
+            ":4: columns[0].column is 'STUDENTS.ID\\n', not TABLE.FIELD",
+        ),
+        (
+            'columns = [{ alias = "id]]>", column = "STUDENTS.ID" }]',
+            ":4: columns[0].alias is 'id]]>'; an alias may use only",
+        ),
     ],
     ids=["group", "arg-name", "arg-column", "alias", "column", "alias-cdata-end"],
 )

@@ -48,7 +48,7 @@ HOSTILE = [
     "at:the:end:",
     "~(gpa)",
     "~[tlist_sql]",
-    "<@restricted_table table=\"students\"/>",
+    '<@restricted_table table="students"/>',
     "Ñandú Élève 学生 🙂",
     "line\nbreak",
     "tab\there",
@@ -376,7 +376,10 @@ def test_property_namespace_is_refused_or_names_every_query(echo_dir, namespace)
 
 
 @PROPERTY
-@given(version=st.text(st.sampled_from("0123456789.١５ a\n-"), max_size=24) | st.from_regex(r"[0-9]{1,3}(\.[0-9]{1,3}){0,3}", fullmatch=True))
+@given(
+    version=st.text(st.sampled_from("0123456789.١５ a\n-"), max_size=24)
+    | st.from_regex(r"[0-9]{1,3}(\.[0-9]{1,3}){0,3}", fullmatch=True)
+)
 def test_property_version_is_refused_or_dotted_ascii_digits(echo_dir, version):
     try:
         project = load(echo_dir, set_override("plugin.version", version))

@@ -104,7 +104,9 @@ def test_symlinks_in_a_folder_are_listed_not_followed(tmp_path):
 
 def test_zip_bomb_is_refused_within_bounded_memory(tmp_path):
     bomb = b" " * (6 * 1024 * 1024)  # under the per-member limit; deflates about 1000 times
-    archive = make_zip(tmp_path / "bomb.zip", [("plugin.xml", PLUGIN_XML), (QUERIES_PATH, b"<queries>" + bomb + b"</queries>")])
+    archive = make_zip(
+        tmp_path / "bomb.zip", [("plugin.xml", PLUGIN_XML), (QUERIES_PATH, b"<queries>" + bomb + b"</queries>")]
+    )
     assert archive.stat().st_size < 64 * 1024
     lint(archive)  # warm caches (schemas, dictionary) so that only the archive is measured
     tracemalloc.start()
@@ -189,7 +191,7 @@ def test_external_dtd_file_is_not_loaded(tmp_path):
 def test_billion_laughs_is_not_expanded(tmp_path):
     entities = ['<!ENTITY lol0 "lol">'] + [f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10)]
     plugin_xml = (
-        "<?xml version=\"1.0\"?><!DOCTYPE plugin [" + "".join(entities) + "]>"
+        '<?xml version="1.0"?><!DOCTYPE plugin [' + "".join(entities) + "]>"
         '<plugin xmlns="http://plugin.powerschool.pearson.com" name="Roster" version="1.0">'
         '<publisher name="IT"><contact email="it@example.org"/></publisher>'
         "<description>&lol9;</description></plugin>"
@@ -229,7 +231,9 @@ def test_doctype_fetching_a_url_makes_no_request(tmp_path):
             '<plugin xmlns="http://plugin.powerschool.pearson.com" name="R&x;" version="1.0">'
             '<publisher name="IT"><contact email="it@example.org"/></publisher></plugin>'
         )
-        queries = QUERIES_XML.replace("<queries>", f'<!DOCTYPE queries SYSTEM "http://127.0.0.1:{port}/q.dtd"><queries>')
+        queries = QUERIES_XML.replace(
+            "<queries>", f'<!DOCTYPE queries SYSTEM "http://127.0.0.1:{port}/q.dtd"><queries>'
+        )
         result = lint(make_zip(tmp_path / "url.zip", [("plugin.xml", plugin_xml), (QUERIES_PATH, queries)]))
     finally:
         server.shutdown()
@@ -241,7 +245,10 @@ def test_doctype_fetching_a_url_makes_no_request(tmp_path):
 def test_wrapper_folder_is_reported_and_its_plugin_still_checked(tmp_path):
     archive = make_zip(
         tmp_path / "wrapped.zip",
-        [("roster/plugin.xml", PLUGIN_XML), (f"roster/{QUERIES_PATH}", QUERIES_XML.replace("ORDER BY 1", "ORDER BY 1;"))],
+        [
+            ("roster/plugin.xml", PLUGIN_XML),
+            (f"roster/{QUERIES_PATH}", QUERIES_XML.replace("ORDER BY 1", "ORDER BY 1;")),
+        ],
     )
     result = lint(archive)
     assert {"ZP501", "SQ302"} <= codes(result)
