@@ -371,6 +371,16 @@ _TRUNC_UNITS = {
 }  # fmt: skip
 
 
+def _rewrite_to_date_without_mask(node: exp.Expression, ctx: Context) -> exp.Expression:
+    """TO_DATE(date) with no mask: Oracle writes the DATE with NLS_DATE_FORMAT (DD-MON-RR) and
+    reads it back with the same format, so the day survives and the time is dropped."""
+    if isinstance(node, (exp.StrToDate, exp.StrToTime)) and node.args.get("format") is None:
+        if date_kind(node.this):
+            return exp.cast(node.this, "DATE")
+        raise NotEmulated("TO_DATE of text without a format mask (it reads the session's NLS_DATE_FORMAT)")
+    return node
+
+
 def _rewrite_trunc_date(node: exp.Expression, ctx: Context) -> exp.Expression:
     if isinstance(node, exp.Anonymous) and node.name.upper() == "TRUNC" and len(node.expressions) == 1:
         if date_kind(node.expressions[0]):
@@ -548,6 +558,7 @@ REWRITES: list[Callable[[exp.Expression, Context], exp.Expression]] = [
     _rewrite_empty_results_are_null,
     _rewrite_concat_ignores_null,
     _rewrite_to_char,
+    _rewrite_to_date_without_mask,
     _rewrite_trunc_date,
     _rewrite_date_arithmetic,
     _rewrite_listagg,
