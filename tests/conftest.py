@@ -83,7 +83,10 @@ SLOW_TESTS = {
         "test_a_json_query_is_read_through_the_api", "test_build_writes_the_guide_beside_the_zip",
         "test_quotes_false_says_multi_valued_columns_keep_one_value",
     },
-    "test_init.py": {"test_init_writes_a_config_that_builds"},
+    "test_init.py": {
+        "test_init_writes_a_config_that_builds", "test_build_with_c_writes_dist_beside_that_plugin_toml",
+        "test_init_then_build_says_the_api_needs_oauth",
+    },
     "test_lint.py": {"test_example_validates_with_oauth_and_no_finding", "test_validate_sarif_on_the_example_is_valid"},
     "test_oneroster_queries.py": {
         "test_agent_links_go_both_ways", "test_every_enrollment_points_at_an_exported_user_and_class",
@@ -104,6 +107,7 @@ SLOW_TESTS = {
     "test_render.py": {
         "test_config_values_reach_sql_as_literals", "test_project_queries_join_the_catalogue",
         "test_rendered_xml_is_valid_against_our_schemas", "test_sql_findings_point_at_the_template_line",
+        "test_a_copy_of_the_catalogue_beside_plugin_toml_is_the_catalogue",
     },
     "test_review.py": {
         "test_build_writes_the_review_report_of_the_zip_it_wrote", "test_review_against_an_older_build_markdown",
@@ -117,6 +121,16 @@ SLOW_TESTS = {
         "test_the_newest_release_is_compared_numerically",
     },
     "test_xsd_fast_path.py": "*",
+    # servers started on a port, districts generated, whole projects built or previewed
+    "test_serve.py": "*",
+    "test_preview_own_queries.py": "*",
+    "test_crowded_links.py": "*",
+    "test_synthetic_district.py": "*",
+    "test_cli_strict_and_dictionary.py": "*",
+    "test_sidecars.py": {"test_the_readme_example_works_as_written"},
+    "test_no_internal_errors.py": {"test_no_internal_error_on_generated_sql"},
+    "test_cli_details.py": {"test_a_closed_pipe_ends_quietly", "test_validate_says_ok_in_one_line", "test_the_dem_guide_reads_as_plain_text"},
+    "test_dictionary.py": {"test_own_query_misspelt_names_are_errors_in_sql_and_column_alike", "test_own_query_on_grade_and_staff_tables_has_no_error"},
 }  # fmt: skip
 
 
