@@ -2,7 +2,7 @@
 
     python benchmarks/dictionary_load.py [RUNS]
 
-Each run imports plugin_builder.dictionary in a new interpreter and times only
+Each run imports plugin_builder.sql.dictionary in a new interpreter and times only
 ``powerschool_dictionary()`` (decompress, parse, build the lookup maps), which every
 ``validate``/``build``/``lint`` pays once. Prints the median and the spread.
 """
@@ -15,7 +15,7 @@ import sys
 
 PROBE = """
 import time
-import plugin_builder.dictionary as d
+import plugin_builder.sql.dictionary as d
 start = time.perf_counter()
 dictionary = d.powerschool_dictionary()
 print(time.perf_counter() - start, len(dictionary.tables))

@@ -19,10 +19,10 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from plugin_builder.build.lint import lint, load_dictionary_file
 from plugin_builder.checks import INTERNAL_CODE
 from plugin_builder.errors import PluginBuilderError
 from plugin_builder.findings import Severity
-from plugin_builder.lint import lint, load_dictionary_file
 
 
 def plugins_in(folder: Path) -> list[Path]:

@@ -15,7 +15,7 @@ import click
 
 from plugin_builder import __version__
 from plugin_builder.errors import PluginBuilderError, display_path
-from plugin_builder.report import FORMATS
+from plugin_builder.reports.report import FORMATS
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -99,7 +99,7 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 
 def _print_findings(findings, fmt: str, to_err: bool = False) -> None:
-    from plugin_builder.report import render_findings
+    from plugin_builder.reports.report import render_findings
 
     if findings or fmt != "text":
         click.echo(render_findings(findings, fmt), err=to_err)
@@ -123,7 +123,7 @@ def render(config: Path, output: Path | None, select: tuple[str, ...], to_stdout
 
     Exit: 0 ok, 1 error-level findings, 2 usage.
     """
-    from plugin_builder.package import write_tree
+    from plugin_builder.build.package import write_tree
     from plugin_builder.pipeline import validate
 
     result = validate(config, select)
@@ -243,8 +243,8 @@ def list_queries(config: Path | None) -> None:
 
     Exit: 0.
     """
-    from plugin_builder.catalog import available_queries, builtin_catalog, load_catalog
-    from plugin_builder.config import load_project
+    from plugin_builder.project.catalog import available_queries, builtin_catalog, load_catalog
+    from plugin_builder.project.config import load_project
 
     if config is None and Path("plugin.toml").exists():
         config = Path("plugin.toml")
@@ -311,7 +311,7 @@ def init(directory: Path) -> None:
 
     Exit: 0, 2 when DIRECTORY cannot be written.
     """
-    from plugin_builder.scaffold import init_project
+    from plugin_builder.project.scaffold import init_project
 
     result = init_project(directory)
     for path in result.written:
@@ -351,7 +351,7 @@ def review(config: Path, against: Path | None, output: Path | None) -> None:
     """
     from plugin_builder.pipeline import release_files, write_review
     from plugin_builder.pipeline import review as run_review
-    from plugin_builder.review import render_review, review_format
+    from plugin_builder.reports.review import render_review, review_format
 
     if output is not None and str(output) != "-":
         review_format(output)  # a wrong suffix is a usage error before any work
@@ -417,7 +417,7 @@ def lint_command(
     Exit: 0 clean, 1 error-level findings (with --strict, any warning), 2 usage.
     """
     from plugin_builder.findings import has_errors, select_codes as filter_codes
-    from plugin_builder.lint import lint, load_dictionary_file
+    from plugin_builder.build.lint import lint, load_dictionary_file
 
     select_codes, ignore_codes = _rule_codes(select_codes, "--select"), _rule_codes(ignore_codes, "--ignore")
     dictionary = load_dictionary_file(dictionary_file) if dictionary_file else None
@@ -461,9 +461,9 @@ def dictionary_command(name: str | None, fmt: str, dictionary_file: Path | None)
     """List PowerSchool tables matching PATTERN (glob or substring), or show TABLE's columns."""
     import json
 
-    from plugin_builder.dictionary import powerschool_dictionary
-    from plugin_builder.dictionary import describe_table, list_tables
-    from plugin_builder.lint import load_dictionary_file
+    from plugin_builder.sql.dictionary import powerschool_dictionary
+    from plugin_builder.sql.dictionary import describe_table, list_tables
+    from plugin_builder.build.lint import load_dictionary_file
 
     dictionary = load_dictionary_file(dictionary_file) if dictionary_file else powerschool_dictionary()
     if name and dictionary.has_table(name):

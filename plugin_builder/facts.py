@@ -1,7 +1,7 @@
 """What PowerSchool accepts, and what a release is called: each fact once.
 
-The configuration (:mod:`plugin_builder.config`), the rules on plugin.xml and the named
-queries, the version guard (:mod:`plugin_builder.versions`) and the release's writers all
+The configuration (:mod:`plugin_builder.project.config`), the rules on plugin.xml and the named
+queries, the version guard (:mod:`plugin_builder.project.versions`) and the release's writers all
 read these, so a limit cannot differ between ``validate`` on plugin.toml and ``lint`` on a
 plugin built elsewhere. Where a limit comes from is said beside it.
 """

@@ -1,7 +1,7 @@
 """Findings: the one record every check produces (docs/checks.md).
 
 A finding is rendered as text, JSON, SARIF or GitHub annotations by
-:mod:`plugin_builder.report`; nothing else formats them.
+:mod:`plugin_builder.reports.report`; nothing else formats them.
 """
 
 from __future__ import annotations

@@ -14,17 +14,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from plugin_builder import facts
-from plugin_builder.catalog import QuerySpec, load_catalog
+from plugin_builder.build.package import BuiltZip, atomic_write, write_plugin_zip, zip_bytes
+from plugin_builder.build.render import PluginTree, render_plugin
+from plugin_builder.build.zipread import read_plugin_zip
 from plugin_builder.checks import check_tree
-from plugin_builder.config import Project, load_project
 from plugin_builder.errors import PackageError, Problem
 from plugin_builder.findings import Finding, Severity, has_errors
-from plugin_builder.guide import render_dem_guide
-from plugin_builder.package import BuiltZip, atomic_write, write_plugin_zip, zip_bytes
-from plugin_builder.render import PluginTree, render_plugin
-from plugin_builder.review import Review, render_review, review_format, review_of
-from plugin_builder.versions import check_version
-from plugin_builder.zipread import read_plugin_zip
+from plugin_builder.project.catalog import QuerySpec, load_catalog
+from plugin_builder.project.config import Project, load_project
+from plugin_builder.project.versions import check_version
+from plugin_builder.reports.guide import render_dem_guide
+from plugin_builder.reports.review import Review, render_review, review_format, review_of
 
 
 @dataclass

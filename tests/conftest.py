@@ -32,7 +32,7 @@ def project_dir(tmp_path: Path) -> Path:
 
 def load_district(folder: Path) -> duckdb.DuckDBPyConnection:
     """A DuckDB database with every dictionary table, filled from <TABLE>.csv files."""
-    from plugin_builder.dictionary import create_tables
+    from plugin_builder.sql.dictionary import create_tables
 
     con = duckdb.connect()
     create_tables(con)

@@ -8,12 +8,12 @@ import textwrap
 import pytest
 from lxml import etree
 
-from plugin_builder.analysis import FieldUse, analyze, column_targets, field_uses, fields_read
 from plugin_builder.cli import main
-from plugin_builder.config import load_project
-from plugin_builder.dictionary import powerschool_dictionary
 from plugin_builder.errors import ConfigError
 from plugin_builder.pipeline import validate
+from plugin_builder.project.config import load_project
+from plugin_builder.sql.analysis import FieldUse, analyze, column_targets, field_uses, fields_read
+from plugin_builder.sql.dictionary import powerschool_dictionary
 
 NS = {"p": "http://plugin.powerschool.pearson.com"}
 
@@ -109,7 +109,7 @@ def test_restricted_table_tag_and_connect_by_parse():
 
 
 def test_parse_error_message_has_no_terminal_colour(tmp_path):
-    from plugin_builder.sqlparse import parse_sql
+    from plugin_builder.sql.sqlparse import parse_sql
 
     parsed = parse_sql("SELECT (s.ID FROM STUDENTS s")
     assert not parsed.ok and "\x1b[" not in parsed.error and parsed.line == 1
@@ -239,8 +239,8 @@ def test_odd_column_references_do_not_crash_the_analysis():
 def test_a_failing_rule_is_reported_and_the_others_still_run(monkeypatch, tmp_path):
     import zipfile
 
+    from plugin_builder.build.lint import lint
     from plugin_builder.checks import RULES, Rule
-    from plugin_builder.lint import lint
 
     def broken(ctx, query):
         raise ValueError("boom")

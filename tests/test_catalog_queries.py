@@ -15,16 +15,16 @@ import duckdb
 import pytest
 
 from conftest import EXAMPLE_CONFIG, FIXTURES, TODAY, load_district
-from plugin_builder import oracle_compat
-from plugin_builder.oracle.binds import arg_families, typed_binds
-from plugin_builder.analysis import field_uses
-from plugin_builder.catalog import load_catalog
-from plugin_builder.config import load_project
-from plugin_builder.dictionary import load_dictionary
+from plugin_builder.sql.oracle import compat
+from plugin_builder.sql.oracle.binds import arg_families, typed_binds
+from plugin_builder.sql.analysis import field_uses
+from plugin_builder.project.catalog import load_catalog
+from plugin_builder.project.config import load_project
+from plugin_builder.sql.dictionary import load_dictionary
 from plugin_builder.pipeline import validate
-from plugin_builder.render import render_query
+from plugin_builder.build.render import render_query
 from plugin_builder.resources import builtin_queries_dir
-from plugin_builder.templating import sql_environment
+from plugin_builder.build.templating import sql_environment
 
 EXTRA = FIXTURES / "district_extra"
 EXPECTED = FIXTURES / "expected_extra"
@@ -119,7 +119,7 @@ def run_query(con, name: str, project=None, **binds) -> list[list[str]]:
     spec = next(s for s in load_catalog(project) if s.name == name)
     rendered = render_query(project, spec)
     values = typed_binds(spec.args, binds)  # as PowerSchool binds them: by each arg's column=
-    rows = oracle_compat.run(con, rendered.sql, values, TODAY, arg_families(spec.args))
+    rows = compat.run(con, rendered.sql, values, TODAY, arg_families(spec.args))
     return [["" if v is None else str(v) for v in row] for row in rows]
 
 
@@ -406,7 +406,7 @@ def _macro_values(macro: str, values: list) -> list:
     kind = "INTEGER" if isinstance(values[0], int) else "VARCHAR"
     con.execute(f"CREATE TABLE V (X {kind})")
     con.executemany("INSERT INTO V VALUES (?)", [[v] for v in values])
-    return [y for _, y in oracle_compat.run(con, template.render(), {}, TODAY)]
+    return [y for _, y in compat.run(con, template.render(), {}, TODAY)]
 
 
 def test_clever_grade_enumeration():
@@ -466,7 +466,7 @@ def test_every_catalogue_query_is_in_the_example_zip(tmp_path):
 
     from lxml import etree
 
-    from plugin_builder.catalog import builtin_catalog
+    from plugin_builder.project.catalog import builtin_catalog
     from plugin_builder.pipeline import build
 
     built = build(EXAMPLE_CONFIG, tmp_path)

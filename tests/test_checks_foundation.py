@@ -5,11 +5,11 @@ from __future__ import annotations
 import textwrap
 
 from helpers import CUSTOM_QUERY_TOML, example_config, write_tree
-from plugin_builder.catalog import load_catalog
+from plugin_builder.project.catalog import load_catalog
 from plugin_builder.checks import CheckContext, check_tree, run_rules
-from plugin_builder.config import load_project
-from plugin_builder.model import build_model
-from plugin_builder.render import render_plugin
+from plugin_builder.project.config import load_project
+from plugin_builder.build.model import build_model
+from plugin_builder.build.render import render_plugin
 
 GOOD_PLUGIN = b"""<?xml version="1.0" encoding="UTF-8"?>
 <plugin xmlns="http://plugin.powerschool.pearson.com" name="Rostering" version="1.0">

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMPLE_CONFIG, FIXTURES
-from plugin_builder.config import load_project, parse_project
+from plugin_builder.project.config import load_project, parse_project
 from plugin_builder.errors import ConfigError
 
 BAD = sorted((FIXTURES / "configs" / "bad").glob("*.toml"))

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from plugin_builder.build.lint import lint
 from plugin_builder.findings import Severity
-from plugin_builder.lint import lint
 
 CORPUS = Path(__file__).parent / "corpus"
 PLUGINS = sorted(p.name for p in CORPUS.iterdir() if p.is_dir())

@@ -7,12 +7,12 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from plugin_builder.catalog import load_catalog
-from plugin_builder.config import load_project
-from plugin_builder.oracle import compat
-from plugin_builder.oracle.binds import arg_families, typed_binds
+from plugin_builder.build.render import render_query
 from plugin_builder.preview.synthetic import AGENCY_PERSON_ID, DEFAULT_TODAY, generate
-from plugin_builder.render import render_query
+from plugin_builder.project.catalog import load_catalog
+from plugin_builder.project.config import load_project
+from plugin_builder.sql.oracle import compat
+from plugin_builder.sql.oracle.binds import arg_families, typed_binds
 from tests.helpers import EXAMPLE_CONFIG
 
 

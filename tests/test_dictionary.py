@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from plugin_builder.checks import check_tree
-from plugin_builder.catalog import load_catalog
-from plugin_builder.config import load_project
-from plugin_builder.dictionary import (
+from plugin_builder.project.catalog import load_catalog
+from plugin_builder.project.config import load_project
+from plugin_builder.sql.dictionary import (
     COMPLETE,
     DISTRICT,
     PARTIAL,
@@ -15,7 +15,7 @@ from plugin_builder.dictionary import (
     table_info,
 )
 from plugin_builder.findings import Severity
-from plugin_builder.render import render_plugin
+from plugin_builder.build.render import render_plugin
 
 from helpers import example_config, write_tree
 
@@ -159,7 +159,7 @@ EXTENSION_XML = """<?xml version="1.0" encoding="UTF-8"?>
 def test_lint_counts_the_plugins_own_database_extension_as_declared(tmp_path):
     import zipfile
 
-    from plugin_builder.lint import lint
+    from plugin_builder.build.lint import lint
 
     plugin = '<plugin xmlns="http://plugin.powerschool.pearson.com" name="Lockers" version="1.0"><publisher name="IT"><contact email="it@example.org"/></publisher></plugin>'
     query = """<queries><query name="org.example.lockers.all" coreTable="students" flattened="true">
@@ -180,7 +180,7 @@ def test_lint_counts_the_plugins_own_database_extension_as_declared(tmp_path):
 def test_create_tables_knows_every_dictionary_table_by_name():
     import duckdb
 
-    from plugin_builder.dictionary import create_tables
+    from plugin_builder.sql.dictionary import create_tables
 
     con = duckdb.connect()
     create_tables(con, ["STOREDGRADES"])

@@ -114,10 +114,10 @@ def test_the_detector_finds_a_lazy_cycle():
 
 def test_lazy_and_relative_imports_are_edges():
     tree = ast.parse(
-        "def f():\n    from plugin_builder.review import x\nif TYPE_CHECKING:\n    import plugin_builder.cli\n"
+        "def f():\n    from plugin_builder.reports.review import x\nif TYPE_CHECKING:\n    import plugin_builder.cli\n"
     )
     names = [n.module if isinstance(n, ast.ImportFrom) else n.names[0].name for n in _imports(tree)]
-    assert names == ["plugin_builder.review"]
+    assert names == ["plugin_builder.reports.review"]
     graph = import_graph()
     assert "plugin_builder.checks.engine" in graph["plugin_builder.checks"]
     assert "plugin_builder.preview.checkers" in graph["plugin_builder.checks"]  # a lazy import

@@ -7,7 +7,7 @@ from dataclasses import fields
 from typing import get_type_hints
 from pathlib import Path
 
-from plugin_builder import config as config_module
+from plugin_builder.project import config as config_module
 from plugin_builder.cli import main
 from plugin_builder.resources import templates_dir
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from plugin_builder.checks import INTERNAL_CODE, all_rules
-from plugin_builder.lint import lint
-from plugin_builder.sqlparse import parse_sql
+from plugin_builder.build.lint import lint
+from plugin_builder.sql.sqlparse import parse_sql
 
 from test_rule_fixtures import CASES, FIXTURES, _sql_plugin, findings_for
 
@@ -78,7 +78,7 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from plugin_builder.checks import CheckContext, run_rules  # noqa: E402
-from plugin_builder.model import build_model  # noqa: E402
+from plugin_builder.build.model import build_model  # noqa: E402
 
 TABLES = ["STUDENTS", "PERSON", "CC", "SECTIONS", "STOREDGRADES", "S_CA_STU_X", "U_LOCKERS", "STUDENT", "DUAL"]
 COLUMNS = ["ID", "DCID", "SCHOOLID", "LAST_NAME", "PERCNT", "STUDENTID", "COLUMN_VALUE"]

@@ -12,11 +12,11 @@ import dataclasses
 import pytest
 
 from conftest import EXAMPLE_CONFIG, FIXTURES, TODAY
-from plugin_builder import oracle_compat
-from plugin_builder.oracle.binds import arg_families, typed_binds
-from plugin_builder.catalog import load_catalog
-from plugin_builder.config import load_project
-from plugin_builder.render import render_query
+from plugin_builder.sql.oracle import compat
+from plugin_builder.sql.oracle.binds import arg_families, typed_binds
+from plugin_builder.project.catalog import load_catalog
+from plugin_builder.project.config import load_project
+from plugin_builder.build.render import render_query
 
 # OneRoster 1.1 headers, copied from the OneRoster 1.1 CSV specification (independent of our sidecars).
 ONEROSTER_HEADERS = {
@@ -38,7 +38,7 @@ def run_query(district, name: str, project=None, **binds) -> list[list[str]]:
     spec = next(s for s in load_catalog(project) if s.name == name)
     rendered = render_query(project, spec)
     values = typed_binds(spec.args, binds)  # as PowerSchool binds them: by each arg's column=
-    rows = oracle_compat.run(district, rendered.sql, values, TODAY, arg_families(spec.args))
+    rows = compat.run(district, rendered.sql, values, TODAY, arg_families(spec.args))
     return [["" if v is None else str(v) for v in row] for row in rows]
 
 

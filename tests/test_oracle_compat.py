@@ -10,8 +10,8 @@ import datetime as dt
 import duckdb
 import pytest
 
-from plugin_builder.dictionary import create_tables
-from plugin_builder.oracle_compat import UnsupportedOracle, run, to_duckdb
+from plugin_builder.sql.dictionary import create_tables
+from plugin_builder.sql.oracle.compat import UnsupportedOracle, run, to_duckdb
 
 NOW = dt.datetime(2026, 1, 15, 10, 30, 0)
 

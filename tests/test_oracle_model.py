@@ -12,10 +12,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from plugin_builder.catalog import ArgSpec
-from plugin_builder.dictionary import create_tables
-from plugin_builder.oracle.binds import BindError, arg_families, typed_binds
-from plugin_builder.oracle.compat import NotEmulated, OracleRefusal, prepare_connection, run, to_duckdb
+from plugin_builder.project.catalog import ArgSpec
+from plugin_builder.sql.dictionary import create_tables
+from plugin_builder.sql.oracle.binds import BindError, arg_families, typed_binds
+from plugin_builder.sql.oracle.compat import NotEmulated, OracleRefusal, prepare_connection, run, to_duckdb
 from tests.test_rule_fixtures import findings_for
 
 NOW = dt.datetime(2026, 1, 15, 9, 30)

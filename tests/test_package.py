@@ -10,7 +10,7 @@ import pytest
 
 from helpers import CUSTOM_QUERY_TOML, example_config, write_tree
 from plugin_builder.errors import PackageError
-from plugin_builder.package import zip_bytes
+from plugin_builder.build.package import zip_bytes
 from plugin_builder.pipeline import build
 
 

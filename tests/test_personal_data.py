@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from helpers import write_tree
 
-from plugin_builder import personal_data
-from plugin_builder.dictionary import load_dictionary, powerschool_dictionary
 from plugin_builder.pipeline import review as build_review
-from plugin_builder.review import render_review
+from plugin_builder.reports.review import render_review
+from plugin_builder.sql import personal_data
+from plugin_builder.sql.dictionary import load_dictionary, powerschool_dictionary
 
 
 class FakeDictionary:

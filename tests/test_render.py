@@ -10,11 +10,11 @@ from lxml import etree
 
 from conftest import EXAMPLE_CONFIG
 from helpers import CUSTOM_QUERY_TOML, example_config, write_tree
-from plugin_builder.catalog import load_catalog
+from plugin_builder.project.catalog import load_catalog
 from plugin_builder.checks import check_tree
-from plugin_builder.config import load_project
+from plugin_builder.project.config import load_project
 from plugin_builder.errors import TemplateError
-from plugin_builder.render import render_plugin
+from plugin_builder.build.render import render_plugin
 from plugin_builder.resources import data_path
 
 NS = "{http://plugin.powerschool.pearson.com}"

@@ -12,7 +12,7 @@ import lxml.html
 import pytest
 
 from plugin_builder.cli import main
-from plugin_builder.review import pii_category
+from plugin_builder.reports.review import pii_category
 
 CHROMIUM = Path("/usr/bin/chromium")
 

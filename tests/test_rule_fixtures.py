@@ -39,12 +39,12 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from plugin_builder.analysis import analyze
+from plugin_builder.build.lint import lint
 from plugin_builder.checks import all_rules
-from plugin_builder.dictionary import powerschool_dictionary
 from plugin_builder.findings import Severity
-from plugin_builder.lint import lint
 from plugin_builder.preview.checkers import check_outputs
+from plugin_builder.sql.analysis import analyze
+from plugin_builder.sql.dictionary import powerschool_dictionary
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rules"
 QUERIES_PATH = "queries_root/org.example.roster.named_queries.xml"
@@ -179,8 +179,8 @@ def district_findings(sql: str):
     """Preview's district-scope rules on a database of dictionary-shaped tables filled by ``sql``."""
     import duckdb
 
-    from plugin_builder.dictionary import create_tables
     from plugin_builder.preview.checkers import check_district
+    from plugin_builder.sql.dictionary import create_tables
 
     con = duckdb.connect()
     create_tables(con, ["PREFS", "SCHOOLS"])
@@ -208,8 +208,8 @@ def findings_for(case: Path, tmp_path: Path):
         _write_zip(archive, files)
         dictionary = powerschool_dictionary().extended(extensions) if extensions else None
         if "built" in _options(text):
+            from plugin_builder.build.model import build_model
             from plugin_builder.checks import CheckContext, run_rules
-            from plugin_builder.model import build_model
 
             return run_rules(CheckContext(model=build_model(files), dictionary=dictionary or powerschool_dictionary()))
     elif case.name.endswith(".named_queries.xml"):

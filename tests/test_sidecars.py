@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from helpers import write_tree
 
-from plugin_builder.catalog import load_catalog
-from plugin_builder.config import load_project
 from plugin_builder.errors import CatalogError, ConfigError, InputError
 from plugin_builder.pipeline import validate
+from plugin_builder.project.catalog import load_catalog
+from plugin_builder.project.config import load_project
 
 CONFIG = """
 [plugin]
@@ -208,7 +208,7 @@ def test_a_dictionary_side_file_reports_its_own_lines(tmp_path):
 
 
 def test_lint_dictionary_files_report_lines(tmp_path):
-    from plugin_builder.lint import load_dictionary_file
+    from plugin_builder.build.lint import load_dictionary_file
 
     path = tmp_path / "dictionary.toml"
     path.write_text('S_NM_SEC_X = ["SECTIONSDCID"]\n\nU_X = ["1BAD"]\n', encoding="utf-8")
@@ -221,7 +221,7 @@ def test_lint_dictionary_files_report_lines(tmp_path):
 def test_lint_hints_do_not_mention_plugin_toml(tmp_path):
     import zipfile
 
-    from plugin_builder.lint import lint
+    from plugin_builder.build.lint import lint
 
     plugin = (
         '<plugin xmlns="http://plugin.powerschool.pearson.com" name="Roster" version="1.0">'
@@ -254,8 +254,8 @@ def test_the_readme_example_works_as_written(runner, tmp_path):
     """Following only queries/README.txt: the example query validates, previews on the
     synthetic district plus the README's extra rows, and is classified in the review."""
     from plugin_builder.cli import main
-    from plugin_builder.dictionary import powerschool_dictionary
     from plugin_builder.pipeline import review as build_review
+    from plugin_builder.sql.dictionary import powerschool_dictionary
 
     assert runner.invoke(main, ["init", str(tmp_path)]).exit_code == 0
     readme = (tmp_path / "queries" / "README.txt").read_text(encoding="utf-8")

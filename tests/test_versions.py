@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from plugin_builder.cli import main
-from plugin_builder.versions import compare_versions, version_key
+from plugin_builder.project.versions import compare_versions, version_key
 
 
 @pytest.mark.parametrize(

@@ -17,11 +17,11 @@ import pytest
 from lxml import etree
 
 from conftest import EXAMPLE_CONFIG, REPO
-from plugin_builder.catalog import load_catalog
+from plugin_builder.project.catalog import load_catalog
 from plugin_builder.checks.xsd import schema, strict_schema
-from plugin_builder.config import load_project
-from plugin_builder.model import safe_parser
-from plugin_builder.render import render_plugin
+from plugin_builder.project.config import load_project
+from plugin_builder.build.model import safe_parser
+from plugin_builder.build.render import render_plugin
 
 NS = "{http://plugin.powerschool.pearson.com}"
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from plugin_builder import archive
+from plugin_builder.build import archive
+from plugin_builder.build.zipread import read_plugin_zip
 from plugin_builder.errors import InputError
-from plugin_builder.zipread import read_plugin_zip
 
 PLUGIN = b'<plugin xmlns="http://plugin.powerschool.pearson.com" name="x" version="1.0"/>'
 

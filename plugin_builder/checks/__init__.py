@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from plugin_builder.build.model import build_model
 from plugin_builder.checks import engine
 from plugin_builder.checks.engine import (
     INTERNAL_CODE,
@@ -22,13 +23,12 @@ from plugin_builder.checks.engine import (
     rule,
 )
 from plugin_builder.findings import Finding
-from plugin_builder.model import build_model
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from plugin_builder.config import Project
-    from plugin_builder.render import PluginTree
+    from plugin_builder.build.render import PluginTree
+    from plugin_builder.project.config import Project
 
 __all__ = [
     "INTERNAL_CODE", "RULES", "AccessField", "CheckContext", "Hit", "Rule", "all_rules", "check_tree",

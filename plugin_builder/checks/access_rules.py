@@ -4,7 +4,7 @@ PowerSchool answers a PowerQuery called through the API with 403 when any field 
 is missing from ``access_request``; Data Export Manager exports do not need it. So the fields
 are checked only when a plugin declares API use (``<oauth/>``) *and* an ``access_request``;
 ``<oauth/>`` alone is one warning, since many plugins carry it and are used only through DEM. The fields a query reads
-come from :mod:`plugin_builder.analysis` (every role: output, join, filter, grouping,
+come from :mod:`plugin_builder.sql.analysis` (every role: output, join, filter, grouping,
 ordering) plus its ``<column column=…>`` targets.
 """
 
@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from plugin_builder.build.model import QueryDef
 from plugin_builder.checks.engine import CheckContext, Hit, rule
 from plugin_builder.findings import Severity
-from plugin_builder.model import QueryDef
 
 
 def _needed(ctx: CheckContext, query: QueryDef) -> set[tuple[str, str]]:

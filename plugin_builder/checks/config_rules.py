@@ -1,6 +1,6 @@
 """Rules on the project's configuration that the rendered plugin cannot show (PS19x).
 
-They need the :class:`~plugin_builder.config.Project`, so they report nothing when
+They need the :class:`~plugin_builder.project.config.Project`, so they report nothing when
 ``lint`` checks a plugin we did not build.
 """
 
@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from plugin_builder.checks.engine import CheckContext, Hit, rule
-from plugin_builder.config import _key_lines
 from plugin_builder.errors import display_path
 from plugin_builder.findings import Severity
+from plugin_builder.project.config import _key_lines
 
 
 @rule("PS190", "csv.quotes-off", severity=Severity.WARNING)

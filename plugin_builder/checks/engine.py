@@ -3,7 +3,7 @@
 A rule is a function decorated with :func:`rule`. Its docstring's first line is the
 one-line explanation ``plugin-builder checks`` prints; the rest shows a bad and a good
 example. Plugin-scope rules receive the :class:`CheckContext`; query-scope rules receive the
-context and one :class:`~plugin_builder.model.QueryDef`; output-scope rules (preview's)
+context and one :class:`~plugin_builder.build.model.QueryDef`; output-scope rules (preview's)
 receive the files preview wrote (:mod:`plugin_builder.preview.checkers`). Rules yield :class:`Hit` records;
 the framework turns them into :class:`~plugin_builder.findings.Finding` records with the
 rule's code and severity and the file/line (the template's, when we rendered the SQL).
@@ -23,16 +23,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from plugin_builder.analysis import Analysis, analyze
-from plugin_builder.dictionary import Dictionary, for_project, powerschool_dictionary
+from plugin_builder.build.model import PLUGIN_NS, PluginModel, QueryDef
+from plugin_builder.build.render import sidecar_location
 from plugin_builder.findings import Finding, Severity, sort_findings
-from plugin_builder.model import PLUGIN_NS, PluginModel, QueryDef
-from plugin_builder.render import sidecar_location
-from plugin_builder.sqlparse import ParsedSql, parse_sql
+from plugin_builder.sql.analysis import Analysis, analyze
+from plugin_builder.sql.dictionary import Dictionary, for_project, powerschool_dictionary
+from plugin_builder.sql.sqlparse import ParsedSql, parse_sql
 
 if TYPE_CHECKING:
-    from plugin_builder.archive import ArchiveListing
-    from plugin_builder.config import Project
+    from plugin_builder.build.archive import ArchiveListing
+    from plugin_builder.project.config import Project
 
 
 @dataclass

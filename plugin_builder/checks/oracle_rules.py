@@ -4,7 +4,7 @@ Non-Oracle functions and syntax, reserved words as unquoted aliases, CLOB column
 Oracle needs a comparable type, a select-list alias used where Oracle does not see it,
 mixed datatypes across UNION or CASE branches, a DATE compared with a string, TO_DATE of a
 DATE, identifiers over 30 bytes. The rules that judge types and Oracle's refusals report
-what :mod:`plugin_builder.oracle.model` finds, the model the preview runs the SQL through.
+what :mod:`plugin_builder.sql.oracle.model` finds, the model the preview runs the SQL through.
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ from collections.abc import Iterator
 
 from sqlglot import exp
 
-from plugin_builder.analysis import position
+from plugin_builder.sql.analysis import position
 from plugin_builder.checks.engine import CheckContext, Hit, rule
 from plugin_builder.findings import Severity
-from plugin_builder.oracle.binds import arg_families
-from plugin_builder.oracle.model import sql_refusals
-from plugin_builder.model import QueryDef
-from plugin_builder.sqlparse import strip_sql_comments
+from plugin_builder.sql.oracle.binds import arg_families
+from plugin_builder.sql.oracle.model import sql_refusals
+from plugin_builder.build.model import QueryDef
+from plugin_builder.sql.sqlparse import strip_sql_comments
 
 # Oracle's reserved words (V$RESERVED_WORDS, RESERVED = 'Y'): never an unquoted alias.
 RESERVED = frozenset(
@@ -192,7 +192,7 @@ def _scopes(ctx: CheckContext, query: QueryDef):
     """(resolver, [scopes]) of a query, or (None, []) when it cannot be scoped."""
     from sqlglot.optimizer.scope import build_scope
 
-    from plugin_builder.analysis import _Resolver
+    from plugin_builder.sql.analysis import _Resolver
 
     parsed = ctx.parsed(query)
     if parsed.statement is None:

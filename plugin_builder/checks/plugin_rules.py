@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from plugin_builder.build.model import PLUGIN_NS
 from plugin_builder.checks.engine import CheckContext, Hit, rule
 from plugin_builder.checks.xsd import violations
 from plugin_builder.facts import PLUGIN_NAME_MAX as NAME_MAX
 from plugin_builder.facts import VERSION_MAX, is_version
-from plugin_builder.model import PLUGIN_NS
 
 
 @rule("PS100", "plugin.xml-syntax")

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from plugin_builder.build.model import ColumnDef, QueryDef
 from plugin_builder.checks.engine import CheckContext, Hit, rule
 from plugin_builder.checks.xsd import violations
 from plugin_builder.facts import QUERY_NAME_MAX, SUMMARY_MAX, reserved_prefix
 from plugin_builder.findings import Severity
-from plugin_builder.model import ColumnDef, QueryDef
-from plugin_builder.sqlparse import output_expressions, strip_sql_comments
+from plugin_builder.sql.sqlparse import output_expressions, strip_sql_comments
 
 
 @rule("PQ200", "queries.xml-syntax")

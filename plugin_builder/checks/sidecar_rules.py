@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from plugin_builder.build.model import QueryDef
 from plugin_builder.checks.engine import CheckContext, Hit, rule
 from plugin_builder.findings import Severity
-from plugin_builder.model import QueryDef
-from plugin_builder.sqlparse import output_expressions
+from plugin_builder.sql.sqlparse import output_expressions
 
 
 @rule("PQ230", "sidecar.alias-differs-from-sql", scope="query")

@@ -7,15 +7,15 @@ from collections.abc import Iterator
 
 from sqlglot import exp
 
-from plugin_builder.analysis import identifier_name, position
+from plugin_builder.build.model import QueryDef
 from plugin_builder.checks.engine import CheckContext, Hit, rule
 from plugin_builder.findings import Severity
-from plugin_builder.model import QueryDef
+from plugin_builder.sql.analysis import identifier_name, position
 
 # Fields a roster export has no business reading live in personal_data, shared with the
 # review report; a query that needs one says why in [checks.suppress].
-from plugin_builder.personal_data import SENSITIVE_FIELDS, SENSITIVE_SUFFIXES, sensitive  # noqa: F401
-from plugin_builder.sqlparse import is_select, strip_sql_comments
+from plugin_builder.sql.personal_data import SENSITIVE_FIELDS, SENSITIVE_SUFFIXES, sensitive  # noqa: F401
+from plugin_builder.sql.sqlparse import is_select, strip_sql_comments
 
 
 @rule("SQ300", "sql.parse-error", scope="query")

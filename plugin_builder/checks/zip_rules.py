@@ -1,7 +1,7 @@
 """Rules on the archive itself (ZP5xx): layout, stray entries and hostile members.
 
 For a plugin we rendered the listing is the tree's own files; for ``lint`` it is every entry
-of the ZIP or folder as :mod:`plugin_builder.archive` found it, including the entries it
+of the ZIP or folder as :mod:`plugin_builder.build.archive` found it, including the entries it
 refused to read (with the reason, reported here).
 """
 
@@ -11,10 +11,10 @@ import re
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 
-from plugin_builder.archive import MAX_ENTRIES, ArchiveListing, listing_of_tree
+from plugin_builder.build.archive import MAX_ENTRIES, ArchiveListing, listing_of_tree
+from plugin_builder.build.render import PERMISSIONS_ROOT, PLUGIN_XML, QUERIES_ROOT
 from plugin_builder.checks.engine import CheckContext, Hit, rule
 from plugin_builder.findings import Severity
-from plugin_builder.render import PERMISSIONS_ROOT, PLUGIN_XML, QUERIES_ROOT
 
 # Folders PowerSchool reads from a plugin.
 KNOWN_FOLDERS = {

@@ -18,11 +18,9 @@ from pathlib import Path
 import duckdb
 import sqlglot.errors
 
-from plugin_builder.analysis import field_uses
+from plugin_builder.build.render import RenderedQuery
 from plugin_builder.errors import PluginBuilderError, Problem
 from plugin_builder.findings import Finding, has_errors, sort_findings
-from plugin_builder.oracle.binds import arg_families, bind_kind, typed_binds
-from plugin_builder.oracle.compat import UnsupportedOracle, execute
 from plugin_builder.pipeline import validate
 from plugin_builder.preview import checkers, writers
 from plugin_builder.preview.sources import (
@@ -34,7 +32,9 @@ from plugin_builder.preview.sources import (
     tables_source,
 )
 from plugin_builder.preview.synthetic import DEFAULT_STUDENTS, DEFAULT_TODAY, District
-from plugin_builder.render import RenderedQuery
+from plugin_builder.sql.analysis import field_uses
+from plugin_builder.sql.oracle.binds import arg_families, bind_kind, typed_binds
+from plugin_builder.sql.oracle.compat import UnsupportedOracle, execute
 
 
 class PreviewQueryError(PluginBuilderError):
@@ -83,8 +83,8 @@ Progress = Callable[[str], None]
 
 
 def _needs(queries: list[RenderedQuery]) -> dict[str, dict[str, set[str]]]:
-    from plugin_builder.analysis import analyze
-    from plugin_builder.dictionary import SYSTEM_TABLES
+    from plugin_builder.sql.analysis import analyze
+    from plugin_builder.sql.dictionary import SYSTEM_TABLES
 
     needs: dict[str, dict[str, set[str]]] = {}
     for query in queries:

@@ -26,8 +26,8 @@ from pathlib import Path
 
 import duckdb
 
-from plugin_builder.dictionary import create_tables, duckdb_type, load_dictionary, load_full_dictionary
 from plugin_builder.errors import PluginBuilderError, Problem
+from plugin_builder.sql.dictionary import create_tables, duckdb_type, load_dictionary, load_full_dictionary
 
 
 class PreviewSourceError(PluginBuilderError):

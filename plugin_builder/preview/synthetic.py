@@ -43,7 +43,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from plugin_builder.dictionary import create_tables
+from plugin_builder.sql.dictionary import create_tables
 
 MIN_STUDENTS, MAX_STUDENTS = 100, 100_000
 DEFAULT_STUDENTS = 3000

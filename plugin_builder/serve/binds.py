@@ -19,7 +19,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from plugin_builder.dictionary import Dictionary, powerschool_dictionary
+from plugin_builder.sql.dictionary import Dictionary, powerschool_dictionary
 
 # Body keys PowerSchool gives a meaning of its own; the local server does not emulate them.
 RESERVED_KEYS = ("$q", "projection", "$dataversion", "$dataversion_applicationname")

@@ -1,7 +1,7 @@
 """Running served queries on the preview district: each result computed once, then paged.
 
 A query's result for one set of binds is computed by the Oracle layer exactly as ``preview``
-runs it (:func:`plugin_builder.oracle_compat.to_duckdb` on the same SQL, binds and SYSDATE)
+runs it (:func:`plugin_builder.sql.oracle.compat.to_duckdb` on the same SQL, binds and SYSDATE)
 and stored as a DuckDB table in the order the query returned it (``CREATE TABLE … AS`` keeps
 it; ``rowid`` numbers the rows in that order). Pages, counts and ``pagesize=0`` then read that
 table: a page is a ``rowid`` range, so it costs milliseconds however deep it is, and the rows of
@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 import duckdb
 import sqlglot.errors
 
-from plugin_builder.oracle.binds import arg_families
-from plugin_builder.oracle.compat import OracleRefusal, UnsupportedOracle, prepare_connection, to_duckdb
 from plugin_builder.serve.plugin import ServedQuery
+from plugin_builder.sql.oracle.binds import arg_families
+from plugin_builder.sql.oracle.compat import OracleRefusal, UnsupportedOracle, prepare_connection, to_duckdb
 
 CACHE_SCHEMA = "serve_cache"
 STREAM_CHUNK = 2000  # rows per read while streaming pagesize=0

@@ -3,7 +3,7 @@ each query reads outside its ``access_request``.
 
 A project is rendered exactly as ``build`` renders it; a ZIP built elsewhere is read with the
 project's bounded ZIP reader and its queries are parsed from ``queries_root/*.named_queries.xml``
-(:mod:`plugin_builder.model`, no entity expansion). Both end as the same :class:`ServedPlugin`.
+(:mod:`plugin_builder.build.model`, no entity expansion). Both end as the same :class:`ServedPlugin`.
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from plugin_builder.analysis import analyze
+from plugin_builder.build.model import QueryDef, build_model
 from plugin_builder.checks import CheckContext
-from plugin_builder.dictionary import Dictionary, powerschool_dictionary
 from plugin_builder.errors import PluginBuilderError, Problem
-from plugin_builder.model import QueryDef, build_model
 from plugin_builder.serve.binds import ArgSpec
+from plugin_builder.sql.analysis import analyze
+from plugin_builder.sql.dictionary import Dictionary, powerschool_dictionary
 
 
 class ServeRefused(PluginBuilderError):
@@ -125,8 +125,8 @@ def served_plugin(
 
 def load_project_plugin(config: str | Path) -> ServedPlugin:
     """The project's plugin, rendered as ``build`` renders it (error-level findings are noted, not fatal)."""
-    from plugin_builder.dictionary import for_project
     from plugin_builder.pipeline import validate
+    from plugin_builder.sql.dictionary import for_project
 
     validated = validate(config)
     plugin = served_plugin(validated.tree.files, str(config), for_project(validated.project), validated.tree)
@@ -139,6 +139,6 @@ def load_project_plugin(config: str | Path) -> ServedPlugin:
 
 def load_zip_plugin(path: str | Path) -> ServedPlugin:
     """A plugin ZIP built elsewhere, read in memory by the bounded reader (nothing extracted)."""
-    from plugin_builder.zipread import read_plugin_zip
+    from plugin_builder.build.zipread import read_plugin_zip
 
     return served_plugin(read_plugin_zip(path), str(path))

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import uvicorn
 
-from plugin_builder.analysis import analyze
+from plugin_builder.sql.analysis import analyze
 from plugin_builder.errors import PluginBuilderError, Problem
 from plugin_builder.preview.sources import Source, prepare_requirements, duckdb_source, synthetic_source, tables_source
 from plugin_builder.preview.synthetic import DEFAULT_STUDENTS, DEFAULT_TODAY

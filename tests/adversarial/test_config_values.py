@@ -23,16 +23,16 @@ from sqlglot import exp
 
 from conftest import EXAMPLE_CONFIG, FIXTURES, TODAY, load_district
 from hostile import ECHO_KEYS, ECHO_SCALARS, add_echo_query, config_text, write_project
-from plugin_builder import oracle_compat
-from plugin_builder.catalog import load_catalog
+from plugin_builder.sql.oracle import compat
+from plugin_builder.project.catalog import load_catalog
 from plugin_builder.checks import check_tree
-from plugin_builder.config import load_project, parse_project
-from plugin_builder.dictionary import create_tables
+from plugin_builder.project.config import load_project, parse_project
+from plugin_builder.sql.dictionary import create_tables
 from plugin_builder.errors import ConfigError
-from plugin_builder.model import PLUGIN_NS
-from plugin_builder.render import render_plugin, render_query
-from plugin_builder.sqlparse import is_select, parse_sql
-from plugin_builder.templating import sql_literal
+from plugin_builder.build.model import PLUGIN_NS
+from plugin_builder.build.render import render_plugin, render_query
+from plugin_builder.sql.sqlparse import is_select, parse_sql
+from plugin_builder.build.templating import sql_literal
 
 HOSTILE = [
     "O'Brien",
@@ -107,7 +107,7 @@ def in_lists(sql: str) -> list[tuple[object, ...]]:
     lists = [node.expressions for node in statement.find_all(exp.In)]
     items = [item for items in lists for item in items]
     select = ", ".join(f"{item.sql(dialect='oracle')} AS v{i}" for i, item in enumerate(items))
-    values = iter(oracle_compat.run(echo_database(), f"SELECT {select} FROM DUAL", {}, TODAY)[0])
+    values = iter(compat.run(echo_database(), f"SELECT {select} FROM DUAL", {}, TODAY)[0])
     return [tuple(next(values) for _ in items) for items in lists]
 
 
@@ -118,7 +118,7 @@ ECHO_TABLES = sorted({table for table, _ in {**ECHO_KEYS, **ECHO_SCALARS}.values
 def echo_database() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     create_tables(con, ECHO_TABLES)
-    oracle_compat.prepare_connection(con)
+    compat.prepare_connection(con)
     return con
 
 
@@ -135,7 +135,7 @@ def run_echo(project, sql: str) -> set[tuple[str, str]]:
             rows.setdefault(target, set()).update({v} | near_misses)
     for (table, column), values in rows.items():
         con.executemany(f'INSERT INTO "{table}" ("{column}") VALUES (?)', [[v] for v in sorted(values)])
-    return set(oracle_compat.run(con, sql, {}, TODAY))
+    return set(compat.run(con, sql, {}, TODAY))
 
 
 def expected_echo(project) -> set[tuple[str, str]]:
@@ -301,7 +301,7 @@ def test_a_code_with_every_special_sequence_finds_its_own_rows_in_the_real_catal
     def users(project, code: str) -> list[tuple]:
         con = load_district(FIXTURES / "district")
         con.execute("UPDATE CODESET SET CODE = ? WHERE CODE = 'Mother'", [code])
-        return oracle_compat.run(con, render_query(project, spec).sql, {"yearid": None}, TODAY)
+        return compat.run(con, render_query(project, spec).sql, {"yearid": None}, TODAY)
 
     expected = users(baseline_project, "Mother")
     assert any(row[5] == "parent" for row in expected)

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from plugin_builder.build.lint import lint
 from plugin_builder.cli import main
-from plugin_builder.lint import lint
 
 PLUGIN_XML = (
     '<plugin xmlns="http://plugin.powerschool.pearson.com" name="Roster" version="1.0">'

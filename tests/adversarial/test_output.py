@@ -173,7 +173,7 @@ def test_full_disk_while_writing_a_new_zip(tmp_path, monkeypatch, written_bytes)
 
 
 def new_zip_size(config: Path) -> int:
-    from plugin_builder.package import zip_bytes
+    from plugin_builder.build.package import zip_bytes
     from plugin_builder.pipeline import validate
 
     return len(zip_bytes(validate(config).tree.files))

@@ -32,7 +32,7 @@ from functools import lru_cache
 
 from sqlglot import exp
 
-from plugin_builder.dictionary import Dictionary, powerschool_dictionary
+from plugin_builder.sql.dictionary import Dictionary, powerschool_dictionary
 
 ORA_MESSAGES = {
     "ORA-00904": "invalid identifier",
@@ -594,7 +594,7 @@ def sql_refusals(
 ) -> tuple[Refusal, ...]:
     """:func:`refusals` of one SQL text (parsed as the checks parse it), cached: ``validate``
     and ``preview`` judge the same rendered query once per run."""
-    from plugin_builder.sqlparse import parse_sql
+    from plugin_builder.sql.sqlparse import parse_sql
 
     statement = parse_sql(sql).statement
     if statement is None:

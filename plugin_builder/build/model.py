@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from plugin_builder.render import PLUGIN_XML, PERMISSIONS_ROOT, QUERIES_ROOT, PluginTree, RenderedQuery
+from plugin_builder.build.render import PLUGIN_XML, PERMISSIONS_ROOT, QUERIES_ROOT, PluginTree, RenderedQuery
 
 PLUGIN_NS = "http://plugin.powerschool.pearson.com"
 

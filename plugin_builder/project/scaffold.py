@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from plugin_builder.build.package import atomic_write
 from plugin_builder.errors import ConfigError, Problem
-from plugin_builder.package import atomic_write
 from plugin_builder.resources import templates_dir
 
 INIT_FILES = (("plugin.toml", "plugin.toml"), ("queries/README.txt", "queries-README.txt"))

@@ -28,8 +28,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from plugin_builder.config import Project
 from plugin_builder.errors import CatalogError, Key, Problem, check_table, display_path, read_toml
+from plugin_builder.project.config import Project
 from plugin_builder.resources import builtin_queries_dir
 
 # Applied with fullmatch: "$" alone accepts a trailing newline, which would reach file and XML names.

@@ -6,7 +6,7 @@ part, numerically (``1.10 > 1.9``), trailing zeros ignored (``1.0 == 1.0.0``).
 
 The last release is the ``--against`` ZIP (its ``plugin.xml`` version) and every
 ``<slug>-<version>.zip`` of the same plugin already in the output folder. The ZIP of
-exactly the version being built is left to :mod:`plugin_builder.package`, which refuses to
+exactly the version being built is left to :mod:`plugin_builder.build.package`, which refuses to
 change its bytes without ``--force``.
 """
 
@@ -16,9 +16,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from plugin_builder.config import Project
 from plugin_builder.errors import InputError, PluginBuilderError, Problem
 from plugin_builder.facts import VERSION_RE, is_version
+from plugin_builder.project.config import Project
 
 
 class VersionNotRaised(PluginBuilderError):
@@ -68,8 +68,8 @@ def releases_in(out_dir: str | Path, slug: str) -> list[Release]:
 
 def release_of_zip(path: str | Path) -> Release:
     """The version in an existing plugin ZIP's ``plugin.xml``."""
-    from plugin_builder.model import build_model
-    from plugin_builder.zipread import read_plugin_zip
+    from plugin_builder.build.model import build_model
+    from plugin_builder.build.zipread import read_plugin_zip
 
     model = build_model(read_plugin_zip(path))
     root = model.plugin_root

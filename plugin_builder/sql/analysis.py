@@ -26,8 +26,8 @@ from functools import lru_cache
 from sqlglot import exp
 from sqlglot.optimizer.scope import Scope, ScopeType, build_scope
 
-from plugin_builder.dictionary import SYSTEM_TABLES, Dictionary, powerschool_dictionary, type_family
-from plugin_builder.sqlparse import output_expressions, parse_sql
+from plugin_builder.sql.dictionary import SYSTEM_TABLES, Dictionary, powerschool_dictionary, type_family
+from plugin_builder.sql.sqlparse import output_expressions, parse_sql
 
 ROLES = ("select", "join", "filter", "grouping", "ordering", "other")
 
@@ -301,7 +301,7 @@ class _Resolver:
                     )
                 )
             elif all(self._has(s, name) is False for s in self._selected(scope).values()) and self._selected(scope):
-                from plugin_builder.dictionary import closest
+                from plugin_builder.sql.dictionary import closest
 
                 candidates = set()
                 for s in self._selected(scope).values():
@@ -591,7 +591,7 @@ def analyze(sql: str, dictionary: Dictionary | None = None) -> Analysis:
 def column_targets(sql: str, dictionary: Dictionary | None, core_table: str | None, count: int) -> list[str]:
     """``column=`` for each of ``count`` outputs: the real source column of a plain-column
     output, else a type-compatible placeholder field."""
-    from plugin_builder.dictionary import placeholder_field
+    from plugin_builder.sql.dictionary import placeholder_field
 
     dictionary = dictionary or powerschool_dictionary()
     outputs = analyze(sql, dictionary).outputs or []

@@ -23,7 +23,7 @@ import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from plugin_builder.dictionary import Dictionary
+    from plugin_builder.sql.dictionary import Dictionary
 
 # In the order the review report lists them.
 CATEGORIES = (

@@ -1,6 +1,6 @@
 """Read a previous release's plugin ZIP strictly (``review --against``, ``build --against``).
 
-The reading itself is :func:`plugin_builder.archive.read_zip`, the same bounded, in-memory
+The reading itself is :func:`plugin_builder.build.archive.read_zip`, the same bounded, in-memory
 reader ``lint`` uses (nothing extracted, no unsafe names, no symlinks, zip bombs stopped
 within one chunk). Where ``lint`` reports a refused entry as a finding, a release we compare
 against must be clean: any refused entry is an error here.
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from plugin_builder.archive import MAX_ENTRIES, read_zip
+from plugin_builder.build.archive import MAX_ENTRIES, read_zip
+from plugin_builder.build.render import PLUGIN_XML
 from plugin_builder.errors import InputError, Problem
-from plugin_builder.render import PLUGIN_XML
 
 
 def read_plugin_zip(path: str | Path) -> dict[str, bytes]:

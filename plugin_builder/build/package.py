@@ -19,10 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from plugin_builder.config import Project
+from plugin_builder.build.render import PERMISSIONS_ROOT, PLUGIN_XML, QUERIES_ROOT, PluginTree
 from plugin_builder.errors import PackageError, Problem
 from plugin_builder.facts import companion_names
-from plugin_builder.render import PERMISSIONS_ROOT, PLUGIN_XML, QUERIES_ROOT, PluginTree
+from plugin_builder.project.config import Project
 
 FIXED_DATE = (1980, 1, 1, 0, 0, 0)
 

@@ -10,10 +10,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from plugin_builder.catalog import QuerySpec
-from plugin_builder.config import Project
+from plugin_builder.project.catalog import QuerySpec
+from plugin_builder.project.config import Project
 from plugin_builder.resources import builtin_queries_dir, templates_dir
-from plugin_builder.templating import (
+from plugin_builder.build.templating import (
     check_sql_template,
     read_template_source,
     render_template,
@@ -162,8 +162,8 @@ def _fill_columns(project: Project, spec: QuerySpec, sql: str) -> QuerySpec:
     """Sidecar columns without ``column``: the output's real source column, else a placeholder."""
     from dataclasses import replace
 
-    from plugin_builder.analysis import column_targets
-    from plugin_builder.dictionary import for_project
+    from plugin_builder.sql.analysis import column_targets
+    from plugin_builder.sql.dictionary import for_project
 
     targets = column_targets(sql, for_project(project), spec.core_table, len(spec.columns))
     columns = tuple(c if c.column else replace(c, column=targets[i]) for i, c in enumerate(spec.columns))
@@ -208,9 +208,9 @@ def render_plugin(
     queries = [render_query(project, spec) for spec in specs]
     env = xml_environment([templates_dir()])
     if project.plugin.oauth and access_fields is None:
-        from plugin_builder.analysis import access_fields_for
+        from plugin_builder.sql.analysis import access_fields_for
 
-        from plugin_builder.dictionary import for_project
+        from plugin_builder.sql.dictionary import for_project
 
         access_fields = access_fields_for(queries, for_project(project))
     files: dict[str, bytes] = {}

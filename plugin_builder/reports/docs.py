@@ -1,6 +1,6 @@
 """Generate the parts of the docs that the code knows: the rule table and the command reference.
 
-``python -m plugin_builder.docs`` rewrites them in place, between ``<!-- BEGIN GENERATED: x -->``
+``python -m plugin_builder.reports.docs`` rewrites them in place, between ``<!-- BEGIN GENERATED: x -->``
 and ``<!-- END GENERATED: x -->`` markers; ``--check`` only compares and exits 1 when a file is
 stale (CI runs it, as do the tests).
 """
@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     check = "--check" in args
     files = stale(Path.cwd(), write=not check)
     if check and files:
-        print(f"stale generated docs: {', '.join(files)}; run `python -m plugin_builder.docs`", file=sys.stderr)
+        print(f"stale generated docs: {', '.join(files)}; run `python -m plugin_builder.reports.docs`", file=sys.stderr)
         return 1
     for path in files:
         print(f"rewrote {path}", file=sys.stderr)

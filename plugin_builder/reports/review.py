@@ -2,7 +2,7 @@
 
 For each query: its summary and description, the SQL exactly as PowerSchool will run it,
 every TABLE.FIELD it reads with the roles it plays (from
-:func:`plugin_builder.analysis.field_uses`), the personal data among them, its output
+:func:`plugin_builder.sql.analysis.field_uses`), the personal data among them, its output
 columns and its arguments. With a previous release's ZIP (``--against``): queries added
 and removed, SQL diffs, and the fields read now that were not read before.
 
@@ -20,20 +20,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from plugin_builder import __version__
-from plugin_builder.analysis import field_uses
-from plugin_builder.dictionary import Dictionary, for_project
+from plugin_builder.build.model import PluginModel, QueryDef, build_model
 from plugin_builder.errors import PackageError, Problem
 from plugin_builder.findings import Finding, Severity
-from plugin_builder.model import PluginModel, QueryDef, build_model
-from plugin_builder.personal_data import CATEGORIES
-from plugin_builder.personal_data import category as personal_category
-from plugin_builder.sqlparse import parse_sql
-from plugin_builder.versions import Release, compare_versions, not_raised
+from plugin_builder.project.versions import Release, compare_versions, not_raised
+from plugin_builder.sql.analysis import field_uses
+from plugin_builder.sql.dictionary import Dictionary, for_project
+from plugin_builder.sql.personal_data import CATEGORIES
+from plugin_builder.sql.personal_data import category as personal_category
+from plugin_builder.sql.sqlparse import parse_sql
 
 if TYPE_CHECKING:
     from plugin_builder.pipeline import Validated
 
-# Personal data: one home, plugin_builder.personal_data, shared with the sensitive-field rule.
+# Personal data: one home, plugin_builder.sql.personal_data, shared with the sensitive-field rule.
 PII_CATEGORIES = CATEGORIES
 
 
@@ -343,7 +343,7 @@ REVIEW_FORMATS = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md
 
 def render_review(review: Review, fmt: str = "html") -> str:
     """The report as ``html`` or ``md`` text."""
-    from plugin_builder.mdtext import document_environment
+    from plugin_builder.reports.mdtext import document_environment
 
     template = {"html": "review.html.j2", "md": "review.md.j2"}[fmt]
     env = document_environment(autoescape=fmt == "html")

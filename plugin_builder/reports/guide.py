@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from plugin_builder import __version__
-from plugin_builder.config import Project
-from plugin_builder.mdtext import document_environment
-from plugin_builder.render import PluginTree, RenderedQuery
+from plugin_builder.build.render import PluginTree, RenderedQuery
+from plugin_builder.project.config import Project
+from plugin_builder.reports.mdtext import document_environment
 
 # OneRoster 1.1 "List of …" fields: several values, comma-separated inside one quoted field.
 ONEROSTER_MULTI_VALUED = frozenset(

@@ -193,7 +193,7 @@ class KeyUndefined(jinja2.StrictUndefined):
     """StrictUndefined that names the known keys when a config section has no such key.
 
     ``{{ oneroster.parnet }}`` says "'parnet' is not a key of OneRosterSection (known:
-    parent, guardian, …)" rather than "'plugin_builder.config.OneRosterSection object' has
+    parent, guardian, …)" rather than "'plugin_builder.project.config.OneRosterSection object' has
     no attribute 'parnet'".
     """
 

@@ -26,8 +26,8 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from plugin_builder.build.render import PERMISSIONS_ROOT, PLUGIN_XML, QUERIES_ROOT
 from plugin_builder.errors import InputError, Problem
-from plugin_builder.render import PERMISSIONS_ROOT, PLUGIN_XML, QUERIES_ROOT
 
 MAX_ENTRIES = 1000  # real plugins have tens; thousands are a denial-of-service attempt
 MAX_ARCHIVE_BYTES = 64 * 1024 * 1024

@@ -60,7 +60,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.oracle import Oracle
 
-from plugin_builder.oracle.model import NotEmulated, OracleRefusal, UnsupportedOracle, sql_refusals
+from plugin_builder.sql.oracle.model import NotEmulated, OracleRefusal, UnsupportedOracle, sql_refusals
 
 LISTAGG_MAX_BYTES = 4000
 
@@ -163,7 +163,7 @@ def _parse(sql: str) -> exp.Expression:
 @cache
 def _column_kinds() -> dict[str, str]:
     """Column name -> 'date' or 'timestamp' for names typed so in every dictionary table."""
-    from plugin_builder.dictionary import duckdb_type, load_dictionary
+    from plugin_builder.sql.dictionary import duckdb_type, load_dictionary
 
     kinds: dict[str, set[str]] = {}
     for columns in load_dictionary().values():

@@ -1,7 +1,7 @@
 """``lint PATH``: the same checks on a plugin ZIP, folder or bare plugin.xml that we did not build.
 
-The archive is read by :mod:`plugin_builder.archive` (bounded, in memory, nothing
-extracted, links never followed) and its XML by :mod:`plugin_builder.model` (no entity
+The archive is read by :mod:`plugin_builder.build.archive` (bounded, in memory, nothing
+extracted, links never followed) and its XML by :mod:`plugin_builder.build.model` (no entity
 expansion, no DTD, no network). Findings point at the archive's own files and lines.
 """
 
@@ -11,13 +11,13 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from plugin_builder.archive import MAX_MEMBER_BYTES, ArchiveEntry, ArchiveListing, read_folder, read_zip
+from plugin_builder.build.archive import MAX_MEMBER_BYTES, ArchiveEntry, ArchiveListing, read_folder, read_zip
+from plugin_builder.build.model import PluginModel, build_model
+from plugin_builder.build.render import PLUGIN_XML
 from plugin_builder.checks import CheckContext, run_rules
-from plugin_builder.dictionary import Dictionary, parse_extensions, powerschool_dictionary
 from plugin_builder.errors import InputError, Problem, read_toml
 from plugin_builder.findings import Finding, has_errors
-from plugin_builder.model import PluginModel, build_model
-from plugin_builder.render import PLUGIN_XML
+from plugin_builder.sql.dictionary import Dictionary, parse_extensions, powerschool_dictionary
 
 
 @dataclass
@@ -81,8 +81,8 @@ def declared_extensions(files: dict[str, bytes]) -> dict[str, dict[str, str]]:
     Each ``extendedTable`` gets its fields plus the ID PowerSchool adds; one nested under a
     PowerSchool table also gets that table's key (``STUDENTSDCID``). Unreadable files add nothing.
     """
-    from plugin_builder.archive import USER_SCHEMA_ROOT
-    from plugin_builder.model import parse_xml
+    from plugin_builder.build.archive import USER_SCHEMA_ROOT
+    from plugin_builder.build.model import parse_xml
 
     tables: dict[str, dict[str, str]] = {}
     for path, data in sorted(files.items()):

@@ -20,8 +20,8 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
-from plugin_builder.dictionary import Dictionary, powerschool_dictionary
 from plugin_builder.errors import PluginBuilderError, Problem
+from plugin_builder.sql.dictionary import Dictionary, powerschool_dictionary
 
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 INTEGER_RE = re.compile(r"^[+-]?\d+$")

@@ -480,7 +480,7 @@ def _parse_dictionary(reader: _Reader, data: dict, path: Path) -> DictionarySect
 
     The side file maps table names to their columns the same way, at its top level.
     """
-    from plugin_builder.dictionary import parse_extensions
+    from plugin_builder.sql.dictionary import parse_extensions
 
     table = reader.section(data, "dictionary", DictionarySection)
     merged: dict[str, dict[str, str]] = {}
