@@ -6,6 +6,7 @@ finding in the SQL points at ``queries/<name>.sql.j2:<line>``.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,6 +113,7 @@ def normalise_sql(text: str) -> str:
 _EXPR_RE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}")
 
 
+@functools.lru_cache(maxsize=4096)  # the shared macro templates' lines recur for every query
 def _line_pattern(line: str) -> re.Pattern[str] | None:
     stripped = line.strip()
     if not stripped or stripped.startswith(("{%", "{#")) and stripped.endswith(("%}", "#}")):

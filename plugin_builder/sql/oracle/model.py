@@ -97,7 +97,7 @@ _FAMILY_TYPES = {
 _SCHEMAS: dict[int, tuple[Dictionary, object, frozenset[str]]] = {}
 
 
-def _schema(dictionary: Dictionary) -> tuple[object, frozenset[str]]:
+def _schema(dictionary: Dictionary) -> tuple[object, dict[str, frozenset[str]]]:
     """sqlglot's schema of the dictionary (built once per dictionary: it has hundreds of
     tables) and the names of its CLOB columns."""
     from sqlglot.schema import MappingSchema
@@ -110,24 +110,34 @@ def _schema(dictionary: Dictionary) -> tuple[object, frozenset[str]]:
             for table, columns in dictionary.tables.items()
             if columns
         }
-        clobs = frozenset(
-            column
-            for columns in dictionary.tables.values()
-            for column, kind in columns.items()
-            if "CLOB" in kind.upper()
-        )
+        # TABLE -> its CLOB columns: a query is typed only when a table it reads has one.
+        clobs: dict[str, frozenset[str]] = {}
+        for table, columns in dictionary.tables.items():
+            found = frozenset(column for column, kind in columns.items() if "CLOB" in kind.upper())
+            if found:
+                clobs[table] = found
         entry = (dictionary, MappingSchema(tables, dialect="oracle"), clobs)
         _SCHEMAS[id(dictionary)] = entry
     return entry[1], entry[2]
 
 
-def _needs_types(nodes: _Nodes, clobs: frozenset[str], bind_families: Mapping[str, str]) -> bool:
-    """Whether a type-based refusal is possible: a TO_DATE, a CLOB column or a CLOB bind."""
-    if nodes.of(exp.StrToDate, exp.StrToTime):
+def _needs_types(nodes: _Nodes, clobs: Mapping[str, frozenset[str]], bind_families: Mapping[str, str]) -> bool:
+    """Whether a type-based refusal is possible: a TO_DATE with a mask, a CLOB bind, a value made
+    a CLOB, or a CLOB column of a table the statement reads."""
+    if any(node.args.get("format") is not None for node in nodes.of(exp.StrToDate, exp.StrToTime)):
         return True
     if any(family == "CLOB" for family in bind_families.values()):
         return True
-    return any(column.name.upper() in clobs and not _converted(column) for column in nodes.of(exp.Column))
+    if any(
+        node.this == exp.DataType.Type.TEXT and "CLOB" in node.sql("oracle").upper() for node in nodes.of(exp.DataType)
+    ):
+        return True
+    candidates: set[str] = set()
+    for table in nodes.of(exp.Table):
+        candidates |= clobs.get(table.name.upper(), frozenset())
+    return bool(candidates) and any(
+        column.name.upper() in candidates and not _converted(column) for column in nodes.of(exp.Column)
+    )
 
 
 def _converted(column: exp.Column) -> bool:
