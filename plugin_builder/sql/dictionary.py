@@ -218,7 +218,7 @@ class Verdict:
 
 
 DECLARE_HINT = (
-    "if your PowerSchool has it, declare it under [dictionary] extensions in plugin.toml (lint: --dictionary FILE)"
+    "if your PowerSchool has it, declare it under [dictionary] extensions in plugin.toml"
 )
 
 
@@ -343,7 +343,7 @@ class Dictionary:
                 "warning",
                 f"table {name} is not in the PowerSchool dictionary; its name follows the district/state "
                 "convention, so it is unverified",
-                "declare it under [dictionary] extensions in plugin.toml (lint: --dictionary FILE) to check its columns",
+                "declare it under [dictionary] extensions in plugin.toml to check its columns",
                 name,
             )
         suggestions = self.suggest_tables(name)
