@@ -40,9 +40,18 @@ CHUNK = 64 * 1024
 _DRIVE = re.compile(r"^[A-Za-z]:")
 
 
+# What can be wrong with one entry; the ZIP rules (checks/zip_rules.py) map each to its code.
+UNSAFE_PATH = "unsafe-path"  # "..", absolute, backslash or NUL in the name
+OVERSIZED = "oversized"  # too big, or inflating far beyond its compressed size
+SYMLINK = "symlink"
+NOT_A_FILE = "not-a-file"  # a device, a FIFO, …
+
+
 @dataclass(frozen=True)
 class ArchiveEntry:
-    """One entry as stored; ``problem`` is (rule code, message) when it was refused."""
+    """One entry as stored; ``problem`` is (what is wrong, message) when it was refused: one of
+    :data:`UNSAFE_PATH`, :data:`OVERSIZED`, :data:`SYMLINK`, :data:`NOT_A_FILE`; the ZIP rules
+    give each its code."""
 
     name: str
     size: int = 0
@@ -124,7 +133,7 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[bytes
                     return None, _too_big(info, inflated=total)
                 chunks.append(chunk)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError, ValueError) as exc:
-        return None, ("ZP505", f"cannot be read safely: {exc}")
+        return None, (OVERSIZED, f"cannot be read safely: {exc}")
     return b"".join(chunks), None
 
 
@@ -132,8 +141,8 @@ def _too_big(info: zipfile.ZipInfo, inflated: int | None = None) -> tuple[str, s
     size = inflated if inflated is not None else info.file_size
     ratio = size / max(info.compress_size, 1)
     if ratio > MAX_RATIO and size > RATIO_FLOOR:
-        return "ZP505", (f"inflates {ratio:.0f} times ({info.compress_size} to {size}+ bytes): a zip bomb is refused")
-    return "ZP505", f"is {size} bytes inflated; at most {MAX_MEMBER_BYTES} are read"
+        return OVERSIZED, (f"inflates {ratio:.0f} times ({info.compress_size} to {size}+ bytes): a zip bomb is refused")
+    return OVERSIZED, f"is {size} bytes inflated; at most {MAX_MEMBER_BYTES} are read"
 
 
 def read_zip(path: Path) -> tuple[dict[str, bytes], ArchiveListing]:
@@ -179,12 +188,12 @@ def read_zip(path: Path) -> tuple[dict[str, bytes], ArchiveListing]:
             seen.add(name)
             if reason:
                 listing.entries.append(
-                    ArchiveEntry(name, info.file_size, info.compress_size, "file", ("ZP504", reason))
+                    ArchiveEntry(name, info.file_size, info.compress_size, "file", (UNSAFE_PATH, reason))
                 )
                 continue
             if info.create_system == 3 and stat.S_ISLNK(mode):
                 listing.entries.append(
-                    ArchiveEntry(name, info.file_size, info.compress_size, "symlink", ("ZP506", "is a symbolic link"))
+                    ArchiveEntry(name, info.file_size, info.compress_size, "symlink", (SYMLINK, "is a symbolic link"))
                 )
                 continue
             if info.is_dir():
@@ -194,7 +203,7 @@ def read_zip(path: Path) -> tuple[dict[str, bytes], ArchiveListing]:
             problem = None
             if wanted(inner):
                 if total + info.file_size > MAX_TOTAL_BYTES:
-                    problem = ("ZP505", f"reading it would pass {MAX_TOTAL_BYTES} bytes in all")
+                    problem = (OVERSIZED, f"reading it would pass {MAX_TOTAL_BYTES} bytes in all")
                 else:
                     data, problem = _read_member(archive, info)
                     if data is not None:
@@ -235,21 +244,21 @@ def read_folder(path: Path) -> tuple[dict[str, bytes], ArchiveListing]:
     total = 0
     for rel, info in sorted(found):
         if stat.S_ISLNK(info.st_mode):
-            listing.entries.append(ArchiveEntry(rel, 0, 0, "symlink", ("ZP506", "is a symbolic link")))
+            listing.entries.append(ArchiveEntry(rel, 0, 0, "symlink", (SYMLINK, "is a symbolic link")))
             continue
         if stat.S_ISDIR(info.st_mode):
             listing.entries.append(ArchiveEntry(rel + "/", 0, 0, "dir"))
             continue
         if not stat.S_ISREG(info.st_mode):
-            listing.entries.append(ArchiveEntry(rel, 0, 0, "other", ("ZP502", "is not a regular file")))
+            listing.entries.append(ArchiveEntry(rel, 0, 0, "other", (NOT_A_FILE, "is not a regular file")))
             continue
         problem = None
         inner = _strip(rel, listing.wrapper)
         if info.st_size > MAX_MEMBER_BYTES:
-            problem = ("ZP505", f"is {info.st_size} bytes; at most {MAX_MEMBER_BYTES} are read")
+            problem = (OVERSIZED, f"is {info.st_size} bytes; at most {MAX_MEMBER_BYTES} are read")
         elif wanted(inner):
             if total + info.st_size > MAX_TOTAL_BYTES:
-                problem = ("ZP505", f"reading it would pass {MAX_TOTAL_BYTES} bytes in all")
+                problem = (OVERSIZED, f"reading it would pass {MAX_TOTAL_BYTES} bytes in all")
             else:
                 try:
                     # O_NOFOLLOW: the file may have been swapped for a link since lstat.
@@ -257,10 +266,10 @@ def read_folder(path: Path) -> tuple[dict[str, bytes], ArchiveListing]:
                     with os.fdopen(fd, "rb") as handle:
                         data = handle.read(MAX_MEMBER_BYTES + 1)
                 except OSError as exc:
-                    problem = ("ZP505", f"cannot be read: {exc.strerror}")
+                    problem = (OVERSIZED, f"cannot be read: {exc.strerror}")
                 else:
                     if len(data) > MAX_MEMBER_BYTES:
-                        problem = ("ZP505", f"is more than {MAX_MEMBER_BYTES} bytes")
+                        problem = (OVERSIZED, f"is more than {MAX_MEMBER_BYTES} bytes")
                     else:
                         files[inner] = data
                         total += len(data)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from plugin_builder.build.archive import MAX_ENTRIES, read_zip
+from plugin_builder.build.archive import MAX_ENTRIES, NOT_A_FILE, read_zip
 from plugin_builder.build.render import PLUGIN_XML
 from plugin_builder.errors import InputError, Problem
 
@@ -31,7 +31,7 @@ def read_plugin_zip(path: str | Path) -> dict[str, bytes]:
     problems = [
         Problem(message=f"member {entry.name!r} {entry.problem[1]}", file=where, hint="refused")
         for entry in listing.entries
-        if entry.problem is not None and entry.problem[0] != "ZP502"
+        if entry.problem is not None and entry.problem[0] != NOT_A_FILE
     ]
     if problems:
         raise InputError(problems)

@@ -11,7 +11,15 @@ import re
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 
-from plugin_builder.build.archive import MAX_ENTRIES, ArchiveListing, listing_of_tree
+from plugin_builder.build.archive import (
+    MAX_ENTRIES,
+    NOT_A_FILE,
+    OVERSIZED,
+    SYMLINK,
+    UNSAFE_PATH,
+    ArchiveListing,
+    listing_of_tree,
+)
 from plugin_builder.build.render import PERMISSIONS_ROOT, PLUGIN_XML, QUERIES_ROOT
 from plugin_builder.checks.engine import CheckContext, Hit, rule
 from plugin_builder.findings import Severity
@@ -41,9 +49,13 @@ def _inner(listing: ArchiveListing, name: str) -> str:
     return name[len(wrapper) :] if wrapper and name.startswith(wrapper) else name
 
 
+# The rule that reports each kind of entry the archive reader refused.
+PROBLEM_CODES = {UNSAFE_PATH: "ZP504", OVERSIZED: "ZP505", SYMLINK: "ZP506", NOT_A_FILE: "ZP502"}
+
+
 def _entry_problems(ctx: CheckContext, code: str) -> Iterator[Hit]:
     for entry in _listing(ctx).entries:
-        if entry.problem and entry.problem[0] == code:
+        if entry.problem and PROBLEM_CODES[entry.problem[0]] == code:
             yield Hit(f"entry {entry.name!r} {entry.problem[1]}", file=entry.name.replace("\x00", "\\0") or "<archive>")
 
 
@@ -116,7 +128,7 @@ def zip_stray_entry(ctx: CheckContext) -> Iterator[Hit]:
     """
     listing = _listing(ctx)
     for entry in listing.entries:
-        if entry.problem and entry.problem[0] == "ZP502":
+        if entry.problem and PROBLEM_CODES[entry.problem[0]] == "ZP502":
             yield Hit(f"entry {entry.name!r} {entry.problem[1]}", file=entry.name)
             continue
         if entry.problem or entry.kind != "file":

@@ -217,9 +217,7 @@ class Verdict:
     suggestions: tuple[str, ...] = ()
 
 
-DECLARE_HINT = (
-    "if your PowerSchool has it, declare it under [dictionary] extensions in plugin.toml"
-)
+DECLARE_HINT = "if your PowerSchool has it, declare it under [dictionary] extensions in plugin.toml"
 
 
 def closest(name: str, candidates, count: int = 3, cutoff: float = 0.7) -> tuple[str, ...]:
