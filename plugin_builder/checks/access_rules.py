@@ -94,7 +94,8 @@ def access_oauth_without_request(ctx: CheckContext) -> Iterator[Hit]:
     """``<oauth/>`` comes with an ``access_request`` listing the fields the queries read.
 
     Without one, every API call to the plugin's PowerQueries gets 403; that is fine when the
-    queries are used only through Data Export Manager (then ``<oauth/>`` can go).
+    queries are used only through Data Export Manager (then ``<oauth/>`` can go). In the
+    examples, the plugin's one query reads STUDENTS.DCID.
 
     Bad::
 

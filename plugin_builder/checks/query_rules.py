@@ -460,23 +460,24 @@ def column_not_a_field(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
     bare field (``column="SCHOOLID"``) belongs to the query's ``coreTable``. An unknown table
     or a column missing from a complete table is an error with the closest names; names of
     district/state tables and columns of ``partial`` tables are warnings (unverified);
-    ``[dictionary]`` declarations count as known.
+    ``[dictionary]`` declarations count as known. A real field on the wrong table is an error
+    too: ``COURSES.ALT_COURSE_NUMBER`` is ``COURSESCOREFIELDS.ALT_COURSE_NUMBER``.
 
     Bad::
 
         <queries>
-          <query name="org.example.courses.alt_numbers" coreTable="courses">
-            <columns><column column="COURSES.ALT_COURSE_NUMBER">alt</column></columns>
-            <sql><![CDATA[SELECT csf.ALT_COURSE_NUMBER AS alt FROM COURSESCOREFIELDS csf ORDER BY 1]]></sql>
+          <query name="org.example.roster.staff_emails" coreTable="users">
+            <columns><column column="TrackerSG.Email">email</column></columns>
+            <sql><![CDATA[SELECT u.EMAIL_ADDR AS email FROM USERS u ORDER BY 1]]></sql>
           </query>
         </queries>
 
     Good::
 
         <queries>
-          <query name="org.example.courses.alt_numbers" coreTable="courses">
-            <columns><column column="COURSESCOREFIELDS.ALT_COURSE_NUMBER">alt</column></columns>
-            <sql><![CDATA[SELECT csf.ALT_COURSE_NUMBER AS alt FROM COURSESCOREFIELDS csf ORDER BY 1]]></sql>
+          <query name="org.example.roster.staff_emails" coreTable="users">
+            <columns><column column="USERS.EMAIL_ADDR">email</column></columns>
+            <sql><![CDATA[SELECT u.EMAIL_ADDR AS email FROM USERS u ORDER BY 1]]></sql>
           </query>
         </queries>
     """
