@@ -44,19 +44,18 @@ def access_not_requested(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
     Data Export Manager, which does not consult ``access_request``; ``<oauth/>`` without any
     ``access_request`` is AC403.
 
+    In the examples, ``-- oauth: …`` stands for ``<oauth/>`` in plugin.xml with an
+    ``access_request`` of those fields (ViewOnly).
+
     Bad::
 
-        <oauth/>
-        <access_request><field table="STUDENTS" field="DCID" access="ViewOnly"/></access_request>
-        SELECT s.DCID FROM STUDENTS s WHERE s.ENROLL_STATUS = 0
+        -- oauth: STUDENTS.DCID
+        SELECT s.DCID AS dcid FROM STUDENTS s WHERE s.ENROLL_STATUS = 0 ORDER BY 1
 
     Good::
 
-        <oauth/>
-        <access_request>
-          <field table="STUDENTS" field="DCID" access="ViewOnly"/>
-          <field table="STUDENTS" field="ENROLL_STATUS" access="ViewOnly"/>
-        </access_request>
+        -- oauth: STUDENTS.DCID, STUDENTS.ENROLL_STATUS
+        SELECT s.DCID AS dcid FROM STUDENTS s WHERE s.ENROLL_STATUS = 0 ORDER BY 1
     """
     request = ctx.access_request()
     if not ctx.oauth or request is None:
@@ -95,15 +94,21 @@ def access_oauth_without_request(ctx: CheckContext) -> Iterator[Hit]:
     """``<oauth/>`` comes with an ``access_request`` listing the fields the queries read.
 
     Without one, every API call to the plugin's PowerQueries gets 403; that is fine when the
-    queries are used only through Data Export Manager (then ``<oauth/>`` can go).
+    queries are used only through Data Export Manager (then ``<oauth/>`` can go). In the
+    examples, the plugin's one query reads STUDENTS.DCID.
 
     Bad::
 
-        <plugin …><oauth/></plugin>          (queries read STUDENTS.DCID)
+        <plugin xmlns="http://plugin.powerschool.pearson.com" name="Roster" version="1.0">
+          <publisher name="District IT"><contact email="it@example.org"/></publisher>
+          <oauth/>
+        </plugin>
 
     Good::
 
-        <plugin …><oauth/>
+        <plugin xmlns="http://plugin.powerschool.pearson.com" name="Roster" version="1.0">
+          <publisher name="District IT"><contact email="it@example.org"/></publisher>
+          <oauth/>
           <access_request><field table="STUDENTS" field="DCID" access="ViewOnly"/></access_request>
         </plugin>
     """
@@ -125,13 +130,18 @@ def access_oauth_without_request(ctx: CheckContext) -> Iterator[Hit]:
 def access_unused(ctx: CheckContext) -> Iterator[Hit]:
     """``access_request`` asks only for fields that some query reads (least privilege).
 
+    In the examples, ``-- oauth: …`` stands for ``<oauth/>`` in plugin.xml with an
+    ``access_request`` of those fields (ViewOnly).
+
     Bad::
 
-        <field table="STUDENTS" field="SSN" access="ViewOnly"/>   (no query reads it)
+        -- oauth: STUDENTS.DCID, STUDENTS.SSN
+        SELECT s.DCID AS dcid FROM STUDENTS s ORDER BY 1
 
     Good::
 
-        <field table="STUDENTS" field="DCID" access="ViewOnly"/>  (read by a query)
+        -- oauth: STUDENTS.DCID
+        SELECT s.DCID AS dcid FROM STUDENTS s ORDER BY 1
     """
     request = ctx.access_request()
     if not request or not ctx.model.queries:
@@ -163,11 +173,19 @@ def access_full_access(ctx: CheckContext) -> Iterator[Hit]:
 
     Bad::
 
-        <field table="STUDENTS" field="DCID" access="FullAccess"/>
+        <plugin xmlns="http://plugin.powerschool.pearson.com" name="Roster" version="1.0">
+          <publisher name="District IT"><contact email="it@example.org"/></publisher>
+          <oauth/>
+          <access_request><field table="STUDENTS" field="DCID" access="FullAccess"/></access_request>
+        </plugin>
 
     Good::
 
-        <field table="STUDENTS" field="DCID" access="ViewOnly"/>
+        <plugin xmlns="http://plugin.powerschool.pearson.com" name="Roster" version="1.0">
+          <publisher name="District IT"><contact email="it@example.org"/></publisher>
+          <oauth/>
+          <access_request><field table="STUDENTS" field="DCID" access="ViewOnly"/></access_request>
+        </plugin>
     """
     path = ctx.model.plugin.path if ctx.model.plugin else "plugin.xml"
     full = []

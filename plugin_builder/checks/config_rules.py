@@ -25,13 +25,35 @@ def csv_quotes_off(ctx: CheckContext) -> Iterator[Hit]:
 
     Bad::
 
+        # plugin.toml
+        [plugin]
+        name = "Rostering"
+        version = "1.0.0"
+        publisher = "District IT"
+        contact_email = "it@example.org"
+        namespace = "org.example.roster"
+
+        [queries]
+        include = ["clever_*"]
+
         [csv]
         quotes = false
 
     Good::
 
+        # plugin.toml (and tick "Surround field values in quotes" in DEM)
+        [plugin]
+        name = "Rostering"
+        version = "1.0.0"
+        publisher = "District IT"
+        contact_email = "it@example.org"
+        namespace = "org.example.roster"
+
+        [queries]
+        include = ["clever_*"]
+
         [csv]
-        quotes = true        # and tick "Surround field values in quotes" in DEM
+        quotes = true
     """
     project = ctx.project
     if project is None or project.csv.quotes:
@@ -61,13 +83,31 @@ def api_queries_without_oauth(ctx: CheckContext) -> Iterator[Hit]:
 
     Bad::
 
+        # plugin.toml
         [plugin]
-        oauth = false            # with ed_fi_* or section_attendance included
+        name = "Ed-Fi Rostering"
+        version = "1.0.0"
+        publisher = "District IT"
+        contact_email = "it@example.org"
+        namespace = "org.example.edfi"
+        oauth = false
+
+        [queries]
+        include = ["ed_fi_*"]
 
     Good::
 
+        # plugin.toml (the receiver gets a client ID and secret)
         [plugin]
-        oauth = true             # the receiver gets a client ID and secret
+        name = "Ed-Fi Rostering"
+        version = "1.0.0"
+        publisher = "District IT"
+        contact_email = "it@example.org"
+        namespace = "org.example.edfi"
+        oauth = true
+
+        [queries]
+        include = ["ed_fi_*"]
     """
     project = ctx.project
     if project is None or project.plugin.oauth:

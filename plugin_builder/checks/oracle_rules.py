@@ -229,15 +229,22 @@ def _owned(scopes, node_type):
 def sql_mixed_types(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
     """UNION branches and CASE branches agree on their datatype (ORA-01790, ORA-00932).
 
+    A CASE fails the same way when one branch is text and another a number
+    (``CASE WHEN s.GRADE_LEVEL = 0 THEN 'K' ELSE s.GRADE_LEVEL END``): convert with TO_CHAR.
+
     Bad::
 
-        SELECT s.DCID AS id FROM STUDENTS s UNION ALL SELECT 'T' || u.DCID AS id FROM USERS u
-        CASE WHEN s.GRADE_LEVEL = 0 THEN 'K' ELSE s.GRADE_LEVEL END
+        SELECT s.DCID AS id FROM STUDENTS s
+        UNION ALL
+        SELECT 'T' || u.DCID AS id FROM USERS u
+        ORDER BY 1
 
     Good::
 
-        SELECT TO_CHAR(s.DCID) AS id FROM STUDENTS s UNION ALL SELECT 'T' || u.DCID AS id FROM USERS u ORDER BY 1
-        CASE WHEN s.GRADE_LEVEL = 0 THEN 'K' ELSE TO_CHAR(s.GRADE_LEVEL) END
+        SELECT TO_CHAR(s.DCID) AS id FROM STUDENTS s
+        UNION ALL
+        SELECT 'T' || u.DCID AS id FROM USERS u
+        ORDER BY 1
     """
     resolver, scopes = _scopes(ctx, query)
     if resolver is None:

@@ -19,11 +19,21 @@ def queries_xml_syntax(ctx: CheckContext) -> Iterator[Hit]:
 
     Bad::
 
-        <sql>SELECT a FROM t WHERE a < 3</sql>          (an unescaped < outside CDATA)
+        <queries>
+          <query name="org.example.roster.students" coreTable="students">
+            <columns><column column="STUDENTS.DCID">dcid</column></columns>
+            <sql>SELECT s.DCID AS dcid FROM STUDENTS s WHERE s.GRADE_LEVEL < 3 ORDER BY 1</sql>
+          </query>
+        </queries>
 
     Good::
 
-        <sql><![CDATA[SELECT a FROM t WHERE a < 3]]></sql>
+        <queries>
+          <query name="org.example.roster.students" coreTable="students">
+            <columns><column column="STUDENTS.DCID">dcid</column></columns>
+            <sql><![CDATA[SELECT s.DCID AS dcid FROM STUDENTS s WHERE s.GRADE_LEVEL < 3 ORDER BY 1]]></sql>
+          </query>
+        </queries>
     """
     for xml in ctx.model.query_files:
         if xml.error:
@@ -84,16 +94,18 @@ def columns_count(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
     PowerSchool maps columns to the SELECT positionally; a missing or extra ``<column>``
     shifts every later header or fails at run time.
 
+    In the examples, ``-- columns: …`` stands for the ``<column>`` aliases the query declares
+    (without it, one ``<column>`` per SELECT item).
+
     Bad::
 
-        <columns><column column="STUDENTS.ID">id</column></columns>
-        SELECT s.ID, s.LAST_NAME FROM STUDENTS s
+        -- columns: dcid
+        SELECT s.DCID AS dcid, s.LASTFIRST AS name FROM STUDENTS s ORDER BY 1
 
     Good::
 
-        <columns><column column="STUDENTS.ID">id</column>
-                 <column column="STUDENTS.LAST_NAME">last_name</column></columns>
-        SELECT s.ID, s.LAST_NAME FROM STUDENTS s
+        -- columns: dcid, name
+        SELECT s.DCID AS dcid, s.LASTFIRST AS name FROM STUDENTS s ORDER BY 1
     """
     parsed = ctx.parsed(query)
     if parsed.statement is None:
@@ -130,11 +142,21 @@ def query_name_characters(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
 
     Bad::
 
-        <query name="org.example.roster/users v2" …>
+        <queries>
+          <query name="org.example.roster/users v2" coreTable="students">
+            <columns><column column="STUDENTS.DCID">dcid</column></columns>
+            <sql><![CDATA[SELECT s.DCID AS dcid FROM STUDENTS s ORDER BY 1]]></sql>
+          </query>
+        </queries>
 
     Good::
 
-        <query name="org.example.roster.users_v2" …>
+        <queries>
+          <query name="org.example.roster.users_v2" coreTable="students">
+            <columns><column column="STUDENTS.DCID">dcid</column></columns>
+            <sql><![CDATA[SELECT s.DCID AS dcid FROM STUDENTS s ORDER BY 1]]></sql>
+          </query>
+        </queries>
     """
     if query.name and not QUERY_NAME_RE.match(query.name):
         bad = sorted({c for c in query.name if not re.match(r"[A-Za-z0-9_.\-]", c)})
@@ -152,11 +174,21 @@ def query_name_length(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
 
     Bad::
 
-        <query name="" …>
+        <queries>
+          <query name="" coreTable="students">
+            <columns><column column="STUDENTS.DCID">dcid</column></columns>
+            <sql><![CDATA[SELECT s.DCID AS dcid FROM STUDENTS s ORDER BY 1]]></sql>
+          </query>
+        </queries>
 
     Good::
 
-        <query name="org.example.roster.users" …>
+        <queries>
+          <query name="org.example.roster.users" coreTable="students">
+            <columns><column column="STUDENTS.DCID">dcid</column></columns>
+            <sql><![CDATA[SELECT s.DCID AS dcid FROM STUDENTS s ORDER BY 1]]></sql>
+          </query>
+        </queries>
     """
     if not query.name:
         yield Hit("the query has no name", file=query.file, line=query.line)
@@ -174,11 +206,21 @@ def query_name_empty_segment(ctx: CheckContext, query: QueryDef) -> Iterator[Hit
 
     Bad::
 
-        <query name="org.example..users" …>
+        <queries>
+          <query name="org.example..users" coreTable="students">
+            <columns><column column="STUDENTS.DCID">dcid</column></columns>
+            <sql><![CDATA[SELECT s.DCID AS dcid FROM STUDENTS s ORDER BY 1]]></sql>
+          </query>
+        </queries>
 
     Good::
 
-        <query name="org.example.roster.users" …>
+        <queries>
+          <query name="org.example.roster.users" coreTable="students">
+            <columns><column column="STUDENTS.DCID">dcid</column></columns>
+            <sql><![CDATA[SELECT s.DCID AS dcid FROM STUDENTS s ORDER BY 1]]></sql>
+          </query>
+        </queries>
     """
     if query.name and any(part == "" for part in query.name.split(".")):
         yield Hit(f"query name {query.name!r} has an empty segment", file=query.file, line=query.line)
@@ -190,11 +232,21 @@ def query_name_reserved(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
 
     Bad::
 
-        <query name="com.powerschool.core.users" …>
+        <queries>
+          <query name="com.powerschool.core.users" coreTable="students">
+            <columns><column column="STUDENTS.DCID">dcid</column></columns>
+            <sql><![CDATA[SELECT s.DCID AS dcid FROM STUDENTS s ORDER BY 1]]></sql>
+          </query>
+        </queries>
 
     Good::
 
-        <query name="us.ca.k12.exampleusd.rostering.users" …>
+        <queries>
+          <query name="us.ca.k12.exampleusd.rostering.users" coreTable="students">
+            <columns><column column="STUDENTS.DCID">dcid</column></columns>
+            <sql><![CDATA[SELECT s.DCID AS dcid FROM STUDENTS s ORDER BY 1]]></sql>
+          </query>
+        </queries>
     """
     prefix = reserved_prefix(query.name)
     if prefix is not None:
@@ -212,11 +264,29 @@ def query_name_duplicate(ctx: CheckContext) -> Iterator[Hit]:
 
     Bad::
 
-        <query name="org.example.roster.users" …> … <query name="org.example.roster.users" …>
+        <queries>
+          <query name="org.example.roster.users" coreTable="students">
+            <columns><column column="STUDENTS.DCID">dcid</column></columns>
+            <sql><![CDATA[SELECT s.DCID AS dcid FROM STUDENTS s ORDER BY 1]]></sql>
+          </query>
+          <query name="org.example.roster.users" coreTable="users">
+            <columns><column column="USERS.DCID">dcid</column></columns>
+            <sql><![CDATA[SELECT u.DCID AS dcid FROM USERS u ORDER BY 1]]></sql>
+          </query>
+        </queries>
 
     Good::
 
-        <query name="org.example.roster.students" …> … <query name="org.example.roster.teachers" …>
+        <queries>
+          <query name="org.example.roster.students" coreTable="students">
+            <columns><column column="STUDENTS.DCID">dcid</column></columns>
+            <sql><![CDATA[SELECT s.DCID AS dcid FROM STUDENTS s ORDER BY 1]]></sql>
+          </query>
+          <query name="org.example.roster.teachers" coreTable="users">
+            <columns><column column="USERS.DCID">dcid</column></columns>
+            <sql><![CDATA[SELECT u.DCID AS dcid FROM USERS u ORDER BY 1]]></sql>
+          </query>
+        </queries>
     """
     seen: dict[str, QueryDef] = {}
     for query in ctx.model.queries:
@@ -238,11 +308,21 @@ def query_name_few_parts(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
 
     Bad::
 
-        <query name="ican.att_ytd" …>
+        <queries>
+          <query name="ican.att_ytd" coreTable="students">
+            <columns><column column="STUDENTS.DCID">dcid</column></columns>
+            <sql><![CDATA[SELECT s.DCID AS dcid FROM STUDENTS s ORDER BY 1]]></sql>
+          </query>
+        </queries>
 
     Good::
 
-        <query name="org.example.attendance.year_to_date" …>
+        <queries>
+          <query name="org.example.attendance.year_to_date" coreTable="students">
+            <columns><column column="STUDENTS.DCID">dcid</column></columns>
+            <sql><![CDATA[SELECT s.DCID AS dcid FROM STUDENTS s ORDER BY 1]]></sql>
+          </query>
+        </queries>
     """
     parts = [p for p in query.name.split(".") if p]
     if query.name and len(parts) < 3:
@@ -264,11 +344,21 @@ def column_alias_characters(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]
 
     Bad::
 
-        <column column="STUDENTS.ID">student id</column>
+        <queries>
+          <query name="org.example.roster.students" coreTable="students">
+            <columns><column column="STUDENTS.ID">student id</column></columns>
+            <sql><![CDATA[SELECT s.ID AS student_id FROM STUDENTS s ORDER BY 1]]></sql>
+          </query>
+        </queries>
 
     Good::
 
-        <column column="STUDENTS.ID">student_id</column>
+        <queries>
+          <query name="org.example.roster.students" coreTable="students">
+            <columns><column column="STUDENTS.ID">student_id</column></columns>
+            <sql><![CDATA[SELECT s.ID AS student_id FROM STUDENTS s ORDER BY 1]]></sql>
+          </query>
+        </queries>
     """
     for _, column in _column_hits(query):
         if not ALIAS_RE.match(column.alias):
@@ -285,11 +375,21 @@ def column_alias_duplicate(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
 
     Bad::
 
-        <column column="STUDENTS.ID">id</column><column column="SCHOOLS.ID">ID</column>
+        <queries>
+          <query name="org.example.roster.students" coreTable="students">
+            <columns><column column="STUDENTS.ID">id</column><column column="SCHOOLS.ID">ID</column></columns>
+            <sql><![CDATA[SELECT s.ID AS student_id, sch.ID AS school_id FROM STUDENTS s JOIN SCHOOLS sch ON sch.SCHOOL_NUMBER = s.SCHOOLID ORDER BY 1]]></sql>
+          </query>
+        </queries>
 
     Good::
 
-        <column column="STUDENTS.ID">student_id</column><column column="SCHOOLS.ID">school_id</column>
+        <queries>
+          <query name="org.example.roster.students" coreTable="students">
+            <columns><column column="STUDENTS.ID">student_id</column><column column="SCHOOLS.ID">school_id</column></columns>
+            <sql><![CDATA[SELECT s.ID AS student_id, sch.ID AS school_id FROM STUDENTS s JOIN SCHOOLS sch ON sch.SCHOOL_NUMBER = s.SCHOOLID ORDER BY 1]]></sql>
+          </query>
+        </queries>
     """
     seen: set[str] = set()
     for _, column in _column_hits(query):
@@ -309,11 +409,21 @@ def column_alias_without_core_table(ctx: CheckContext, query: QueryDef) -> Itera
 
     Bad::
 
-        <query name="org.example.users" coreTable=""> … <column column="STUDENTS.ID">id</column>
+        <queries>
+          <query name="org.example.roster.students" coreTable="">
+            <columns><column column="STUDENTS.DCID">dcid</column></columns>
+            <sql><![CDATA[SELECT s.DCID AS dcid FROM STUDENTS s ORDER BY 1]]></sql>
+          </query>
+        </queries>
 
     Good::
 
-        <query name="org.example.users" coreTable="students"> … <column column="STUDENTS.ID">id</column>
+        <queries>
+          <query name="org.example.roster.students" coreTable="students">
+            <columns><column column="STUDENTS.DCID">dcid</column></columns>
+            <sql><![CDATA[SELECT s.DCID AS dcid FROM STUDENTS s ORDER BY 1]]></sql>
+          </query>
+        </queries>
     """
     if (query.core_table or "").strip():
         return
@@ -350,17 +460,26 @@ def column_not_a_field(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
     bare field (``column="SCHOOLID"``) belongs to the query's ``coreTable``. An unknown table
     or a column missing from a complete table is an error with the closest names; names of
     district/state tables and columns of ``partial`` tables are warnings (unverified);
-    ``[dictionary]`` declarations count as known.
+    ``[dictionary]`` declarations count as known. A real field on the wrong table is an error
+    too: ``COURSES.ALT_COURSE_NUMBER`` is ``COURSESCOREFIELDS.ALT_COURSE_NUMBER``.
 
     Bad::
 
-        <column column="TrackerSG.Email">email</column>
-        <column column="COURSES.ALT_COURSE_NUMBER">alt</column>
+        <queries>
+          <query name="org.example.roster.staff_emails" coreTable="users">
+            <columns><column column="TrackerSG.Email">email</column></columns>
+            <sql><![CDATA[SELECT u.EMAIL_ADDR AS email FROM USERS u ORDER BY 1]]></sql>
+          </query>
+        </queries>
 
     Good::
 
-        <column column="USERS.EMAIL_ADDR">email</column>
-        <column column="COURSESCOREFIELDS.ALT_COURSE_NUMBER">alt</column>
+        <queries>
+          <query name="org.example.roster.staff_emails" coreTable="users">
+            <columns><column column="USERS.EMAIL_ADDR">email</column></columns>
+            <sql><![CDATA[SELECT u.EMAIL_ADDR AS email FROM USERS u ORDER BY 1]]></sql>
+          </query>
+        </queries>
     """
     dictionary = ctx.dictionary
     unknown_tables: dict[str, list] = {}  # one finding per unknown table, listing its columns
@@ -427,11 +546,23 @@ def arg_without_column(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
 
     Bad::
 
-        <arg name="yearid" type="primitive" required="false"/>
+        <queries>
+          <query name="org.example.roster.students" coreTable="students">
+            <args><arg name="schoolid" type="primitive" required="true"/></args>
+            <columns><column column="STUDENTS.DCID">dcid</column></columns>
+            <sql><![CDATA[SELECT s.DCID AS dcid FROM STUDENTS s WHERE s.SCHOOLID = :schoolid ORDER BY 1]]></sql>
+          </query>
+        </queries>
 
     Good::
 
-        <arg name="yearid" column="TERMS.YEARID" type="primitive" required="false"/>
+        <queries>
+          <query name="org.example.roster.students" coreTable="students">
+            <args><arg name="schoolid" column="STUDENTS.SCHOOLID" type="primitive" required="true"/></args>
+            <columns><column column="STUDENTS.DCID">dcid</column></columns>
+            <sql><![CDATA[SELECT s.DCID AS dcid FROM STUDENTS s WHERE s.SCHOOLID = :schoolid ORDER BY 1]]></sql>
+          </query>
+        </queries>
     """
     for arg in query.args:
         if not (arg.column or "").strip():
@@ -449,12 +580,23 @@ def arg_ps_html_default(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
 
     Bad::
 
-        <arg name="schoolid" column="SCHOOLS.SCHOOL_NUMBER" default="~(curschoolid)"/>
+        <queries>
+          <query name="org.example.roster.students" coreTable="students">
+            <args><arg name="schoolid" column="STUDENTS.SCHOOLID" default="~(curschoolid)"/></args>
+            <columns><column column="STUDENTS.DCID">dcid</column></columns>
+            <sql><![CDATA[SELECT s.DCID AS dcid FROM STUDENTS s WHERE (:schoolid IS NULL OR s.SCHOOLID = :schoolid) ORDER BY 1]]></sql>
+          </query>
+        </queries>
 
     Good::
 
-        <arg name="schoolid" column="SCHOOLS.SCHOOL_NUMBER" required="false"/>
-        … WHERE (:schoolid IS NULL OR s.SCHOOLID = :schoolid)
+        <queries>
+          <query name="org.example.roster.students" coreTable="students">
+            <args><arg name="schoolid" column="STUDENTS.SCHOOLID" required="false"/></args>
+            <columns><column column="STUDENTS.DCID">dcid</column></columns>
+            <sql><![CDATA[SELECT s.DCID AS dcid FROM STUDENTS s WHERE (:schoolid IS NULL OR s.SCHOOLID = :schoolid) ORDER BY 1]]></sql>
+          </query>
+        </queries>
     """
     for arg in query.args:
         if arg.default and PS_HTML_RE.search(arg.default):
@@ -484,14 +626,16 @@ def bind_undeclared(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
 
     An undeclared bind fails at run time (ORA-01008: not all variables bound).
 
+    In the examples, ``-- args: name=TABLE.FIELD`` stands for the ``<arg>`` the query declares.
+
     Bad::
 
-        <args/> … WHERE t.YEARID = :yearid
+        SELECT s.DCID AS dcid FROM STUDENTS s WHERE s.SCHOOLID = :schoolid ORDER BY 1
 
     Good::
 
-        <args><arg name="yearid" column="TERMS.YEARID" required="false"/></args>
-        … WHERE t.YEARID = :yearid
+        -- args: schoolid=STUDENTS.SCHOOLID
+        SELECT s.DCID AS dcid FROM STUDENTS s WHERE s.SCHOOLID = :schoolid ORDER BY 1
     """
     declared = {a.name.lower() for a in query.args}
     reported: set[str] = set()
@@ -513,13 +657,17 @@ def bind_undeclared(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
 def bind_unused(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
     """Every declared ``<arg>`` is used as a ``:name`` bind in the SQL.
 
+    In the examples, ``-- args: name=TABLE.FIELD`` stands for the ``<arg>`` the query declares.
+
     Bad::
 
-        <args><arg name="schoolid" column="SCHOOLS.SCHOOL_NUMBER"/></args>  (no :schoolid)
+        -- args: schoolid=STUDENTS.SCHOOLID
+        SELECT s.DCID AS dcid FROM STUDENTS s ORDER BY 1
 
     Good::
 
-        … WHERE (:schoolid IS NULL OR s.SCHOOLID = :schoolid)
+        -- args: schoolid=STUDENTS.SCHOOLID
+        SELECT s.DCID AS dcid FROM STUDENTS s WHERE (:schoolid IS NULL OR s.SCHOOLID = :schoolid) ORDER BY 1
     """
     used = {name.lower() for name, _, _ in binds_in(query.sql)}
     for arg in query.args:
@@ -538,11 +686,21 @@ def column_source_mismatch(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
 
     Bad::
 
-        <column column="STUDENTS.DCID">last_name</column>   SELECT s.LAST_NAME AS last_name …
+        <queries>
+          <query name="org.example.roster.students" coreTable="students">
+            <columns><column column="STUDENTS.DCID">last_name</column></columns>
+            <sql><![CDATA[SELECT s.LAST_NAME AS last_name FROM STUDENTS s ORDER BY 1]]></sql>
+          </query>
+        </queries>
 
     Good::
 
-        <column column="STUDENTS.LAST_NAME">last_name</column>   SELECT s.LAST_NAME AS last_name …
+        <queries>
+          <query name="org.example.roster.students" coreTable="students">
+            <columns><column column="STUDENTS.LAST_NAME">last_name</column></columns>
+            <sql><![CDATA[SELECT s.LAST_NAME AS last_name FROM STUDENTS s ORDER BY 1]]></sql>
+          </query>
+        </queries>
     """
     outputs = ctx.analysis(query).outputs
     if not outputs or len(outputs) != len(query.columns):

@@ -24,15 +24,51 @@ def sidecar_alias_differs(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
     declares the shorter alias the SQL uses as ``sql_alias`` (the identifier-length rule
     warns about a longer alias).
 
+    The examples are project folders, each file after a ``== <path>`` line.
+
     Bad::
 
-        columns = [{ alias = "grades" }, { alias = "percent" }]
-        SELECT sg.GRADE AS grade, sg.PERCENT AS percent FROM STOREDGRADES sg
+        # project
+        == plugin.toml
+        [plugin]
+        name = "Grades Export"
+        version = "1.0.0"
+        publisher = "District IT"
+        contact_email = "it@example.org"
+        namespace = "org.example.grades"
+        [queries]
+        include = ["student_grades"]
+        == queries/student_grades.toml
+        summary = "Student grade levels"
+        group = "grades"
+        core_table = "STUDENTS"
+        columns = [{ alias = "student_number", column = "STUDENTS.STUDENT_NUMBER" },
+                   { alias = "grades", column = "STUDENTS.GRADE_LEVEL" }]
+        == queries/student_grades.sql.j2
+        SELECT s.STUDENT_NUMBER AS student_number, s.GRADE_LEVEL AS grade
+        FROM STUDENTS s ORDER BY 1
 
     Good::
 
-        columns = [{ alias = "grade" }, { alias = "percent" }]
-        SELECT sg.GRADE AS grade, sg.PERCENT AS percent FROM STOREDGRADES sg
+        # project
+        == plugin.toml
+        [plugin]
+        name = "Grades Export"
+        version = "1.0.0"
+        publisher = "District IT"
+        contact_email = "it@example.org"
+        namespace = "org.example.grades"
+        [queries]
+        include = ["student_grades"]
+        == queries/student_grades.toml
+        summary = "Student grade levels"
+        group = "grades"
+        core_table = "STUDENTS"
+        columns = [{ alias = "student_number", column = "STUDENTS.STUDENT_NUMBER" },
+                   { alias = "grade", column = "STUDENTS.GRADE_LEVEL" }]
+        == queries/student_grades.sql.j2
+        SELECT s.STUDENT_NUMBER AS student_number, s.GRADE_LEVEL AS grade
+        FROM STUDENTS s ORDER BY 1
     """
     rendered = query.rendered
     if rendered is None or not rendered.spec.metadata_display:
@@ -72,13 +108,47 @@ def sidecar_replaces_builtin(ctx: CheckContext, query: QueryDef) -> Iterator[Hit
     the project's ``queries/`` and edit them. The note says the built-in is not used, so an
     accidental clash of names does not go unnoticed.
 
+    The examples are project folders, each file after a ``== <path>`` line.
+
     Bad::
 
-        queries/one_roster_users.sql.j2      (edited copy; the note says it replaces the built-in)
+        # project
+        == plugin.toml
+        [plugin]
+        name = "Rostering"
+        version = "1.0.0"
+        publisher = "District IT"
+        contact_email = "it@example.org"
+        namespace = "org.example.roster"
+        [queries]
+        include = ["clever_sections"]
+        == queries/clever_sections.toml
+        summary = "Sections, the district's way"
+        group = "roster"
+        core_table = "SECTIONS"
+        columns = [{ alias = "section_id", column = "SECTIONS.ID" }]
+        == queries/clever_sections.sql.j2
+        SELECT sec.ID AS section_id FROM SECTIONS sec ORDER BY 1
 
     Good::
 
-        queries/district_grades.sql.j2       (a name of its own adds a query)
+        # project
+        == plugin.toml
+        [plugin]
+        name = "Rostering"
+        version = "1.0.0"
+        publisher = "District IT"
+        contact_email = "it@example.org"
+        namespace = "org.example.roster"
+        [queries]
+        include = ["district_sections"]
+        == queries/district_sections.toml
+        summary = "Sections, the district's way"
+        group = "roster"
+        core_table = "SECTIONS"
+        columns = [{ alias = "section_id", column = "SECTIONS.ID" }]
+        == queries/district_sections.sql.j2
+        SELECT sec.ID AS section_id FROM SECTIONS sec ORDER BY 1
     """
     rendered = query.rendered
     if rendered is None or not rendered.spec.replaces_builtin:

@@ -46,12 +46,13 @@ def sql_single_select(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
 
     Bad::
 
-        DELETE FROM LOG
+        -- a data-changing statement
+        DELETE FROM STUDENTS
 
     Good::
 
-        WITH active AS (SELECT ID FROM STUDENTS WHERE ENROLL_STATUS = 0)
-        SELECT ID FROM active ORDER BY ID
+        WITH active AS (SELECT s.ID AS id FROM STUDENTS s WHERE s.ENROLL_STATUS = 0)
+        SELECT a.id AS id FROM active a ORDER BY 1
     """
     parsed = ctx.parsed(query)
     if not parsed.ok or not query.sql.strip():
@@ -222,13 +223,11 @@ def sql_ambiguous_column(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
 
     Bad::
 
-        SELECT DCID FROM STUDENTS s JOIN SCHOOLS sch ON sch.SCHOOL_NUMBER = s.SCHOOLID
-
-        SELECT PERSON.ID FROM PERSON JOIN PERSON ON PERSON.ID = PERSON.ID
+        SELECT DCID AS dcid FROM STUDENTS s JOIN SCHOOLS sch ON sch.SCHOOL_NUMBER = s.SCHOOLID ORDER BY 1
 
     Good::
 
-        SELECT s.DCID FROM STUDENTS s JOIN SCHOOLS sch ON sch.SCHOOL_NUMBER = s.SCHOOLID ORDER BY 1
+        SELECT s.DCID AS dcid FROM STUDENTS s JOIN SCHOOLS sch ON sch.SCHOOL_NUMBER = s.SCHOOLID ORDER BY 1
     """
     yield from _issue_hits(ctx, query, ("ambiguous-column", "duplicate-alias"))
 
@@ -389,13 +388,21 @@ def sql_bind_in_string(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
 def sql_cdata_end(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
     """The SQL does not contain ``]]>``, which ends the CDATA section around it.
 
+    The bad example's ``<sql>`` is escaped text, since inside CDATA the ``]]>`` would end
+    the section at once; the SQL it holds still cannot go into the CDATA a plugin builds.
+
     Bad::
 
-        SELECT 'a]]>b' AS x FROM DUAL
+        <queries>
+          <query name="org.example.roster.marker" coreTable="students">
+            <columns><column column="STUDENTS.LASTFIRST">x</column></columns>
+            <sql>SELECT 'a]]&gt;b' AS x FROM DUAL ORDER BY 1</sql>
+          </query>
+        </queries>
 
     Good::
 
-        SELECT 'a]]' || '>b' AS x FROM DUAL
+        SELECT 'a]]' || '>b' AS x FROM DUAL ORDER BY 1
     """
     index = query.sql.find("]]>")
     if index >= 0:
@@ -409,11 +416,14 @@ def sql_listagg_overflow(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
 
     Bad::
 
-        LISTAGG(t.ABBREVIATION, ',') WITHIN GROUP (ORDER BY t.ID)
+        SELECT t.SCHOOLID AS school, LISTAGG(t.ABBREVIATION, ',') WITHIN GROUP (ORDER BY t.ID) AS terms
+        FROM TERMS t GROUP BY t.SCHOOLID ORDER BY 1
 
     Good::
 
-        LISTAGG(t.ABBREVIATION, ',' ON OVERFLOW TRUNCATE) WITHIN GROUP (ORDER BY t.ID)
+        SELECT t.SCHOOLID AS school,
+               LISTAGG(t.ABBREVIATION, ',' ON OVERFLOW TRUNCATE) WITHIN GROUP (ORDER BY t.ID) AS terms
+        FROM TERMS t GROUP BY t.SCHOOLID ORDER BY 1
     """
     statement = ctx.parsed(query).statement
     if statement is None:

@@ -63,12 +63,16 @@ def _entry_problems(ctx: CheckContext, code: str) -> Iterator[Hit]:
 def zip_plugin_xml_at_root(ctx: CheckContext) -> Iterator[Hit]:
     """``plugin.xml`` sits at the root of the archive (PowerSchool looks nowhere else).
 
+    The examples list the archive's entries, one a line.
+
     Bad::
 
-        rostering/queries_root/…    (no plugin.xml at all, or one deeper than a wrapper folder)
+        # zip entries
+        queries_root/org.example.roster.named_queries.xml
 
     Good::
 
+        # zip entries
         plugin.xml
         queries_root/org.example.roster.named_queries.xml
     """
@@ -91,13 +95,15 @@ def zip_wrapper_folder(ctx: CheckContext) -> Iterator[Hit]:
 
     Bad::
 
+        # zip entries
         rostering/plugin.xml
-        rostering/queries_root/…
+        rostering/queries_root/org.example.roster.named_queries.xml
 
     Good::
 
+        # zip entries
         plugin.xml
-        queries_root/…
+        queries_root/org.example.roster.named_queries.xml
     """
     listing = _listing(ctx)
     if listing.wrapper:
@@ -116,15 +122,16 @@ def zip_stray_entry(ctx: CheckContext) -> Iterator[Hit]:
 
     Bad::
 
+        # zip entries
+        plugin.xml
+        queries_root/org.example.roster.named_queries.xml
         __MACOSX/._plugin.xml
-        README.md
-        queries_root/notes.txt
 
     Good::
 
+        # zip entries
         plugin.xml
         queries_root/org.example.roster.named_queries.xml
-        permissions_root/org.example.permission_mappings.xml
     """
     listing = _listing(ctx)
     for entry in listing.entries:
@@ -160,14 +167,21 @@ def zip_database_extension(ctx: CheckContext) -> Iterator[Hit]:
 
     PowerSchool installs the queries before the new tables exist, so the queries fail.
 
+    Put ``user_schema_root/`` in a plugin of its own, installed and enabled first; the
+    examples list the queries plugin's entries.
+
     Bad::
 
-        plugin.xml, user_schema_root/U_ROSTER.xml, queries_root/…
+        # zip entries
+        plugin.xml
+        user_schema_root/U_ROSTER.xml
+        queries_root/org.example.roster.named_queries.xml
 
     Good::
 
-        plugin A: user_schema_root/U_ROSTER.xml   (installed and enabled first)
-        plugin B: queries_root/…
+        # zip entries
+        plugin.xml
+        queries_root/org.example.roster.named_queries.xml
     """
     listing = _listing(ctx)
     names = [_inner(listing, e.name) for e in listing.entries if e.kind == "file"]
@@ -186,12 +200,15 @@ def zip_unsafe_path(ctx: CheckContext) -> Iterator[Hit]:
 
     Bad::
 
+        # zip entries
+        plugin.xml
+        queries_root/org.example.roster.named_queries.xml
         ../../etc/cron.d/evil
-        /tmp/x
-        queries_root\\users.named_queries.xml
 
     Good::
 
+        # zip entries
+        plugin.xml
         queries_root/org.example.roster.named_queries.xml
     """
     yield from _entry_problems(ctx, "ZP504")
@@ -201,13 +218,21 @@ def zip_unsafe_path(ctx: CheckContext) -> Iterator[Hit]:
 def zip_oversized_member(ctx: CheckContext) -> Iterator[Hit]:
     """No member is oversized or inflates far beyond its compressed size (a zip bomb).
 
+    In the examples, ``big NAME BYTES`` is an entry of that many zero bytes.
+
     Bad::
 
-        queries_root/x.named_queries.xml   200 KB compressed, 2 GB inflated
+        # zip entries
+        plugin.xml
+        queries_root/org.example.roster.named_queries.xml
+        big web_root/zeros.bin 9000000
 
     Good::
 
-        queries_root/x.named_queries.xml   12 KB compressed, 80 KB inflated
+        # zip entries
+        plugin.xml
+        queries_root/org.example.roster.named_queries.xml
+        big web_root/zeros.bin 100000
     """
     yield from _entry_problems(ctx, "ZP505")
 
@@ -216,13 +241,21 @@ def zip_oversized_member(ctx: CheckContext) -> Iterator[Hit]:
 def zip_symlink(ctx: CheckContext) -> Iterator[Hit]:
     """No entry is a symbolic link (it could point anywhere on the server; never followed).
 
+    In the examples, ``symlink NAME -> TARGET`` is an entry stored as a symbolic link.
+
     Bad::
 
-        plugin.xml -> /etc/passwd
+        # zip entries
+        plugin.xml
+        queries_root/org.example.roster.named_queries.xml
+        symlink web_root/passwd -> /etc/passwd
 
     Good::
 
-        plugin.xml   (a regular file)
+        # zip entries
+        plugin.xml
+        queries_root/org.example.roster.named_queries.xml
+        web_root/passwd.txt
     """
     yield from _entry_problems(ctx, "ZP506")
 
@@ -231,13 +264,21 @@ def zip_symlink(ctx: CheckContext) -> Iterator[Hit]:
 def zip_too_many_entries(ctx: CheckContext) -> Iterator[Hit]:
     """The archive has a plausible number of entries (at most 1000); more is refused unread.
 
+    In the examples, ``many PREFIX N`` is N small files named PREFIX0.txt, PREFIX1.txt, ….
+
     Bad::
 
-        50,000 empty files
+        # zip entries
+        plugin.xml
+        queries_root/org.example.roster.named_queries.xml
+        many web_root/f 1200
 
     Good::
 
-        plugin.xml and a few queries_root/ files
+        # zip entries
+        plugin.xml
+        queries_root/org.example.roster.named_queries.xml
+        many web_root/f 300
     """
     listing = _listing(ctx)
     if listing.too_many:
@@ -283,12 +324,15 @@ def zip_query_file_not_loaded(ctx: CheckContext) -> Iterator[Hit]:
 
     Bad::
 
-        queries_root/roster/org.example.users.named_queries.xml
-        queries_root/org.example.users.xml
+        # zip entries
+        plugin.xml
+        queries_root/roster/org.example.roster.named_queries.xml
 
     Good::
 
-        queries_root/org.example.users.named_queries.xml
+        # zip entries
+        plugin.xml
+        queries_root/org.example.roster.named_queries.xml
     """
     listing = _listing(ctx)
     for entry in listing.entries:
