@@ -384,12 +384,13 @@ def sql_bind_in_string(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
             )
 
 
-@rule("SQ313", "sql.cdata-end", scope="query")
+@rule("SQ313", "sql.cdata-end", Severity.WARNING, scope="query")
 def sql_cdata_end(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
-    """The SQL does not contain ``]]>``, which ends the CDATA section around it.
+    """The SQL does not contain ``]]>``, which would end a CDATA section around it.
 
-    The bad example's ``<sql>`` is escaped text, since inside CDATA the ``]]>`` would end
-    the section at once; the SQL it holds still cannot go into the CDATA a plugin builds.
+    A plugin whose ``<sql>`` is escaped text (``]]&gt;``) runs as it is, so this is a warning
+    for whoever moves the SQL into CDATA. (In a plugin we build, the SQL always goes into
+    CDATA, and ``render`` refuses a query containing ``]]>`` before any check runs.)
 
     Bad::
 
@@ -407,7 +408,11 @@ def sql_cdata_end(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
     index = query.sql.find("]]>")
     if index >= 0:
         line = query.sql.count("\n", 0, index) + 1
-        yield Hit("the SQL contains ']]>', which ends its CDATA section", sql_line=line, hint="split it: ']]' || '>'")
+        yield Hit(
+            "the SQL contains ']]>': fine as escaped text, but it cannot go inside a CDATA section",
+            sql_line=line,
+            hint="split it: ']]' || '>'",
+        )
 
 
 @rule("SQ314", "sql.listagg-overflow", Severity.WARNING, scope="query")
