@@ -3,8 +3,9 @@
 A rule is a function decorated with :func:`rule`. Its docstring's first line is the
 one-line explanation ``plugin-builder checks`` prints; the rest shows a bad and a good
 example. Plugin-scope rules receive the :class:`CheckContext`; query-scope rules receive the
-context and one :class:`~plugin_builder.build.model.QueryDef`; output-scope rules (preview's)
-receive the files preview wrote (:mod:`plugin_builder.preview.checkers`). Rules yield :class:`Hit` records;
+context and one :class:`~plugin_builder.build.model.QueryDef`; preview's rules
+(:mod:`plugin_builder.preview.checkers`) receive the files it wrote (output scope) or its
+database (district scope, e.g. a school whose Ed-Fi id cannot be made). Rules yield :class:`Hit` records;
 the framework turns them into :class:`~plugin_builder.findings.Finding` records with the
 rule's code and severity and the file/line (the template's, when we rendered the SQL).
 
