@@ -525,23 +525,49 @@ def _parse_today(ctx, param, value):
     raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS)")
 
 
+def district_options(command):
+    """The district a command runs on, the same for preview and serve."""
+    options = [
+        click.option(
+            "--students",
+            type=click.IntRange(100, 100_000),
+            default=None,
+            help="Synthetic district size (100-100000) [default: 3000].",
+        ),
+        click.option(
+            "--db",
+            type=click.Path(dir_okay=False, path_type=Path),
+            default=None,
+            help="Run on this DuckDB file (read-only).",
+        ),
+        click.option(
+            "--tables",
+            type=click.Path(file_okay=False, path_type=Path),
+            multiple=True,
+            help="A folder of <TABLE>.csv extracts: alone, the whole district; with --students or --db, each file adds or replaces that table (repeat to add the rows of more folders).",
+        ),
+        click.option("--seed", type=int, default=1, show_default=True, help="Seed of the synthetic district."),
+        click.option(
+            "--today",
+            callback=_parse_today,
+            default=None,
+            metavar="DATE",
+            help="SYSDATE for the queries [default: 2026-01-15 10:30, inside the synthetic school year].",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _one_district(students: int | None, db: Path | None) -> None:
+    if students is not None and db is not None:
+        raise click.UsageError("give at most one of --students and --db (--tables may add tables to either)")
+
+
 @main.command()
 @config_option
-@click.option(
-    "--students",
-    type=click.IntRange(100, 100_000),
-    default=None,
-    help="Synthetic district size (100-100000) [default: 3000].",
-)
-@click.option(
-    "--db", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Run on this DuckDB file (read-only)."
-)
-@click.option(
-    "--tables",
-    type=click.Path(file_okay=False, path_type=Path),
-    multiple=True,
-    help="A folder of <TABLE>.csv extracts: alone, the whole district; with --students or --db, each file adds or replaces that table (repeat to add the rows of more folders).",
-)
+@district_options
 @click.option(
     "-o",
     "--output",
@@ -549,14 +575,6 @@ def _parse_today(ctx, param, value):
     show_default=True,
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder for the outputs.",
-)
-@click.option("--seed", type=int, default=1, show_default=True, help="Seed of the synthetic district.")
-@click.option(
-    "--today",
-    callback=_parse_today,
-    default=None,
-    metavar="DATE",
-    help="SYSDATE for the queries [default: 2026-01-15 10:30, inside the synthetic school year].",
 )
 @select_option
 @click.option(
@@ -598,8 +616,7 @@ def preview(
     from plugin_builder.findings import has_errors
     from plugin_builder.preview.runner import run_preview, summary_table
 
-    if students is not None and db is not None:
-        raise click.UsageError("give at most one of --students and --db (--tables may add tables to either)")
+    _one_district(students, db)
     arg_values = {}
     for item in args:
         name, sep, value = item.partition("=")
@@ -646,29 +663,7 @@ def preview(
     default=None,
     help="Serve this plugin ZIP (built anywhere) instead of the project's plugin.",
 )
-@click.option(
-    "--students",
-    type=click.IntRange(100, 100_000),
-    default=None,
-    help="Synthetic district size (100-100000) [default: 3000].",
-)
-@click.option(
-    "--db", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Serve this DuckDB file (read-only)."
-)
-@click.option(
-    "--tables",
-    type=click.Path(file_okay=False, path_type=Path),
-    multiple=True,
-    help="Serve a folder of <TABLE>.csv extracts (repeatable).",
-)
-@click.option("--seed", type=int, default=1, show_default=True, help="Seed of the synthetic district.")
-@click.option(
-    "--today",
-    callback=_parse_today,
-    default=None,
-    metavar="DATE",
-    help="SYSDATE for the queries [default: 2026-01-15 10:30].",
-)
+@district_options
 @click.option(
     "--host",
     default="127.0.0.1",
@@ -696,8 +691,7 @@ def serve(
 
     from plugin_builder.serve.server import base_url, is_loopback, listen, prepare, uvicorn_server
 
-    if sum(bool(x) for x in (students is not None, db is not None, tables)) > 1:
-        raise click.UsageError("give at most one of --students, --db and --tables")
+    _one_district(students, db)
     config_given = click.get_current_context().get_parameter_source("config") == click.core.ParameterSource.COMMANDLINE
     if zip_path is not None and config_given:
         raise click.UsageError("give either -c/--config or --zip, not both")

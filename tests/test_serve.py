@@ -643,3 +643,22 @@ def test_the_command_prints_url_and_credentials_and_stops_on_ctrl_c(project):
             process.kill()
     assert process.returncode == 0
     assert '"POST /oauth/access_token" 200' in err and "stopped" in err
+
+
+def test_tables_add_rows_on_top_of_the_synthetic_district_as_in_preview(tmp_path):
+    """--tables beside --students adds the extension table a query reads (as preview does):
+    without it the query answers 500 naming U_LAPTOPS; with it, the rows."""
+    path = tmp_path / "handmade.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("plugin.xml", HANDMADE_PLUGIN)
+        archive.writestr("queries_root/org.example.handmade.named_queries.xml", HANDMADE_QUERIES)
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "U_LAPTOPS.csv").write_text("LAPTOP\nLT-0001\nLT-0002\n", encoding="utf-8")
+    prepared = prepare(zip_path=path, students=100, tables=[extra])
+    assert (
+        prepared.source.con.execute("SELECT COUNT(*) FROM STUDENTS").fetchone()[0] > 0
+    )  # the synthetic district stays
+    with ServerThread(prepared.api) as running:
+        records = Api(running).post("org.example.handmade.students.extension", pagesize=0).json()["record"]
+    assert records == [{"laptop": "LT-0001"}, {"laptop": "LT-0002"}]

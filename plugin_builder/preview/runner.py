@@ -23,15 +23,8 @@ from plugin_builder.errors import PluginBuilderError, Problem
 from plugin_builder.findings import Finding, has_errors, sort_findings
 from plugin_builder.pipeline import validate
 from plugin_builder.preview import checkers, writers
-from plugin_builder.preview.sources import (
-    Source,
-    duckdb_source,
-    overlay_tables,
-    prepare_requirements,
-    synthetic_source,
-    tables_source,
-)
-from plugin_builder.preview.synthetic import DEFAULT_STUDENTS, DEFAULT_TODAY, District
+from plugin_builder.preview.sources import open_district, prepare_requirements
+from plugin_builder.preview.synthetic import DEFAULT_TODAY, District
 from plugin_builder.sql.analysis import field_uses
 from plugin_builder.sql.oracle.binds import arg_families, bind_kind, typed_binds
 from plugin_builder.sql.oracle.compat import UnsupportedOracle, execute
@@ -241,20 +234,8 @@ def run_preview(
     timings["render"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    district: District | None = None
     folders = [Path(t) for t in tables] if isinstance(tables, (list, tuple)) else [Path(tables)] if tables else []
-    if db is not None:
-        source: Source = duckdb_source(Path(db))
-    elif folders and students is None:
-        source = tables_source(folders)
-        folders = []
-    else:
-        count = students or DEFAULT_STUDENTS
-        note(f"generating a synthetic district of {count} students …")
-        source, district = synthetic_source(count, seed, today or DEFAULT_TODAY)
-    if folders:  # --tables on top of --students or --db
-        note("adding the tables of " + ", ".join(str(f) for f in folders) + " …")
-        source = overlay_tables(source, folders)
+    source, district = open_district(students, db, folders, seed, today, note)
     today = today or (district.today if district else DEFAULT_TODAY)
     declared = {table: dict(columns) for table, columns in project.dictionary.tables}
     unrunnable, notes = prepare_requirements(source, _needs(rendered), declared)

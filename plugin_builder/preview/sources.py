@@ -120,6 +120,37 @@ def overlay_tables(source: Source, folders: list[Path]) -> Source:
     )
 
 
+def open_district(
+    students: int | None = None,
+    db: Path | None = None,
+    tables: list[Path] | None = None,
+    seed: int = 1,
+    today=None,
+    progress=None,
+) -> tuple[Source, object | None]:
+    """The district ``preview`` and ``serve`` run on, and the synthetic district's facts (None
+    for a user's data): ``db``, or ``tables`` alone (the CSV files are the whole district), or
+    the synthetic district of ``students``; ``tables`` beside ``students`` or ``db`` add or
+    replace those tables."""
+    from plugin_builder.preview.synthetic import DEFAULT_STUDENTS, DEFAULT_TODAY
+
+    note = progress or (lambda _message: None)
+    district = None
+    folders = [Path(t) for t in tables or ()]
+    if db is not None:
+        source = duckdb_source(Path(db))
+    elif folders and students is None:
+        source, folders = tables_source(folders), []
+    else:
+        count = students or DEFAULT_STUDENTS
+        note(f"generating a synthetic district of {count} students …")
+        source, district = synthetic_source(count, seed, today or DEFAULT_TODAY)
+    if folders:
+        note("adding the tables of " + ", ".join(str(f) for f in folders) + " …")
+        source = overlay_tables(source, folders)
+    return source, district
+
+
 def _load_folders(con: duckdb.DuckDBPyConnection, folders: list[Path]) -> dict[str, set[str]]:
     dictionary = load_dictionary()
     columns: dict[str, set[str]] = {}

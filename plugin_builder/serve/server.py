@@ -20,8 +20,8 @@ import uvicorn
 
 from plugin_builder.sql.analysis import analyze
 from plugin_builder.errors import PluginBuilderError, Problem
-from plugin_builder.preview.sources import Source, prepare_requirements, duckdb_source, synthetic_source, tables_source
-from plugin_builder.preview.synthetic import DEFAULT_STUDENTS, DEFAULT_TODAY
+from plugin_builder.preview.sources import Source, open_district, prepare_requirements
+from plugin_builder.preview.synthetic import DEFAULT_TODAY
 from plugin_builder.serve.app import PowerQueryApi
 from plugin_builder.serve.auth import Credentials, new_credentials
 from plugin_builder.serve.engine import QueryEngine
@@ -70,13 +70,7 @@ def prepare(
 ) -> Prepared:
     """The plugin (a project or a ZIP), the district (as ``preview`` loads it) and credentials."""
     plugin = load_zip_plugin(zip_path) if zip_path is not None else load_project_plugin(config)
-    district = None
-    if db is not None:
-        source = duckdb_source(Path(db))
-    elif tables:
-        source = tables_source([Path(t) for t in tables])
-    else:
-        source, district = synthetic_source(students or DEFAULT_STUDENTS, seed, today or DEFAULT_TODAY)
+    source, district = open_district(students, db, tables, seed, today)
     today = today or (district.today if district else DEFAULT_TODAY)
     _unavailable(plugin, source)
     generated_id, generated_secret = new_credentials()
