@@ -236,20 +236,14 @@ def prepare_requirements(
     Returns (query -> why it cannot run, notes): a query that reads a column or a
     non-dictionary table the source lacks cannot run; the notes name the empty tables.
     """
-    modelled = load_dictionary()
-    full = None  # the whole dictionary, read only when a query reads a table the district lacks
     failures: dict[str, str] = {}
     created: dict[str, list[str]] = {}
     for query, tables in sorted(needs.items()):
         reasons = []
         for table, fields in sorted(tables.items()):
             have = source.columns.get(table)
-            known = None
-            if have is None:
-                known = modelled.get(table)
-                if known is None:
-                    full = full if full is not None else load_full_dictionary()
-                    known = full.get(table) or None
+            # the modelled tables first (their types drive the synthetic district), then any other
+            known = (load_dictionary().get(table) or load_full_dictionary().get(table)) if have is None else None
             if have is None and known:
                 create_tables(source.con, [table])
                 have = source.columns[table] = {c.upper() for c in known}
