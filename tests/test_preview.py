@@ -901,3 +901,20 @@ def test_a_date_arg_not_in_dem_form_stops_preview_before_any_query(runner, tmp_p
     )
     assert result.exit_code == 2, result.output
     assert "arg start_date '01/12/2026' is not a date in YYYY-MM-DD form" in result.output
+
+
+def test_the_ed_fi_school_id_rule_judges_only_a_preview_that_wrote_ed_fi(tmp_path):
+    import duckdb
+
+    from plugin_builder.preview.checkers import check_district
+    from plugin_builder.sql.dictionary import create_tables
+
+    con = duckdb.connect()
+    create_tables(con, ["PREFS", "SCHOOLS"])
+    con.execute("INSERT INTO PREFS (NAME, VALUE) VALUES ('districtnumber', '1050')")
+    con.execute(
+        "INSERT INTO SCHOOLS (NAME, SCHOOL_NUMBER, ALTERNATE_SCHOOL_NUMBER) VALUES ('Lincoln Elementary', 100, 0)"
+    )
+    assert check_district(con, ["oneroster", "clever"]) == []
+    (finding,) = check_district(con, ["edfi"])
+    assert finding.code == "PV643" and "Lincoln Elementary" in finding.message

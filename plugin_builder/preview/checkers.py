@@ -28,6 +28,7 @@ import re
 import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache, partial
 from operator import itemgetter
 from pathlib import Path
@@ -1177,8 +1178,16 @@ def attendance_unique(outputs: Outputs) -> Iterator[Hit]:
 # --------------------------------------------------------------------------- the district behind the outputs
 
 
+@dataclass(frozen=True)
+class DistrictData:
+    """What a district-scope rule reads: the preview database and the kinds of output written."""
+
+    con: object  # a DuckDB connection
+    kinds: frozenset[str]
+
+
 @rule("PV643", "edfi.school-id", scope="district")
-def edfi_school_id(con) -> Iterator[Hit]:
+def edfi_school_id(district: DistrictData) -> Iterator[Hit]:
     """Every state-reported school gets an Ed-Fi ``schoolId``: the district number and the school's
     state number each fit their 3 digits (the Ed-Fi queries give no id rather than a cut one).
 
@@ -1194,8 +1203,11 @@ def edfi_school_id(con) -> Iterator[Hit]:
         INSERT INTO PREFS (NAME, VALUE) VALUES ('districtnumber', '35');
         INSERT INTO SCHOOLS (NAME, SCHOOL_NUMBER, ALTERNATE_SCHOOL_NUMBER) VALUES ('Lincoln Elementary', 1050, 105);
     """
+    if "edfi" not in district.kinds:
+        return  # no Ed-Fi output, no Ed-Fi id to make
     import duckdb
 
+    con = district.con
     try:
         lea = con.execute("SELECT MAX(CAST(VALUE AS VARCHAR)) FROM PREFS WHERE NAME = 'districtnumber'").fetchone()[0]
         schools = con.execute(
@@ -1220,16 +1232,12 @@ def edfi_school_id(con) -> Iterator[Hit]:
 
 
 def check_district(con, kinds: Iterable[str]) -> list[Finding]:
-    """The district-scope rules whose outputs were written (``kinds``), on the preview database."""
+    """The district-scope rules on the preview database, for the outputs written (``kinds``)."""
     from plugin_builder.checks.engine import RULES
 
-    wanted = set(kinds)
-    findings = []
-    for rule_ in sorted((r for r in RULES.values() if r.scope == "district"), key=lambda r: r.code):
-        if rule_.code == "PV643" and "edfi" not in wanted:
-            continue
-        findings.extend(_finding(rule_, hit) for hit in rule_.func(con))
-    return findings
+    district = DistrictData(con, frozenset(kinds))
+    rules = sorted((r for r in RULES.values() if r.scope == "district"), key=lambda r: r.code)
+    return [_finding(rule_, hit) for rule_ in rules for hit in rule_.func(district)]
 
 
 def output_rules() -> list[Rule]:
