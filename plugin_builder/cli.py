@@ -14,7 +14,8 @@ from pathlib import Path
 import click
 
 from plugin_builder import __version__
-from plugin_builder.errors import PluginBuilderError, display_path
+from plugin_builder.errors import PluginBuilderError
+from plugin_builder.userfiles import display_path
 from plugin_builder.reports.report import FORMATS
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2

@@ -314,7 +314,7 @@ def test_every_key_of_the_shipped_toml_files_has_its_line():
     import tomllib
     from pathlib import Path
 
-    from plugin_builder.errors import toml_key_lines
+    from plugin_builder.userfiles import toml_key_lines
 
     root = Path(__file__).resolve().parent.parent
     files = [

@@ -15,7 +15,8 @@ from plugin_builder.build.archive import MAX_MEMBER_BYTES, ArchiveEntry, Archive
 from plugin_builder.build.model import PluginModel, build_model
 from plugin_builder.build.render import PLUGIN_XML
 from plugin_builder.checks import CheckContext, run_rules
-from plugin_builder.errors import InputError, Problem, read_toml
+from plugin_builder.errors import InputError, Problem
+from plugin_builder.userfiles import read_toml
 from plugin_builder.findings import Finding, has_errors
 from plugin_builder.sql.dictionary import Dictionary, parse_extensions, powerschool_dictionary
 

@@ -21,7 +21,8 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from plugin_builder.errors import Problem, TemplateError, read_user_file
+from plugin_builder.errors import Problem, TemplateError
+from plugin_builder.userfiles import read_user_file
 
 
 class SqlText(str):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from plugin_builder.checks.engine import CheckContext, Hit, rule
-from plugin_builder.errors import display_path
+from plugin_builder.userfiles import display_path
 from plugin_builder.findings import Severity
 from plugin_builder.project.config import _key_lines
 

@@ -28,7 +28,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from plugin_builder.errors import CatalogError, Key, Problem, check_table, display_path, read_toml
+from plugin_builder.errors import CatalogError, Problem
+from plugin_builder.userfiles import Key, check_table, display_path, read_toml
 from plugin_builder.project.config import Project
 from plugin_builder.resources import builtin_queries_dir
 

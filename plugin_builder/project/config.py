@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from plugin_builder import facts
-from plugin_builder.errors import (
-    ConfigError,
+from plugin_builder.errors import ConfigError, Problem
+from plugin_builder.userfiles import (
     Key,
-    Problem,
     TomlDocument,
     check_table,
     parse_toml,
@@ -167,7 +166,7 @@ def slugify(text: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------
-# The line of each key, so that messages can name it (errors.toml_key_lines scans the text).
+# The line of each key, so that messages can name it (userfiles.toml_key_lines scans the text).
 
 
 def _key_lines(text: str) -> dict[str, int]:
