@@ -690,7 +690,7 @@ def serve(
     """PowerSchool's PowerQuery API (OAuth, paging, count, access_request) over the preview district."""
     import logging
 
-    from plugin_builder.serve.server import base_url, is_loopback, listen, prepare, uvicorn_server
+    from plugin_builder.serve.server import banner, base_url, is_loopback, listen, prepare, uvicorn_server
 
     _one_district(students, db)
     config_given = click.get_current_context().get_parameter_source("config") == click.core.ParameterSource.COMMANDLINE
@@ -723,14 +723,8 @@ def serve(
             fg="yellow",
             err=True,
         )
-    click.echo(
-        f"serving {api.plugin.name} {api.plugin.version} ({len(api.plugin.queries)} queries) from {api.plugin.origin}"
-    )
-    click.echo(f"data:          {prepared.source.description} (SYSDATE {prepared.today:%Y-%m-%d %H:%M})")
-    click.echo(f"base URL:      {url}")
-    click.echo(f"client id:     {api.credentials.client_id}")
-    click.echo(f"client secret: {api.credentials.client_secret}")
-    click.echo(f"queries:       GET {url}/ws/schema/query/api (docs/api.md has curl examples); Ctrl-C stops")
+    for line in banner(prepared, url):
+        click.echo(line)
     sys.stdout.flush()
     try:
         uvicorn_server(api).run(sockets=[sock])

@@ -119,20 +119,58 @@ def base_url(sock: socket.socket) -> str:
     return f"http://{shown}:{port}"
 
 
-def uvicorn_server(api: PowerQueryApi) -> uvicorn.Server:
+def banner(prepared: Prepared, url: str) -> list[str]:
+    """What ``serve`` prints at start: what it serves, where, the credentials and the first call
+    to make (a token: every other endpoint needs one)."""
+    api = prepared.api
+    plugin = api.plugin
+    return [
+        f"serving {plugin.name} {plugin.version} ({len(plugin.queries)} queries) from {plugin.origin}",
+        f"data:          {prepared.source.description} (SYSDATE {prepared.today:%Y-%m-%d %H:%M})",
+        f"base URL:      {url}",
+        f"client id:     {api.credentials.client_id}",
+        f"client secret: {api.credentials.client_secret}",
+        f"token:         POST {url}/oauth/access_token (HTTP Basic client id:secret, grant_type=client_credentials)",
+        "then:          Authorization: Bearer <token> on every call; GET /ws/schema/query/api lists the queries",
+        "               (docs/api.md has curl and client examples); Ctrl-C stops",
+    ]
+
+
+def uvicorn_server(
+    api: PowerQueryApi, ssl_certfile: str | None = None, ssl_keyfile: str | None = None
+) -> uvicorn.Server:
     # Our own request log replaces uvicorn's access log; lifespan is not used.
-    config = uvicorn.Config(api.app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=5)
+    config = uvicorn.Config(
+        api.app,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        timeout_graceful_shutdown=5,
+        ssl_certfile=ssl_certfile,
+        ssl_keyfile=ssl_keyfile,
+    )
     return uvicorn.Server(config)
 
 
 class ServerThread:
-    """The server in a background thread (tests, benchmarks): ``start()``, ``url``, ``stop()``."""
+    """The server in a background thread (tests, benchmarks): ``start()``, ``url``, ``stop()``.
+    With a certificate and key it answers HTTPS, as PowerSchool does (for clients that only
+    speak HTTPS)."""
 
-    def __init__(self, api: PowerQueryApi, host: str = "127.0.0.1", port: int = 0):
+    def __init__(
+        self,
+        api: PowerQueryApi,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        ssl_certfile: str | None = None,
+        ssl_keyfile: str | None = None,
+    ):
         self.api = api
         self.sock = listen(host, port)
         self.url = base_url(self.sock)
-        self.server = uvicorn_server(api)
+        if ssl_certfile:
+            self.url = "https" + self.url[len("http") :]
+        self.server = uvicorn_server(api, ssl_certfile, ssl_keyfile)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
 
     def start(self, timeout: float = 10.0) -> ServerThread:
