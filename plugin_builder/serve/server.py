@@ -39,21 +39,37 @@ class Prepared:
     today: dt.datetime
 
 
-def _unavailable(plugin: ServedPlugin, source: Source) -> None:
-    """Queries reading a table or column the district lacks answer 500 with the reason; the others serve."""
+def query_needs(plugin: ServedPlugin) -> dict[str, dict[str, set[str]]]:
+    """What each query reads: query -> TABLE -> COLUMNs (the project's SQL analysis)."""
     needs: dict[str, dict[str, set[str]]] = {}
     for query in plugin.queries.values():
         tables = needs.setdefault(query.name, {})
         for use in analyze(query.sql, plugin.dictionary).uses:
             tables.setdefault(use.table.upper(), set()).add(use.field.upper())
+    return needs
+
+
+def open_plugin_district(
+    plugin: ServedPlugin,
+    students: int | None = None,
+    db: Path | None = None,
+    tables: list[Path] | None = None,
+    seed: int = 1,
+    today: dt.datetime | None = None,
+) -> tuple[Source, object | None]:
+    """The one place ``serve`` opens its district for the plugin's queries, with the functions
+    ``preview`` uses (open the district, then make it ready for what the queries read). Queries
+    reading a table or column the district still lacks answer 500 with the reason; the others serve."""
+    source, district = open_district(students, db, tables, seed, today)
     dictionary = plugin.dictionary
     declared = {table: dict(dictionary.columns(table) or {}) for table in dictionary.extensions}
-    unrunnable, notes = prepare_requirements(source, needs, declared)
+    unrunnable, notes = prepare_requirements(source, query_needs(plugin), declared)
     plugin.notes.extend(notes)
     for name, why in sorted(unrunnable.items()):
         query = plugin.queries[name]
         query.unavailable = why
         plugin.notes.append(f"query {name} will answer 500: {why}")
+    return source, district
 
 
 def prepare(
@@ -70,9 +86,8 @@ def prepare(
 ) -> Prepared:
     """The plugin (a project or a ZIP), the district (as ``preview`` loads it) and credentials."""
     plugin = load_zip_plugin(zip_path) if zip_path is not None else load_project_plugin(config)
-    source, district = open_district(students, db, tables, seed, today)
+    source, district = open_plugin_district(plugin, students, db, tables, seed, today)
     today = today or (district.today if district else DEFAULT_TODAY)
-    _unavailable(plugin, source)
     generated_id, generated_secret = new_credentials()
     credentials = Credentials(client_id or generated_id, client_secret or generated_secret)
     if token_lifetime is not None:
