@@ -17,7 +17,9 @@ from __future__ import annotations
 import logging
 import math
 import shutil
+import signal
 import subprocess
+import sys
 import time
 import zipfile
 from dataclasses import dataclass
@@ -80,6 +82,8 @@ class Served:
     url: str  # plain HTTP
     https_host: str  # host:port of the same API over HTTPS
     certificate: Path
+    key: Path
+    zip_path: Path
     client_id: str
     client_secret: str
     credentials: object
@@ -141,6 +145,8 @@ def served(tmp_path_factory):
             url=plain.url,
             https_host=tls.url.removeprefix("https://"),
             certificate=cert,
+            key=key,
+            zip_path=path,
             client_id=credentials.client_id,
             client_secret=credentials.client_secret,
             credentials=credentials,
@@ -198,6 +204,36 @@ def test_powerschool_refusals(trusted):
         client.get_named_query(SECRET).query(pagesize=0)  # 403
     with pytest.raises(requests.HTTPError, match="no query named"):
         client.get_named_query(MISSING).query(pagesize=0)  # 404
+
+
+def test_powerschool_against_the_serve_command_with_a_certificate(trusted):
+    """The snippet of docs/api.md: `plugin-builder serve --ssl-certfile … --ssl-keyfile …`, and
+    the client pointed at the host:port it prints."""
+    from powerschool.client import PowerSchool
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "plugin_builder", "serve", "--zip", str(trusted.zip_path), "--students", "100"]
+        + ["--port", "0", "--client-id", "vendor", "--client-secret", "s3cret"]
+        + ["--ssl-certfile", str(trusted.certificate), "--ssl-keyfile", str(trusted.key)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        url = ""
+        while not url.startswith("https://"):
+            line = process.stdout.readline()
+            assert line, process.stderr.read()
+            if line.startswith("base URL:"):
+                url = line.split()[-1]
+        client = PowerSchool(url.removeprefix("https://"), auth=("vendor", "s3cret"))
+        assert client.get_named_query(ALL).count() == 100  # the 100 students asked for
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0
 
 
 # --- powerschool-adapter 1.0.3 (requests) -------------------------------------------------

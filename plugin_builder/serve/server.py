@@ -128,10 +128,10 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-def base_url(sock: socket.socket) -> str:
+def base_url(sock: socket.socket, https: bool = False) -> str:
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
-    return f"http://{shown}:{port}"
+    return f"{'https' if https else 'http'}://{shown}:{port}"
 
 
 def banner(prepared: Prepared, url: str) -> list[str]:
@@ -182,9 +182,7 @@ class ServerThread:
     ):
         self.api = api
         self.sock = listen(host, port)
-        self.url = base_url(self.sock)
-        if ssl_certfile:
-            self.url = "https" + self.url[len("http") :]
+        self.url = base_url(self.sock, https=bool(ssl_certfile))
         self.server = uvicorn_server(api, ssl_certfile, ssl_keyfile)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
 
