@@ -701,3 +701,25 @@ def test_tables_add_rows_on_top_of_the_synthetic_district_as_in_preview(tmp_path
     with ServerThread(prepared.api) as running:
         records = Api(running).post("org.example.handmade.students.extension", pagesize=0).json()["record"]
     assert records == [{"laptop": "LT-0001"}, {"laptop": "LT-0002"}]
+
+
+@pytest.mark.slow
+def test_the_counts_in_docs_api_are_those_of_the_default_district(project):
+    """docs/api.md's curl examples, run on the district `plugin-builder serve` opens by default."""
+    text = (Path(__file__).resolve().parents[1] / "docs" / "api.md").read_text(encoding="utf-8")
+    users_count = int(re.search(r'"name": "Students",\n  "count": (\d+),', text).group(1))
+    second_user = re.search(r'\{"sourcedId": "(C\d+)", …\}', text).group(1)
+    classes_count = int(re.search(r"one_roster_classes/count\n\{\"count\":(\d+)\}", text).group(1))
+    prepared = prepare(project)  # the defaults: 3 000 synthetic students, seed 1
+    with ServerThread(prepared.api) as running:
+        served = Api(running)
+        page = served.post(USERS, pagesize=2, page=1, count="true").json()
+        token = served.token()
+        classes = served.client.post(
+            f"/ws/schema/query/{CLASSES}/count", json={"yearid": 35}, headers={"Authorization": f"Bearer {token}"}
+        ).json()
+    assert (page["count"], page["record"][1]["sourcedId"], classes["count"]) == (
+        users_count,
+        second_user,
+        classes_count,
+    )
