@@ -704,7 +704,15 @@ def serve(
     """PowerSchool's PowerQuery API (OAuth, paging, count, access_request) over the preview district."""
     import logging
 
-    from plugin_builder.serve.server import banner, base_url, is_loopback, listen, prepare, uvicorn_server
+    from plugin_builder.serve.server import (
+        banner,
+        base_url,
+        check_certificate,
+        is_loopback,
+        listen,
+        prepare,
+        uvicorn_server,
+    )
 
     _one_district(students, db)
     config_given = click.get_current_context().get_parameter_source("config") == click.core.ParameterSource.COMMANDLINE
@@ -712,6 +720,8 @@ def serve(
         raise click.UsageError("give either -c/--config or --zip, not both")
     if (ssl_certfile is None) != (ssl_keyfile is None):
         raise click.UsageError("give --ssl-certfile and --ssl-keyfile together")
+    if ssl_certfile is not None:
+        check_certificate(ssl_certfile, ssl_keyfile)
     prepared = prepare(
         config,
         zip_path,

@@ -236,6 +236,22 @@ def test_powerschool_against_the_serve_command_with_a_certificate(trusted):
     assert process.returncode == 0
 
 
+def test_a_certificate_that_cannot_serve_https_is_a_clear_error(served, tmp_path):
+    from click.testing import CliRunner
+
+    from plugin_builder.cli import main
+
+    not_pem = tmp_path / "cert.pem"
+    not_pem.write_text("not a certificate\n", encoding="utf-8")
+    base = ["serve", "--zip", str(served.zip_path), "--students", "100", "--port", "0"]
+    for certificate, key in ((not_pem, served.key), (served.certificate, not_pem)):
+        result = CliRunner().invoke(main, base + ["--ssl-certfile", str(certificate), "--ssl-keyfile", str(key)])
+        assert result.exit_code == 2 and "cannot serve HTTPS" in result.output, result.output
+        assert "Traceback" not in result.output
+    alone = CliRunner().invoke(main, base + ["--ssl-certfile", str(served.certificate)])
+    assert alone.exit_code == 2 and "together" in alone.output
+
+
 # --- powerschool-adapter 1.0.3 (requests) -------------------------------------------------
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import socket
+import ssl
 import threading
 import time
 from dataclasses import dataclass
@@ -126,6 +127,21 @@ def listen(host: str, port: int) -> socket.socket:
         ) from None
     sock.set_inheritable(True)
     return sock
+
+
+def check_certificate(certfile: str | Path, keyfile: str | Path) -> None:
+    """A clear :class:`ListenError` when the certificate and key cannot serve HTTPS (not PEM,
+    not a pair), before the server starts rather than inside it."""
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(str(certfile), str(keyfile))
+    except (ssl.SSLError, OSError, ValueError) as exc:
+        raise ListenError(
+            Problem(
+                f"cannot serve HTTPS with {certfile} and {keyfile}: {getattr(exc, 'reason', None) or exc}",
+                file=str(certfile),
+                hint="give a PEM certificate and its PEM private key (docs/api.md shows an openssl command)",
+            )
+        ) from None
 
 
 def base_url(sock: socket.socket, https: bool = False) -> str:
