@@ -674,6 +674,18 @@ def preview(
 @click.option("--port", type=click.IntRange(0, 65535), default=8090, show_default=True, help="Port (0: any free port).")
 @click.option("--client-id", default=None, help="OAuth client id [default: generated].")
 @click.option("--client-secret", default=None, help="OAuth client secret [default: generated].")
+@click.option(
+    "--ssl-certfile",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Answer HTTPS with this certificate (PEM), as PowerSchool does; for clients that only speak HTTPS.",
+)
+@click.option(
+    "--ssl-keyfile",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="The certificate's private key (PEM), with --ssl-certfile.",
+)
 def serve(
     config: Path,
     zip_path: Path | None,
@@ -686,16 +698,30 @@ def serve(
     port: int,
     client_id: str | None,
     client_secret: str | None,
+    ssl_certfile: Path | None,
+    ssl_keyfile: Path | None,
 ) -> None:
     """PowerSchool's PowerQuery API (OAuth, paging, count, access_request) over the preview district."""
     import logging
 
-    from plugin_builder.serve.server import base_url, is_loopback, listen, prepare, uvicorn_server
+    from plugin_builder.serve.server import (
+        banner,
+        base_url,
+        check_certificate,
+        is_loopback,
+        listen,
+        prepare,
+        uvicorn_server,
+    )
 
     _one_district(students, db)
     config_given = click.get_current_context().get_parameter_source("config") == click.core.ParameterSource.COMMANDLINE
     if zip_path is not None and config_given:
         raise click.UsageError("give either -c/--config or --zip, not both")
+    if (ssl_certfile is None) != (ssl_keyfile is None):
+        raise click.UsageError("give --ssl-certfile and --ssl-keyfile together")
+    if ssl_certfile is not None:
+        check_certificate(ssl_certfile, ssl_keyfile)
     prepared = prepare(
         config,
         zip_path,
@@ -709,7 +735,7 @@ def serve(
     )
     api = prepared.api
     sock = listen(host, port)
-    url = base_url(sock)
+    url = base_url(sock, https=ssl_certfile is not None)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
     request_log = logging.getLogger("plugin_builder.serve")
@@ -723,17 +749,12 @@ def serve(
             fg="yellow",
             err=True,
         )
-    click.echo(
-        f"serving {api.plugin.name} {api.plugin.version} ({len(api.plugin.queries)} queries) from {api.plugin.origin}"
-    )
-    click.echo(f"data:          {prepared.source.description} (SYSDATE {prepared.today:%Y-%m-%d %H:%M})")
-    click.echo(f"base URL:      {url}")
-    click.echo(f"client id:     {api.credentials.client_id}")
-    click.echo(f"client secret: {api.credentials.client_secret}")
-    click.echo(f"queries:       GET {url}/ws/schema/query/api (docs/api.md has curl examples); Ctrl-C stops")
+    for line in banner(prepared, url):
+        click.echo(line)
     sys.stdout.flush()
     try:
-        uvicorn_server(api).run(sockets=[sock])
+        ssl = (str(ssl_certfile), str(ssl_keyfile)) if ssl_certfile else (None, None)
+        uvicorn_server(api, *ssl).run(sockets=[sock])
     except KeyboardInterrupt:  # uvicorn shuts down gracefully, then re-raises the Ctrl-C it caught
         pass
     finally:

@@ -21,7 +21,7 @@ from plugin_builder.pipeline import build, validate
 from plugin_builder.preview.runner import run_queries
 from plugin_builder.preview.sources import synthetic_source
 from plugin_builder.preview.synthetic import DEFAULT_TODAY
-from plugin_builder.serve.engine import json_value
+from plugin_builder.serve.engine import api_value
 from plugin_builder.serve.server import ServerThread, prepare
 
 STUDENTS = 200
@@ -69,7 +69,7 @@ class Api:
         while True:
             answer = self.post(name, body, token, pagesize=pagesize, page=page)
             assert answer.status_code == 200, answer.text
-            chunk = answer.json()["record"]
+            chunk = answer.json().get("record")  # left out of an empty page, as PowerSchool does
             if not chunk:
                 return records
             assert len(chunk) <= pagesize
@@ -90,12 +90,13 @@ def api(project) -> Api:
 
 
 def preview_records(project: Path, name: str, args: dict[str, str] | None = None) -> list[dict]:
-    """The rows preview's own runner gives on an identical district, as flat JSON records."""
+    """The rows preview's own runner gives on an identical district, as flat JSON records with
+    the values as the API sends them (strings)."""
     validated = validate(project)
     query = validated.tree.query(name)
     source, district = synthetic_source(STUDENTS, 1, DEFAULT_TODAY)
     [result] = run_queries(source.con, [query], DEFAULT_TODAY, district, args=args)
-    return [{h: json_value(v) for h, v in zip(result.headers, row)} for row in result.rows]
+    return [{h: api_value(v) for h, v in zip(result.headers, row)} for row in result.rows]
 
 
 # --- OAuth --------------------------------------------------------------------------------
@@ -108,8 +109,27 @@ def test_token_flow(api):
     )
     assert answer.status_code == 200
     body = answer.json()
-    assert body["token_type"] == "Bearer" and body["expires_in"] == creds.lifetime and len(body["access_token"]) >= 32
+    # expires_in is a string, as PowerSchool sends it
+    assert body["token_type"] == "Bearer" and body["expires_in"] == str(creds.lifetime)
+    assert len(body["access_token"]) >= 32
     assert api.post(USERS, token=body["access_token"], pagesize=1).status_code == 200
+
+
+def test_the_token_endpoint_answers_with_a_trailing_slash_and_form_credentials(api):
+    creds = api.credentials
+    slash = api.client.post(
+        "/oauth/access_token/", auth=(creds.client_id, creds.client_secret), data={"grant_type": "client_credentials"}
+    )
+    assert slash.status_code == 200 and slash.json()["access_token"]  # no redirect
+    form = api.client.post(
+        "/oauth/access_token",
+        data={"grant_type": "client_credentials", "client_id": creds.client_id, "client_secret": creds.client_secret},
+    )
+    assert form.status_code == 200 and form.json()["access_token"]
+    wrong = api.client.post(
+        "/oauth/access_token", data={"grant_type": "client_credentials", "client_id": creds.client_id}
+    )
+    assert wrong.status_code == 401 and wrong.json()["error"] == "invalid_client"
 
 
 @pytest.mark.parametrize(
@@ -127,7 +147,7 @@ def test_wrong_or_missing_credentials_get_401(api, auth):
         headers["Authorization"] = "Basic " + base64.b64encode(":".join(auth).encode()).decode()
     answer = api.client.post("/oauth/access_token", headers=headers, data={"grant_type": "client_credentials"})
     assert answer.status_code == 401
-    assert "access_token" not in answer.json()
+    assert answer.json()["error"] == "invalid_client" and "access_token" not in answer.json()
 
 
 def test_grant_type_must_be_client_credentials(api):
@@ -136,6 +156,17 @@ def test_grant_type_must_be_client_credentials(api):
         "/oauth/access_token", auth=(creds.client_id, creds.client_secret), data={"grant_type": "password"}
     )
     assert answer.status_code == 400 and answer.json()["error"] == "unsupported_grant_type"
+    missing = api.client.post("/oauth/access_token", auth=(creds.client_id, creds.client_secret), data={})
+    assert missing.status_code == 400 and missing.json()["error"] == "invalid_request"
+
+
+def test_metadata_needs_a_token_and_gives_the_page_sizes(api):
+    assert api.client.get("/ws/v1/metadata").status_code == 401
+    answer = api.client.get("/ws/v1/metadata", headers={"Authorization": f"Bearer {api.token()}"})
+    assert answer.status_code == 200
+    metadata = answer.json()["metadata"]
+    assert metadata["schema_table_query_max_page_size"] == 100 and metadata["student_max_page_size"] == 100
+    assert isinstance(metadata["plugin_id"], int) and "serve" in metadata["powerschool_version"]
 
 
 def test_missing_forged_and_expired_tokens_get_401(api):
@@ -164,15 +195,17 @@ def test_pages_equal_pagesize_0_equal_preview_rows(api, project):
     paged = api.all_pages(USERS)
     streamed = api.post(USERS, pagesize=0)
     assert streamed.status_code == 200
-    assert streamed.json() == {"name": USERS, "record": expected}
+    assert streamed.json() == {"name": "Students", "record": expected}
     assert paged == expected
     assert api.all_pages(USERS, pagesize=7) == expected
 
 
-def test_default_page_is_100_rows_and_a_page_past_the_end_is_empty(api):
+def test_default_page_is_100_rows_and_a_page_past_the_end_has_no_record(api):
     first = api.post(USERS).json()
-    assert first["name"] == USERS and len(first["record"]) == 100
-    assert api.post(USERS, page=1000).json() == {"name": USERS, "record": []}
+    assert first["name"] == "Students" and len(first["record"]) == 100
+    assert all(isinstance(value, str) or value is None for record in first["record"] for value in record.values())
+    assert api.post(USERS, page=1000).json() == {"name": "Students"}
+    assert api.post(USERS, page=1000, count="true").json() == {"name": "Students", "count": len(api.all_pages(USERS))}
 
 
 def test_args_reach_the_query_typed(api, project):
@@ -180,7 +213,7 @@ def test_args_reach_the_query_typed(api, project):
     assert expected
     assert api.all_pages(CLASSES, {"yearid": 35}) == expected
     assert api.all_pages(CLASSES, {"yearid": "35"}) == expected
-    assert api.post(CLASSES, {"yearid": 20}, pagesize=0).json()["record"] == []
+    assert api.post(CLASSES, {"yearid": 20}, pagesize=0).json() == {"name": "Sections"}
     dates = {"start_date": "2026-01-05", "end_date": "2026-01-15"}
     expected = preview_records(project, ATTENDANCE, dates)
     assert expected and api.post(ATTENDANCE, dates, pagesize=0).json()["record"] == expected
@@ -330,7 +363,7 @@ def test_concurrent_clients_get_the_same_rows(api):
                 params={"pagesize": 0},
                 headers=headers,
             )
-            return got.json()["record"] == ([] if job % 2 else expected_classes)
+            return got.json().get("record", []) == ([] if job % 2 else expected_classes)
 
     with ThreadPoolExecutor(max_workers=12) as pool:
         outcomes = list(pool.map(fetch, range(36)))
@@ -489,13 +522,16 @@ def test_a_handmade_zip_is_served_with_grouped_records_and_its_required_arg(tmp_
         missing = served.post(name)
         assert missing.status_code == 400 and "arg 'grade' is required" in missing.json()["message"]
         records = served.post(name, {"grade": 5}, pagesize=0).json()["record"]
+        # each grouped record carries the core table's name; values are strings, as PowerSchool sends them
         assert records == [
-            {"tables": {"students": {"id": i, "last_name": last}, "schools": {"school_number": school}}}
+            {
+                "name": "Students",
+                "tables": {"students": {"id": str(i), "last_name": last}, "schools": {"school_number": str(school)}},
+            }
             for i, last, school in expected
         ]
         assert served.post(name, {"grade": "5", "entered_after": "2999-01-01"}, count="true").json() == {
-            "name": name,
-            "record": [],
+            "name": "Students",
             "count": 0,
         }
         in_schools = "org.example.handmade.students.in_schools"
@@ -510,7 +546,7 @@ def test_a_handmade_zip_is_served_with_grouped_records_and_its_required_arg(tmp_
         in_both = prepared.source.con.execute(
             "SELECT ID FROM STUDENTS WHERE SCHOOLID IN (?, ?) ORDER BY ID", two
         ).fetchall()
-        assert in_both and sorted(r["id"] for r in array) == [i for (i,) in in_both]
+        assert in_both and sorted(int(r["id"]) for r in array) == [i for (i,) in in_both]
         not_emulated = served.post("org.example.handmade.students.quarter")
         assert not_emulated.status_code == 501 and "not emulated" in not_emulated.json()["message"]
         failed = served.post("org.example.handmade.students.extension")
@@ -573,7 +609,7 @@ def test_serves_a_duckdb_file_and_csv_extracts_with_the_same_rows(project, tmp_p
             served = Api(running)
             answers.append(served.post(USERS, pagesize=0).json())
             attendance = served.post(ATTENDANCE)
-            answers.append((attendance.status_code, len(attendance.json()["record"])))
+            answers.append((attendance.status_code, len(attendance.json().get("record", []))))
     assert answers[0]["record"] and answers[0] == answers[2]
     # the extracts lack ATTENDANCE: it is created empty from the dictionary, as preview does
     assert answers[1][0] == 200
@@ -625,10 +661,13 @@ def test_the_command_prints_url_and_credentials_and_stops_on_ctrl_c(project):
         text=True,
     )
     try:
-        lines = [process.stdout.readline() for _ in range(6)]
+        lines = [process.stdout.readline() for _ in range(8)]
         url = next(line.split()[-1] for line in lines if line.startswith("base URL:"))
         assert url.startswith("http://127.0.0.1:")
         assert any("my-client" in line for line in lines) and any("my-secret" in line for line in lines)
+        # the banner's first call is the token, and it says every other call needs one
+        assert any(line.startswith("token:") and f"POST {url}/oauth/access_token" in line for line in lines)
+        assert any("Bearer" in line for line in lines)
         token = httpx.post(
             f"{url}/oauth/access_token",
             auth=("my-client", "my-secret"),
@@ -662,3 +701,25 @@ def test_tables_add_rows_on_top_of_the_synthetic_district_as_in_preview(tmp_path
     with ServerThread(prepared.api) as running:
         records = Api(running).post("org.example.handmade.students.extension", pagesize=0).json()["record"]
     assert records == [{"laptop": "LT-0001"}, {"laptop": "LT-0002"}]
+
+
+@pytest.mark.slow
+def test_the_counts_in_docs_api_are_those_of_the_default_district(project):
+    """docs/api.md's curl examples, run on the district `plugin-builder serve` opens by default."""
+    text = (Path(__file__).resolve().parents[1] / "docs" / "api.md").read_text(encoding="utf-8")
+    users_count = int(re.search(r'"name": "Students",\n  "count": (\d+),', text).group(1))
+    second_user = re.search(r'\{"sourcedId": "(C\d+)", …\}', text).group(1)
+    classes_count = int(re.search(r"one_roster_classes/count\n\{\"count\":(\d+)\}", text).group(1))
+    prepared = prepare(project)  # the defaults: 3 000 synthetic students, seed 1
+    with ServerThread(prepared.api) as running:
+        served = Api(running)
+        page = served.post(USERS, pagesize=2, page=1, count="true").json()
+        token = served.token()
+        classes = served.client.post(
+            f"/ws/schema/query/{CLASSES}/count", json={"yearid": 35}, headers={"Authorization": f"Bearer {token}"}
+        ).json()
+    assert (page["count"], page["record"][1]["sourcedId"], classes["count"]) == (
+        users_count,
+        second_user,
+        classes_count,
+    )

@@ -1,18 +1,22 @@
 """The PowerQuery API as a Starlette application.
 
-Endpoints (as PowerSchool answers them):
+Endpoints (as PowerSchool answers them; docs/api.md cites the evidence for each shape):
 
-- ``POST /oauth/access_token`` — HTTP Basic client id and secret, ``grant_type=client_credentials``
-  → ``{"access_token", "token_type": "Bearer", "expires_in"}``; 401 on wrong credentials.
-- ``POST /ws/schema/query/{name}`` — a JSON object of args → ``{"name", "record": […]}``;
+- ``POST /oauth/access_token`` (with or without a trailing slash) — the client id and secret by
+  HTTP Basic (or as form fields), ``grant_type=client_credentials`` → ``{"access_token",
+  "token_type": "Bearer", "expires_in": "3600"}`` (a string, as PowerSchool sends it); OAuth
+  error bodies (``{"error": "invalid_client"}`` 401, ``unsupported_grant_type`` 400).
+- ``GET /ws/v1/metadata`` → ``{"metadata": {plugin_id, powerschool_version, …_max_page_size}}``.
+- ``POST /ws/schema/query/{name}`` — a JSON object of args → ``{"name": <core table>, "count"?,
+  "record": […]}`` (``record`` left out when there are no records); values as strings;
   ``pagesize`` (default 100, 0 = every row, streamed), ``page`` (1-based), ``count=true``,
   ``order=alias[;desc],…``.
 - ``POST /ws/schema/query/{name}/count`` → ``{"count": N}``.
 - ``GET /ws/schema/query/api`` → the plugin's queries and their args.
 
-Errors are ``{"message": …}``: 400 bad body or args, 401 missing/forged/expired token, 403 a
-field read outside ``access_request`` (named), 404 unknown query, 501 what the Oracle layer does
-not emulate.
+Other errors are ``{"message": …}``: 400 bad body or args, 401 missing/forged/expired token, 403
+a field read outside ``access_request`` (named), 404 unknown query, 501 what the Oracle layer
+does not emulate.
 """
 
 from __future__ import annotations
@@ -33,12 +37,24 @@ from starlette.routing import Route
 
 from plugin_builder.serve.auth import Credentials
 from plugin_builder.serve.binds import ArgError, typed_binds
-from plugin_builder.serve.engine import QueryEngine, QueryFailed, json_value
+from plugin_builder.serve.engine import QueryEngine, QueryFailed, api_value
 from plugin_builder.serve.plugin import ServedPlugin, ServedQuery
 
 DEFAULT_PAGESIZE = 100
 MAX_PAGING = 2**31 - 1  # page and pagesize: beyond any result, and page * pagesize fits DuckDB's BIGINT
 MAX_BODY_BYTES = 1024 * 1024  # args are small; a bigger body is refused before it is parsed
+# GET /ws/v1/metadata: PowerSchool's page-size limits are set per server and not in our sources;
+# serve reports its own default page size for each and enforces no maximum.
+METADATA_PAGE_SIZE_FIELDS = (
+    "course_max_page_size",
+    "school_max_page_size",
+    "schema_table_query_max_page_size",
+    "section_enrollment_max_page_size",
+    "section_max_page_size",
+    "staff_max_page_size",
+    "student_max_page_size",
+    "term_max_page_size",
+)
 
 log = logging.getLogger("plugin_builder.serve")
 
@@ -84,22 +100,40 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None) -> 
     return JSON({"message": message}, status_code=status, headers=headers)
 
 
+def _oauth_error(status: int, error: str, description: str, headers: dict[str, str] | None = None) -> Response:
+    """An OAuth 2.0 error body (RFC 6749 §5.2), which OAuth client libraries turn into their own errors."""
+    return JSON(
+        {"error": error, "error_description": description},
+        status_code=status,
+        headers={"Cache-Control": "no-store", **(headers or {})},
+    )
+
+
 # --- records ------------------------------------------------------------------------------
+
+
+def result_name(query: ServedQuery) -> str:
+    """The answer's ``"name"``: the core table as PowerSchool names it (``"Students"`` for
+    ``coreTable="students"``), or the query's name when it declares none."""
+    core = (query.core_table or "").strip()
+    return core[:1].upper() + core[1:].lower() if core else query.name
 
 
 def record_maker(query: ServedQuery, columns: list[str]):
     """A function turning one row into a record: flat (alias → value) when the query is
-    ``flattened="true"``, else grouped by table (``{"tables": {table: {field: value}}}``, the
-    table from a two-part alias, else ``coreTable``). ``<column>``s map to the SELECT by
-    position; when their number differs, the SQL's own names are used, as preview does."""
+    ``flattened="true"``, else grouped by table (``{"name": <core table>, "tables": {table:
+    {field: value}}}``, the table from a two-part alias, else ``coreTable``). Values are strings
+    (:func:`api_value`). ``<column>``s map to the SELECT by position; when their number differs,
+    the SQL's own names are used, as preview does."""
     names = query.aliases if len(query.aliases) == len(columns) else columns
     if query.flattened:
 
         def flat(row: tuple) -> dict:
-            return {name: json_value(value) for name, value in zip(names, row)}
+            return {name: api_value(value) for name, value in zip(names, row)}
 
         return flat
     core = (query.core_table or "results").lower()
+    record_name = result_name(query)
     places = []
     for name in names:
         table, dot, field = name.partition(".")
@@ -108,8 +142,8 @@ def record_maker(query: ServedQuery, columns: list[str]):
     def grouped(row: tuple) -> dict:
         tables: dict[str, dict] = {}
         for (table, field), value in zip(places, row):
-            tables.setdefault(table, {})[field] = json_value(value)
-        return {"tables": tables}
+            tables.setdefault(table, {})[field] = api_value(value)
+        return {"name": record_name, "tables": tables}
 
     return grouped
 
@@ -189,7 +223,10 @@ class PowerQueryApi:
         self.engine = engine
         self.credentials = credentials
         routes = [
+            # both forms answer at once: a redirect would not be followed by every client
             Route("/oauth/access_token", self.access_token, methods=["POST"]),
+            Route("/oauth/access_token/", self.access_token, methods=["POST"]),
+            Route("/ws/v1/metadata", self.metadata, methods=["GET"]),
             Route("/ws/schema/query/api", self.list_queries, methods=["GET"]),
             Route("/ws/schema/query/{name}/count", self.count, methods=["POST"]),
             Route("/ws/schema/query/{name}", self.run_query, methods=["POST"]),
@@ -249,23 +286,40 @@ class PowerQueryApi:
     # -- endpoints
 
     async def access_token(self, request: Request) -> Response:
-        if not self.credentials.check_basic(request.headers.get("authorization")):
-            return _error(
+        form = parse_qs((await _read_body(request)).decode("utf-8", "replace"))
+        authorization = request.headers.get("authorization")
+        if authorization:
+            client_ok = self.credentials.check_basic(authorization)
+        else:  # RFC 6749 §2.3.1 also allows the credentials as form fields
+            client_ok = self.credentials.check_pair(
+                (form.get("client_id") or [""])[0], (form.get("client_secret") or [""])[0]
+            )
+        if not client_ok:
+            return _oauth_error(
                 401,
+                "invalid_client",
                 "invalid client credentials (HTTP Basic client_id:client_secret)",
                 {"WWW-Authenticate": 'Basic realm="oauth"'},
             )
-        form = parse_qs((await _read_body(request)).decode("utf-8", "replace"))
         grant = (form.get("grant_type") or [request.query_params.get("grant_type", "")])[0]
+        if not grant:
+            return _oauth_error(400, "invalid_request", "send grant_type=client_credentials")
         if grant != "client_credentials":
-            return JSON(
-                {"error": "unsupported_grant_type", "message": "send grant_type=client_credentials"}, status_code=400
-            )
+            return _oauth_error(400, "unsupported_grant_type", "send grant_type=client_credentials")
         token, lifetime = self.credentials.issue()
         return JSON(
-            {"access_token": token, "token_type": "Bearer", "expires_in": lifetime},
+            {"access_token": token, "token_type": "Bearer", "expires_in": str(lifetime)},
             headers={"Cache-Control": "no-store"},
         )
+
+    async def metadata(self, request: Request) -> Response:
+        self._authorize(request)
+        info: dict[str, object] = {
+            "plugin_id": 1,
+            "powerschool_version": "plugin-builder serve (not PowerSchool)",
+        }
+        info.update(dict.fromkeys(METADATA_PAGE_SIZE_FIELDS, DEFAULT_PAGESIZE))
+        return JSON({"metadata": dict(sorted(info.items()))})
 
     async def list_queries(self, request: Request) -> Response:
         self._authorize(request)
@@ -327,9 +381,11 @@ class PowerQueryApi:
                 body = self._stream(query, result, order, make, with_count)
                 return ClosingStream(body, stack.close, media_type="application/json")
             rows = await run_in_threadpool(self.engine.page, result, page, pagesize, order)
-            payload: dict[str, object] = {"name": query.name, "record": [make(row) for row in rows]}
+            payload: dict[str, object] = {"name": result_name(query)}
             if with_count:
                 payload["count"] = result.rows
+            if rows:  # PowerSchool leaves "record" out when there is none (docs/api.md)
+                payload["record"] = [make(row) for row in rows]
             stack.close()
             return JSON(payload)
         except BaseException:
@@ -337,8 +393,16 @@ class PowerQueryApi:
             raise
 
     def _stream(self, query: ServedQuery, result, order, make, with_count: bool) -> Iterator[bytes]:
-        """The whole result as one JSON document, a chunk of records at a time."""
-        yield b'{"name":' + _dumps(query.name) + b',"record":['
+        """The whole result as one JSON document, a chunk of records at a time: ``name``, then
+        ``count`` (known before the first record, so a streaming reader has it first), then
+        ``record`` unless the result is empty."""
+        head = b'{"name":' + _dumps(result_name(query))
+        if with_count:
+            head += b',"count":' + str(result.rows).encode()
+        if not result.rows:
+            yield head + b"}"
+            return
+        yield head + b',"record":['
         first = True
         chunks = self.engine.stream(result, order)
         try:
@@ -349,7 +413,7 @@ class PowerQueryApi:
                     first = False
         finally:
             chunks.close()  # closes the cursor
-        yield b"]" + (b',"count":' + str(result.rows).encode() if with_count else b"") + b"}"
+        yield b"]}"
 
 
 class RequestLog:

@@ -206,3 +206,16 @@ def json_value(value: object) -> object:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
+
+
+def api_value(value: object) -> object:
+    """A DuckDB value as PowerSchool's API sends it: a string (numbers too, ``"12"``, ``"3.5"``),
+    dates ``YYYY-MM-DD``, timestamps ``YYYY-MM-DD HH:MM:SS``; NULL (and NaN) as null."""
+    value = json_value(value)
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

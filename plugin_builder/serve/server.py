@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import socket
+import ssl
 import threading
 import time
 from dataclasses import dataclass
@@ -39,21 +40,37 @@ class Prepared:
     today: dt.datetime
 
 
-def _unavailable(plugin: ServedPlugin, source: Source) -> None:
-    """Queries reading a table or column the district lacks answer 500 with the reason; the others serve."""
+def query_needs(plugin: ServedPlugin) -> dict[str, dict[str, set[str]]]:
+    """What each query reads: query -> TABLE -> COLUMNs (the project's SQL analysis)."""
     needs: dict[str, dict[str, set[str]]] = {}
     for query in plugin.queries.values():
         tables = needs.setdefault(query.name, {})
         for use in analyze(query.sql, plugin.dictionary).uses:
             tables.setdefault(use.table.upper(), set()).add(use.field.upper())
+    return needs
+
+
+def open_plugin_district(
+    plugin: ServedPlugin,
+    students: int | None = None,
+    db: Path | None = None,
+    tables: list[Path] | None = None,
+    seed: int = 1,
+    today: dt.datetime | None = None,
+) -> tuple[Source, object | None]:
+    """The one place ``serve`` opens its district for the plugin's queries, with the functions
+    ``preview`` uses (open the district, then make it ready for what the queries read). Queries
+    reading a table or column the district still lacks answer 500 with the reason; the others serve."""
+    source, district = open_district(students, db, tables, seed, today)
     dictionary = plugin.dictionary
     declared = {table: dict(dictionary.columns(table) or {}) for table in dictionary.extensions}
-    unrunnable, notes = prepare_requirements(source, needs, declared)
+    unrunnable, notes = prepare_requirements(source, query_needs(plugin), declared)
     plugin.notes.extend(notes)
     for name, why in sorted(unrunnable.items()):
         query = plugin.queries[name]
         query.unavailable = why
         plugin.notes.append(f"query {name} will answer 500: {why}")
+    return source, district
 
 
 def prepare(
@@ -70,9 +87,8 @@ def prepare(
 ) -> Prepared:
     """The plugin (a project or a ZIP), the district (as ``preview`` loads it) and credentials."""
     plugin = load_zip_plugin(zip_path) if zip_path is not None else load_project_plugin(config)
-    source, district = open_district(students, db, tables, seed, today)
+    source, district = open_plugin_district(plugin, students, db, tables, seed, today)
     today = today or (district.today if district else DEFAULT_TODAY)
-    _unavailable(plugin, source)
     generated_id, generated_secret = new_credentials()
     credentials = Credentials(client_id or generated_id, client_secret or generated_secret)
     if token_lifetime is not None:
@@ -113,26 +129,77 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-def base_url(sock: socket.socket) -> str:
+def check_certificate(certfile: str | Path, keyfile: str | Path) -> None:
+    """A clear :class:`ListenError` when the certificate and key cannot serve HTTPS (not PEM,
+    not a pair), before the server starts rather than inside it."""
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(str(certfile), str(keyfile))
+    except (ssl.SSLError, OSError, ValueError) as exc:
+        raise ListenError(
+            Problem(
+                f"cannot serve HTTPS with {certfile} and {keyfile}: {getattr(exc, 'reason', None) or exc}",
+                file=str(certfile),
+                hint="give a PEM certificate and its PEM private key (docs/api.md shows an openssl command)",
+            )
+        ) from None
+
+
+def base_url(sock: socket.socket, https: bool = False) -> str:
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
-    return f"http://{shown}:{port}"
+    return f"{'https' if https else 'http'}://{shown}:{port}"
 
 
-def uvicorn_server(api: PowerQueryApi) -> uvicorn.Server:
+def banner(prepared: Prepared, url: str) -> list[str]:
+    """What ``serve`` prints at start: what it serves, where, the credentials and the first call
+    to make (a token: every other endpoint needs one)."""
+    api = prepared.api
+    plugin = api.plugin
+    return [
+        f"serving {plugin.name} {plugin.version} ({len(plugin.queries)} queries) from {plugin.origin}",
+        f"data:          {prepared.source.description} (SYSDATE {prepared.today:%Y-%m-%d %H:%M})",
+        f"base URL:      {url}",
+        f"client id:     {api.credentials.client_id}",
+        f"client secret: {api.credentials.client_secret}",
+        f"token:         POST {url}/oauth/access_token (HTTP Basic client id:secret, grant_type=client_credentials)",
+        "then:          Authorization: Bearer <token> on every call; GET /ws/schema/query/api lists the queries",
+        "               (docs/api.md has curl and client examples); Ctrl-C stops",
+    ]
+
+
+def uvicorn_server(
+    api: PowerQueryApi, ssl_certfile: str | None = None, ssl_keyfile: str | None = None
+) -> uvicorn.Server:
     # Our own request log replaces uvicorn's access log; lifespan is not used.
-    config = uvicorn.Config(api.app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=5)
+    config = uvicorn.Config(
+        api.app,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        timeout_graceful_shutdown=5,
+        ssl_certfile=ssl_certfile,
+        ssl_keyfile=ssl_keyfile,
+    )
     return uvicorn.Server(config)
 
 
 class ServerThread:
-    """The server in a background thread (tests, benchmarks): ``start()``, ``url``, ``stop()``."""
+    """The server in a background thread (tests, benchmarks): ``start()``, ``url``, ``stop()``.
+    With a certificate and key it answers HTTPS, as PowerSchool does (for clients that only
+    speak HTTPS)."""
 
-    def __init__(self, api: PowerQueryApi, host: str = "127.0.0.1", port: int = 0):
+    def __init__(
+        self,
+        api: PowerQueryApi,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        ssl_certfile: str | None = None,
+        ssl_keyfile: str | None = None,
+    ):
         self.api = api
         self.sock = listen(host, port)
-        self.url = base_url(self.sock)
-        self.server = uvicorn_server(api)
+        self.url = base_url(self.sock, https=bool(ssl_certfile))
+        self.server = uvicorn_server(api, ssl_certfile, ssl_keyfile)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
 
     def start(self, timeout: float = 10.0) -> ServerThread:
