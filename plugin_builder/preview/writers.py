@@ -138,6 +138,18 @@ def _csv_name(result: QueryResult, prefix: str) -> str:
     return parts[0] + "".join(p.title() for p in parts[1:]) + ".csv"
 
 
+def output_file(name: str, group: str, file_name: str) -> str:
+    """The file (relative to the preview folder) that preview writes a query's rows to, the
+    receiver's file: ``oneroster/orgs.csv``, ``edfi/studentSectionAssociation.json`` …"""
+    result = QueryResult(name, group, file_name, [], [])
+    kind = output_kind(result)
+    if kind == "edfi":
+        return f"edfi/{formats.edfi_resource_for(name, file_name) or name}.json"
+    if kind == "attendance":
+        return f"attendance/{Path(file_name).stem if file_name else name}.json"
+    return f"{kind}/{_csv_name(result, 'one_roster_' if kind == 'oneroster' else f'{kind}_')}"
+
+
 def write_oneroster(results: list[QueryResult], out: Path, quotes: bool, written: Written) -> None:
     folder = out / "oneroster"
     present: dict[str, bytes] = {}
