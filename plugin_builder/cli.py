@@ -572,10 +572,9 @@ def _one_district(students: int | None, db: Path | None) -> None:
 @click.option(
     "-o",
     "--output",
-    default="preview",
-    show_default=True,
+    default=None,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for the outputs.",
+    help="Folder for the outputs, holding exactly this run's files [default: preview/ beside plugin.toml].",
 )
 @select_option
 @click.option(
@@ -593,7 +592,7 @@ def preview(
     students: int | None,
     db: Path | None,
     tables: tuple[Path, ...],
-    output: Path,
+    output: Path | None,
     seed: int,
     today,
     select: tuple[str, ...],

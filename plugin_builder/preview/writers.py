@@ -33,6 +33,7 @@ from pathlib import Path
 from plugin_builder.preview import formats
 
 FIXED_DATE = (1980, 1, 1, 0, 0, 0)
+MANIFESTS = frozenset({"oneroster/manifest.csv"})  # files about the data, not rows of it
 
 
 def atomic_write(path: Path, data: bytes) -> None:

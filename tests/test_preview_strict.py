@@ -1,0 +1,152 @@
+"""Preview is as strict as validate, and its folder holds exactly its own files: clashing
+outputs, required args, misspelt names, stale files, its default folder, its row counts."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from helpers import write_tree
+
+from plugin_builder.cli import main
+
+CONFIG = """
+[plugin]
+name = "Grades Export"
+version = "1.0.0"
+publisher = "District IT"
+contact_email = "it@example.org"
+namespace = "org.example.grades"
+
+[queries]
+include = [{include}]
+"""
+STUDENTS_SQL = """SELECT s.STUDENT_NUMBER AS student_number, s.LASTFIRST AS name
+FROM STUDENTS s
+{where}ORDER BY s.STUDENT_NUMBER
+"""
+STUDENTS_TOML = """summary = "Students"
+group = "{group}"
+core_table = "STUDENTS"
+file_name = "{file_name}"
+{args}columns = [
+  {{ alias = "student_number", column = "STUDENTS.STUDENT_NUMBER" }},
+  {{ alias = "name", column = "{name_column}" }},
+]
+"""
+
+
+def project(root: Path, queries: dict[str, dict[str, str]], include: str | None = None) -> Path:
+    """A project of its own queries: name -> format fields of STUDENTS_SQL/STUDENTS_TOML."""
+    files = {"plugin.toml": CONFIG.format(include=include or ", ".join(f'"{n}"' for n in queries))}
+    for name, fields in queries.items():
+        values = {"group": "custom", "file_name": f"{name}.csv", "args": "", "where": ""}
+        values |= {"name_column": "STUDENTS.LASTFIRST"} | fields
+        files[f"queries/{name}.sql.j2"] = values.get("sql") or STUDENTS_SQL.format(**values)
+        files[f"queries/{name}.toml"] = STUDENTS_TOML.format(**values)
+    return write_tree(root, files)
+
+
+def preview(runner, root: Path, *extra: str):
+    args = ["preview", "-c", str(root / "plugin.toml"), "--students", "100", "--quiet", *extra]
+    return runner.invoke(main, args, catch_exceptions=False)
+
+
+def test_preview_reports_validate_findings_and_exits_1(runner, tmp_path):
+    """A column= that is no dictionary field (PQ212) is an error in preview as in validate."""
+    root = project(tmp_path, {"roster": {"name_column": "STUDENTS.LASTFIRS"}})
+    result = preview(runner, root, "-o", str(tmp_path / "out"), "--format", "json")
+    assert result.exit_code == 1, result.output
+    codes = {f["code"] for f in json.loads(result.stdout)["findings"]}
+    assert "PQ212" in codes
+
+
+def test_two_queries_writing_one_file_are_an_error_in_preview(runner, tmp_path):
+    """Two project queries and the built-in one_roster_orgs declaring oneroster/orgs.csv."""
+    orgs = {"group": "oneroster", "file_name": "orgs.csv"}
+    root = project(tmp_path, {"orgs_a": orgs, "orgs_b": orgs}, include='"one_roster_orgs", "orgs_a", "orgs_b"')
+    result = preview(runner, root, "-o", str(tmp_path / "out"), "--format", "json")
+    assert result.exit_code == 1, result.output
+    clash = [f for f in json.loads(result.stdout)["findings"] if f["code"] == "PQ232"]
+    assert len(clash) == 1
+    assert all(name in clash[0]["message"] for name in ("one_roster_orgs", "orgs_a", "orgs_b"))
+    assert "oneroster/orgs.csv" in clash[0]["message"]
+
+
+def test_a_required_arg_without_value_is_an_error_naming_the_option(runner, tmp_path):
+    required = '\nargs = [{ name = "yearid", column = "TERMS.YEARID", required = true }]\n'
+    root = project(
+        tmp_path,
+        {"student_grades": {"args": required.lstrip(), "where": "WHERE s.ENROLL_STATUS = 0 OR :yearid IS NULL\n"}},
+    )
+    result = preview(runner, root, "-o", str(tmp_path / "out"))
+    assert result.exit_code == 1, result.output
+    assert "--arg yearid=…" in result.output
+    assert "0 rows" not in result.output
+    given = preview(runner, root, "-o", str(tmp_path / "out"), "--arg", "yearid=35")
+    assert given.exit_code == 0, given.output
+
+
+def test_a_misspelt_column_gets_validate_s_did_you_mean(runner, tmp_path):
+    sql = "SELECT u.DCID AS dcid, u.EMAIL_ADR AS email FROM USERS u ORDER BY 1\n"
+    toml = 'summary = "Staff"\ngroup = "custom"\ncore_table = "USERS"\nfile_name = "staff.csv"\ncolumns = [\n  { alias = "dcid", column = "USERS.DCID" },\n  { alias = "email", column = "USERS.EMAIL_ADDR" },\n]\n'
+    write_tree(
+        tmp_path,
+        {"plugin.toml": CONFIG.format(include='"staff"'), "queries/staff.sql.j2": sql, "queries/staff.toml": toml},
+    )
+    result = preview(runner, tmp_path, "-o", str(tmp_path / "out"))
+    assert result.exit_code == 1, result.output
+    assert "did you mean EMAIL_ADDR?" in result.output
+    assert "add the column" not in result.output
+
+
+def test_the_folder_holds_exactly_this_run_s_files(runner, tmp_path):
+    """A custom group's file of a query that now fails, and of a query removed, are gone."""
+    out = tmp_path / "out"
+    root = project(tmp_path / "p", {"roster": {}, "extra": {"group": "other"}})
+    assert preview(runner, root, "-o", str(out)).exit_code == 0
+    assert (out / "custom" / "roster.csv").is_file() and (out / "other" / "extra.csv").is_file()
+    (out / "custom" / "notes.txt").write_text("mine")  # a file preview did not write
+    # roster now fails on the district; extra is removed from the project
+    (root / "queries" / "roster.sql.j2").write_text(
+        "SELECT s.STUDENT_NUMBER AS student_number, s.LASTFIRST AS name FROM STUDENTS s WHERE s.ID = 'x' || 1 ORDER BY 1\n"
+    )
+    (root / "plugin.toml").write_text(CONFIG.format(include='"roster"'))
+    result = preview(runner, root, "-o", str(out))
+    assert result.exit_code == 1, result.output
+    assert not (out / "custom" / "roster.csv").exists()
+    assert not (out / "other").exists()
+    assert (out / "custom" / "notes.txt").read_text() == "mine"
+
+
+def test_a_folder_preview_does_not_own_is_refused_and_left_alone(runner, tmp_path):
+    out = tmp_path / "out"
+    (out / "oneroster").mkdir(parents=True)
+    (out / "oneroster" / "users.csv").write_text("someone else's\n")
+    root = project(tmp_path / "p", {"roster": {}})
+    result = runner.invoke(main, ["preview", "-c", str(root / "plugin.toml"), "--students", "100", "-o", str(out)])
+    assert result.exit_code == 2, result.output
+    assert "preview did not write" in result.output
+    assert (out / "oneroster" / "users.csv").read_text() == "someone else's\n"
+
+
+def test_preview_writes_beside_plugin_toml_by_default(runner, tmp_path, monkeypatch):
+    root = project(tmp_path / "p", {"roster": {}})
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    result = preview(runner, root)
+    assert result.exit_code == 0, result.output
+    assert (root / "preview" / "custom" / "roster.csv").is_file()
+    assert not os.listdir(elsewhere)
+
+
+def test_row_count_leaves_out_the_manifest(runner, project_dir):
+    config = project_dir / "plugin.toml"
+    config.write_text(config.read_text().replace('include = ["*"]', 'include = ["one_roster_orgs"]'))
+    result = preview(runner, project_dir, "-o", str(project_dir / "out"))
+    assert result.exit_code == 0, result.output
+    rows = len((project_dir / "out" / "oneroster" / "orgs.csv").read_text().splitlines()) - 1
+    line = next(line for line in result.output.splitlines() if line.startswith("oneroster"))
+    assert line.split()[1:3] == ["2", str(rows)]  # orgs.csv and manifest.csv; the rows of orgs.csv
