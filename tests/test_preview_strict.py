@@ -150,3 +150,46 @@ def test_row_count_leaves_out_the_manifest(runner, project_dir):
     rows = len((project_dir / "out" / "oneroster" / "orgs.csv").read_text().splitlines()) - 1
     line = next(line for line in result.output.splitlines() if line.startswith("oneroster"))
     assert line.split()[1:3] == ["2", str(rows)]  # orgs.csv and manifest.csv; the rows of orgs.csv
+
+
+# --------------------------------------------------------------------------- settings vs the district
+
+
+def test_settings_that_match_nothing_in_the_district_are_named_with_the_closest(runner, project_dir):
+    """`Lead teacher` for the district's `Lead Teacher`, and a contact code it lacks."""
+    config = project_dir / "plugin.toml"
+    text = config.read_text()
+    text = text.replace('primary_teacher_roles = ["Lead Teacher"]', 'primary_teacher_roles = ["Lead teacher"]')
+    text = text.replace('guardian = ["Legal Guardian", "Guardian"]', 'guardian = ["Legal Guardian", "Stepmother"]')
+    text = text.replace('tardy_codes = ["T"]', 'tardy_codes = ["TD"]')
+    text = text.replace('cohort_programs = ["*"]', 'cohort_programs = ["Gifted*", "Title 1*"]')
+    config.write_text(text)
+    result = preview(runner, project_dir, "-o", str(project_dir / "out"), "--format", "json")
+    found = [f for f in json.loads(result.stdout)["findings"] if f["code"] == "PV660"]
+    by_value = {f["message"].split("'")[1]: f for f in found}
+    assert set(by_value) == {"Lead teacher", "Stepmother", "TD", "Title 1*"}, [f["message"] for f in found]
+    assert "'Lead Teacher'" in by_value["Lead teacher"]["hint"]
+    assert "'Title I, Part A'" in by_value["Title 1*"]["hint"]
+    lines = config.read_text().splitlines()
+    role = by_value["Lead teacher"]
+    assert role["file"].endswith("plugin.toml") and "primary_teacher_roles" in lines[role["line"] - 1]
+    summary = next(line for line in result.stderr.splitlines() if line.startswith("checks"))
+    assert "4 findings" in summary
+
+
+def test_the_district_s_own_spelling_is_caught_on_its_extract(runner, project_dir, tmp_path):
+    """A district that calls its primary role 'Teacher of Record' (ROLEDEF.csv beside the synthetic district)."""
+    tables = tmp_path / "tables"
+    tables.mkdir()
+    (tables / "ROLEDEF.csv").write_text("ID,NAME,ISENABLED\n101,Teacher of Record,1\n205,Co-Teacher,1\n")
+    config = project_dir / "plugin.toml"
+    config.write_text(config.read_text().replace('include = ["*"]', 'include = ["one_roster_*"]'))
+    result = preview(runner, project_dir, "-o", str(tmp_path / "out"), "--tables", str(tables), "--format", "json")
+    found = {f["message"]: f["hint"] for f in json.loads(result.stdout)["findings"] if f["code"] == "PV660"}
+    assert any("'Lead Teacher'" in m and "ROLEDEF.NAME" in m for m in found), found
+    assert any("'Co-teacher'" in m and "'Co-Teacher'" in h for m, h in found.items()), found
+
+
+def test_the_example_settings_match_the_synthetic_district(runner, project_dir):
+    result = preview(runner, project_dir, "-o", str(project_dir / "out"), "--format", "json")
+    assert [f for f in json.loads(result.stdout)["findings"] if f["code"] == "PV660"] == []

@@ -22,7 +22,9 @@ Case kinds (the plugin around a case is a minimal valid one):
 * ``.entries``: a ZIP listing, one entry per line (``name/`` a folder; ``big NAME BYTES``
   zeros; ``symlink NAME -> TARGET``; ``many PREFIX N`` N files).
 * ``.district``: SQL statements (``INSERT INTO SCHOOLS …;``) that fill dictionary-shaped
-  tables, checked by preview's district-scope rules (PV643).
+  tables, checked by preview's district-scope rules (PV643, PV660) as after a preview that
+  wrote every kind of output; ``-- setting: section.key = ["value", …]`` lines give the
+  project's settings (PV660).
 * ``.preview``: files of a preview folder, each after a ``== <path>`` line, checked by
   preview's rules (PV6xx). ``== oneroster.zip`` lists the ZIP's entries; without it a
   OneRoster folder gets the ZIP preview would write. The same form runs the rules'
@@ -36,6 +38,7 @@ A rule's docstring examples are whole cases of these kinds, told apart by their 
 
 from __future__ import annotations
 
+import json
 import re
 import stat
 import zipfile
@@ -187,13 +190,19 @@ def district_findings(sql: str):
     from plugin_builder.preview.checkers import check_district
     from plugin_builder.sql.dictionary import create_tables
 
+    from plugin_builder.preview.checkers import KINDS, Setting
+
     con = duckdb.connect()
-    create_tables(con, ["PREFS", "SCHOOLS"])
+    create_tables(con, sorted({"PREFS", "SCHOOLS"} | set(re.findall(r"INSERT INTO (\w+)", sql))))
     statements = "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
     for statement in statements.split(";"):
         if statement.strip():
             con.execute(statement)
-    return check_district(con, ["edfi"])
+    settings = {
+        m.group(1): Setting(tuple(json.loads(m.group(2))))
+        for m in re.finditer(r"^--\s*setting:\s*([\w.]+)\s*=\s*(.*)$", sql, re.M)
+    }
+    return check_district(con, KINDS, settings)
 
 
 def findings_for(case: Path, tmp_path: Path):

@@ -24,6 +24,7 @@ from plugin_builder.findings import Finding, has_errors, sort_findings
 from plugin_builder.checks import project_dictionary
 from plugin_builder.pipeline import validate
 from plugin_builder.preview import checkers, writers
+from plugin_builder.preview.checkers.settings import project_settings
 from plugin_builder.preview.sources import open_district, prepare_requirements
 from plugin_builder.preview.synthetic import DEFAULT_TODAY, District
 from plugin_builder.sql.analysis import field_uses
@@ -261,7 +262,7 @@ def run_preview(
     timings["queries"] = time.perf_counter() - clock
     # Rules on the district itself run while its database is open (it is closed after writing).
     kinds_run = {writers.output_kind(r) for r in results}
-    district_findings = checkers.check_district(source.con, kinds_run)
+    district_findings = checkers.check_district(source.con, kinds_run, project_settings(project))
 
     clock = time.perf_counter()
     _clear_previous(out_dir, owned_before)
@@ -375,7 +376,8 @@ def summary_table(result: PreviewResult) -> str:
     for s in result.summary:
         status = "clean" if not s.findings else f"{s.findings} finding{'s' if s.findings != 1 else ''}"
         lines.append(f"{s.kind:<12} {s.files:>6} {s.rows:>9}  {status}")
-    static = sum(1 for f in result.findings if not f.code.startswith("PV"))  # validate's rules
+    kinds = {s.kind for s in result.summary}
+    static = sum(1 for f in result.findings if checkers.output_kind(f) not in kinds)  # the project's own
     lines.append(
         f"{'checks':<12} {'':>6} {'':>9}  {'clean' if not static else f'{static} finding' + 's' * (static != 1)}"
     )

@@ -18,12 +18,13 @@ Examples in the docstrings are runnable: ``== <path>`` starts a file of the prev
 (``tests/test_rule_fixtures.py`` runs them).
 """
 
-from plugin_builder.preview.checkers import clever, edfi, files, oneroster, schoology  # noqa: F401  (registers the rules)
+from plugin_builder.preview.checkers import clever, edfi, files, oneroster, schoology, settings  # noqa: F401  (registers the rules)
 from plugin_builder.preview.checkers.outputs import (
     KINDS,
     MAX_PER_RULE,
     DistrictData,
     Outputs,
+    Setting,
     Table,
     check_district,
     check_outputs,
@@ -36,6 +37,7 @@ __all__ = [
     "MAX_PER_RULE",
     "DistrictData",
     "Outputs",
+    "Setting",
     "Table",
     "check_district",
     "check_outputs",

@@ -277,18 +277,29 @@ def _hashable(value: object) -> object:
 
 
 @dataclass(frozen=True)
+class Setting:
+    """A configured list of names (``[oneroster] primary_teacher_roles`` …) and where it is."""
+
+    values: tuple[str, ...]
+    file: str = "plugin.toml"
+    line: int | None = None
+
+
+@dataclass(frozen=True)
 class DistrictData:
-    """What a district-scope rule reads: the preview database and the kinds of output written."""
+    """What a district-scope rule reads: the preview database, the kinds of output written,
+    and the project's settings that name things in the district (``section.key`` -> Setting)."""
 
     con: object  # a DuckDB connection
     kinds: frozenset[str]
+    settings: tuple[tuple[str, Setting], ...] = ()
 
 
-def check_district(con, kinds: Iterable[str]) -> list[Finding]:
+def check_district(con, kinds: Iterable[str], settings: dict[str, Setting] | None = None) -> list[Finding]:
     """The district-scope rules on the preview database, for the outputs written (``kinds``)."""
     from plugin_builder.checks.engine import RULES
 
-    district = DistrictData(con, frozenset(kinds))
+    district = DistrictData(con, frozenset(kinds), tuple(sorted((settings or {}).items())))
     rules = sorted((r for r in RULES.values() if r.scope == "district"), key=lambda r: r.code)
     return [_finding(rule_, hit) for rule_ in rules for hit in rule_.func(district)]
 
