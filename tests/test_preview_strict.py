@@ -193,3 +193,81 @@ def test_the_district_s_own_spelling_is_caught_on_its_extract(runner, project_di
 def test_the_example_settings_match_the_synthetic_district(runner, project_dir):
     result = preview(runner, project_dir, "-o", str(project_dir / "out"), "--format", "json")
     assert [f for f in json.loads(result.stdout)["findings"] if f["code"] == "PV660"] == []
+
+
+# --------------------------------------------------------------------------- lossy steps counted
+
+
+def _by_column(findings: list[dict], code: str, file: str) -> dict[str, str]:
+    return {f["message"].split(":", 1)[0]: f["message"] for f in findings if f["code"] == code and f["file"] == file}
+
+
+def test_quotes_off_counts_the_links_and_text_it_loses(runner, project_dir):
+    """The counts are those of the same district exported with quotes on."""
+    config = project_dir / "plugin.toml"
+    config.write_text(config.read_text().replace('include = ["*"]', 'include = ["one_roster_*"]'))
+    on = preview(runner, project_dir, "-o", str(project_dir / "on"))
+    assert on.exit_code == 0, on.output
+    import csv
+
+    with open(project_dir / "on" / "oneroster" / "users.csv", newline="", encoding="utf-8") as handle:
+        users = list(csv.DictReader(handle))
+    lists = [u["agentSourcedIds"] for u in users if "," in u["agentSourcedIds"]]
+    names = [u["familyName"] for u in users if "," in u["familyName"] or '"' in u["familyName"]]
+
+    config.write_text(config.read_text().replace("quotes = true", "quotes = false"))
+    off = preview(runner, project_dir, "-o", str(project_dir / "off"), "--format", "json")
+    findings = json.loads(off.stdout)["findings"]
+    lost = _by_column(findings, "PV671", "oneroster/users.csv")
+    dropped = sum(v.count(",") for v in lists)
+    assert f"{len(lists):,} lists cut to the first value ({dropped:,} values dropped)" in lost["agentSourcedIds"]
+    assert f"{len(names):,} values lost commas or double quotes" in lost["familyName"]
+    assert "Smith, Jr." in lost["familyName"]
+    summary = next(line for line in off.stderr.splitlines() if line.startswith("oneroster"))
+    assert "clean" not in summary
+
+
+def test_cleaned_free_text_is_counted_by_column(runner, project_dir):
+    config = project_dir / "plugin.toml"
+    config.write_text(
+        config.read_text().replace('include = ["*"]', 'include = ["one_roster_users", "one_roster_orgs"]')
+    )
+    result = preview(runner, project_dir, "-o", str(project_dir / "out"), "--format", "json")
+    cleaned = _by_column(json.loads(result.stdout)["findings"], "PV670", "oneroster/users.csv")
+    assert "middleName" in cleaned and '"Ann\\nMarie"' in cleaned["middleName"]
+    written = (project_dir / "out" / "oneroster" / "users.csv").read_text(encoding="utf-8")
+    assert "Ann Marie" in written  # the value as written: the line break became a space
+
+
+NOTES_CONFIG = (
+    CONFIG.format(include='"notes"')
+    + """
+[dictionary]
+extensions = { U_NOTES = { ID = "NUMBER", NOTE = "CLOB" } }
+"""
+)
+NOTES_SQL = """{% import "_common.sql.j2" as common with context %}
+SELECT TO_CHAR(n.ID) AS id,
+       {{ common.text("DBMS_LOB.SUBSTR(n.NOTE, 1000, 1)") }} AS note
+FROM U_NOTES n
+ORDER BY 1
+"""
+NOTES_TOML = """summary = "Notes"
+group = "custom"
+core_table = "U_NOTES"
+file_name = "notes.csv"
+columns = [{ alias = "id", column = "U_NOTES.ID" }, { alias = "note", column = "U_NOTES.NOTE" }]
+"""
+
+
+def test_text_cut_to_1000_characters_is_counted(runner, tmp_path):
+    """An attendance-style comment cut with DBMS_LOB.SUBSTR(…, 1000, 1), in a custom group."""
+    write_tree(
+        tmp_path, {"plugin.toml": NOTES_CONFIG, "queries/notes.sql.j2": NOTES_SQL, "queries/notes.toml": NOTES_TOML}
+    )
+    tables = tmp_path / "tables"
+    tables.mkdir()
+    (tables / "U_NOTES.csv").write_text(f"ID,NOTE\n1,short\n2,{'x' * 1200}\n3,{'y' * 1001}\n")
+    result = preview(runner, tmp_path, "-o", str(tmp_path / "out"), "--tables", str(tables), "--format", "json")
+    cut = _by_column(json.loads(result.stdout)["findings"], "PV672", "custom/notes.csv")
+    assert "2 values cut to 1,000 characters (the longest had 1,200)" in cut["note"], cut

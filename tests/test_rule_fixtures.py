@@ -27,8 +27,9 @@ Case kinds (the plugin around a case is a minimal valid one):
   project's settings (PV660).
 * ``.preview``: files of a preview folder, each after a ``== <path>`` line, checked by
   preview's rules (PV6xx). ``== oneroster.zip`` lists the ZIP's entries; without it a
-  OneRoster folder gets the ZIP preview would write. The same form runs the rules'
-  docstring examples.
+  OneRoster folder gets the ZIP preview would write; ``== lost <file> <column>
+  [quotes=false] [cut=N]`` gives values a lossy step took away (PV67x), a JSON string a line.
+  The same form runs the rules' docstring examples.
 
 A rule's docstring examples are whole cases of these kinds, told apart by their first line
 (``_example_kind``); the kinds a first line cannot otherwise tell are marked by a comment:
@@ -163,6 +164,8 @@ def write_preview_files(text: str, folder: Path) -> list[str]:
         elif current is not None:
             current.append(line)
     for name, lines in files.items():
+        if name.startswith("lost "):
+            continue  # values a lossy step took away: see lost_values
         if name == "oneroster.zip":
             with zipfile.ZipFile(folder / name, "w") as archive:
                 for entry in filter(None, lines):
@@ -175,12 +178,31 @@ def write_preview_files(text: str, folder: Path) -> list[str]:
         with zipfile.ZipFile(folder / "oneroster.zip", "w") as archive:
             for entry in sorted({p.name for p in (folder / "oneroster").glob("*.csv")} | {"manifest.csv"}):
                 archive.writestr(entry, "x")
-    return sorted({name.split("/")[0] for name in files if "/" in name})
+    return sorted({name.split("/")[0] for name in files if "/" in name and not name.startswith("lost ")})
+
+
+def lost_values(text: str):
+    """The ``== lost <file> <column> [quotes=false] [cut=N]`` sections: one JSON string a line."""
+    from plugin_builder.preview.checkers import Lost
+
+    lost, current = [], None
+    for line in text.splitlines():
+        if line.startswith("== "):
+            words = line[3:].split()
+            current = None
+            if words[0] == "lost":
+                options = dict(w.split("=", 1) for w in words[3:])
+                current = {"file": words[1], "column": words[2], "values": []}
+                current |= {"quotes_off": options.get("quotes") == "false", "cut": int(options.get("cut", 0)) or None}
+                lost.append(current)
+        elif current is not None and line.strip():
+            current["values"].append(json.loads(line))
+    return [Lost(**(entry | {"values": tuple(entry["values"])})) for entry in lost]
 
 
 def preview_findings(text: str, folder: Path):
     kinds = write_preview_files(text, folder)
-    return check_outputs(folder, kinds)
+    return check_outputs(folder, kinds, lost=lost_values(text))
 
 
 def district_findings(sql: str):

@@ -23,7 +23,7 @@ from plugin_builder.errors import InputError, PluginBuilderError, Problem
 from plugin_builder.findings import Finding, has_errors, sort_findings
 from plugin_builder.checks import project_dictionary
 from plugin_builder.pipeline import validate
-from plugin_builder.preview import checkers, writers
+from plugin_builder.preview import checkers, losses, writers
 from plugin_builder.preview.checkers.settings import project_settings
 from plugin_builder.preview.sources import open_district, prepare_requirements
 from plugin_builder.preview.synthetic import DEFAULT_TODAY, District
@@ -260,6 +260,12 @@ def run_preview(
     runnable = [q for q in rendered if q.spec.name not in unrunnable]
     results = run_queries(source.con, runnable, today, district, progress, args or {}, failures)
     timings["queries"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    lost, loss_notes = losses.measure(
+        source.con, runnable, results, lambda q: query_binds(q, district, today, args), today, project
+    )
+    notes.extend(loss_notes)
+    timings["losses"] = time.perf_counter() - clock
     # Rules on the district itself run while its database is open (it is closed after writing).
     kinds_run = {writers.output_kind(r) for r in results}
     district_findings = checkers.check_district(source.con, kinds_run, project_settings(project))
@@ -286,6 +292,8 @@ def run_preview(
         note(f"[{index}/{len(kinds)}] checking {kind} …")
         findings.extend(check_outputs(out_dir, [kind], project.csv.quotes))
     # validate's findings first-class: preview is as strict as validate (an error exits 1)
+    if lost:  # what the lossy steps took away, in whichever output (custom groups too)
+        findings.extend(checkers.check_outputs(out_dir, kinds, project.csv.quotes, checkers.loss_rules(), lost))
     findings = sort_findings(validated.findings + findings + district_findings)
     timings["check"] = time.perf_counter() - clock
 
