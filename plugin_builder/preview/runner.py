@@ -20,7 +20,7 @@ import sqlglot.errors
 
 from plugin_builder.build.render import RenderedQuery
 from plugin_builder.errors import InputError, PluginBuilderError, Problem
-from plugin_builder.findings import Finding, has_errors, sort_findings
+from plugin_builder.findings import Finding, Severity, has_errors, sort_findings
 from plugin_builder.checks import project_dictionary
 from plugin_builder.pipeline import validate
 from plugin_builder.preview import checkers, losses, writers
@@ -53,7 +53,8 @@ class OutputSummary:
     kind: str
     files: int
     rows: int
-    findings: int
+    findings: int  # errors and warnings
+    notes: int = 0  # info findings (values cleaned as the format requires): still clean
 
 
 @dataclass
@@ -305,7 +306,8 @@ def run_preview(
                 kind,
                 len(files),
                 sum(written.rows.get(f, 0) for f in files if f not in writers.MANIFESTS),
-                sum(1 for f in findings if checkers.output_kind(f) == kind),
+                sum(1 for f in findings if checkers.output_kind(f) == kind and f.severity is not Severity.INFO),
+                sum(1 for f in findings if checkers.output_kind(f) == kind and f.severity is Severity.INFO),
             )
         )
     return PreviewResult(
@@ -379,16 +381,19 @@ def missing_required_args(queries: list[RenderedQuery], args: dict[str, str]) ->
     return failures
 
 
+def _status(findings: int, notes: int) -> str:
+    status = "clean" if not findings else f"{findings} finding{'s' if findings != 1 else ''}"
+    return status + (f" ({notes} note{'s' if notes != 1 else ''})" if notes else "")
+
+
 def summary_table(result: PreviewResult) -> str:
     lines = [f"{'output':<12} {'files':>6} {'rows':>9}  result"]
     for s in result.summary:
-        status = "clean" if not s.findings else f"{s.findings} finding{'s' if s.findings != 1 else ''}"
-        lines.append(f"{s.kind:<12} {s.files:>6} {s.rows:>9}  {status}")
+        lines.append(f"{s.kind:<12} {s.files:>6} {s.rows:>9}  {_status(s.findings, s.notes)}")
     kinds = {s.kind for s in result.summary}
-    static = sum(1 for f in result.findings if checkers.output_kind(f) not in kinds)  # the project's own
-    lines.append(
-        f"{'checks':<12} {'':>6} {'':>9}  {'clean' if not static else f'{static} finding' + 's' * (static != 1)}"
-    )
+    static = [f for f in result.findings if checkers.output_kind(f) not in kinds]  # the project's own
+    notes = sum(1 for f in static if f.severity is Severity.INFO)
+    lines.append(f"{'checks':<12} {'':>6} {'':>9}  {_status(len(static) - notes, notes)}")
     lines.append("")
     lines.append(f"{'query':<40} {'rows':>9} {'seconds':>8}")
     for r in result.results:
