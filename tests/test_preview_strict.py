@@ -124,6 +124,7 @@ def test_a_folder_preview_does_not_own_is_refused_and_left_alone(runner, tmp_pat
     out = tmp_path / "out"
     (out / "oneroster").mkdir(parents=True)
     (out / "oneroster" / "users.csv").write_text("someone else's\n")
+    (out / "report.docx").write_text("not preview's\n")
     root = project(tmp_path / "p", {"roster": {}})
     result = runner.invoke(main, ["preview", "-c", str(root / "plugin.toml"), "--students", "100", "-o", str(out)])
     assert result.exit_code == 2, result.output
@@ -271,3 +272,16 @@ def test_text_cut_to_1000_characters_is_counted(runner, tmp_path):
     result = preview(runner, tmp_path, "-o", str(tmp_path / "out"), "--tables", str(tables), "--format", "json")
     cut = _by_column(json.loads(result.stdout)["findings"], "PV672", "custom/notes.csv")
     assert "2 values cut to 1,000 characters (the longest had 1,200)" in cut["note"], cut
+
+
+def test_a_folder_of_an_earlier_preview_is_taken_over(runner, tmp_path):
+    """A folder written before the marker existed (only the known output folders): cleaned."""
+    out = tmp_path / "out"
+    (out / "clever").mkdir(parents=True)
+    (out / "clever" / "old.csv").write_text("x\n")
+    (out / "oneroster.zip").write_bytes(b"")
+    root = project(tmp_path / "p", {"roster": {}})
+    result = preview(runner, root, "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert not (out / "clever").exists() and not (out / "oneroster.zip").exists()
+    assert (out / "custom" / "roster.csv").is_file()

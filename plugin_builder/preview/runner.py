@@ -326,6 +326,9 @@ def owned_files(out: Path) -> list[Path]:
     if marker.is_file():
         lines = marker.read_text(encoding="utf-8").splitlines()
         return [out / line for line in lines if line and not line.startswith("#")]
+    legacy = _earlier_layout(out)
+    if legacy is not None:
+        return legacy
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise InputError(
             Problem(
@@ -336,6 +339,25 @@ def owned_files(out: Path) -> list[Path]:
             )
         )
     return []
+
+
+def _earlier_layout(out: Path) -> list[Path] | None:
+    """The files of a folder an earlier version of preview wrote (before the marker): only the
+    known output folders holding only CSV and JSON files, and ``oneroster.zip``; else None."""
+    if not out.is_dir():
+        return None
+    files = []
+    for entry in out.iterdir():
+        if entry.name == "oneroster.zip" and entry.is_file() and not entry.is_symlink():
+            files.append(entry)
+        elif entry.name in checkers.KINDS and entry.is_dir() and not entry.is_symlink():
+            inside = list(entry.iterdir())
+            if any(p.suffix not in (".csv", ".json") or not p.is_file() or p.is_symlink() for p in inside):
+                return None
+            files.extend(inside)
+        else:
+            return None
+    return files or None
 
 
 def _clear_previous(out: Path, owned: list[Path]) -> None:
