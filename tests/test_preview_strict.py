@@ -285,3 +285,20 @@ def test_a_folder_of_an_earlier_preview_is_taken_over(runner, tmp_path):
     assert result.exit_code == 0, result.output
     assert not (out / "clever").exists() and not (out / "oneroster.zip").exists()
     assert (out / "custom" / "roster.csv").is_file()
+
+
+def test_the_lossless_twin_takes_off_only_the_cleaning_and_the_cut():
+    from plugin_builder.preview.losses import lossless_sql
+
+    sql = (
+        "SELECT TRANSLATE(NVL(a, 'x,y)'), CHR(9) || CHR(10) || CHR(13), '   ') AS n, "
+        "TRANSLATE(b, 'ab', 'cd') AS m, "
+        "TRANSLATE(DBMS_LOB.SUBSTR(c, 1000, 1), CHR(9) || CHR(10) || CHR(13) || ',\"', '     ') AS c, "
+        "DBMS_LOB.SUBSTR(d, 200, 5) AS d FROM t"
+    )
+    twin, cut = lossless_sql(sql)
+    assert twin == (
+        "SELECT (NVL(a, 'x,y)')) AS n, TRANSLATE(b, 'ab', 'cd') AS m, ((c)) AS c, DBMS_LOB.SUBSTR(d, 200, 5) AS d FROM t"
+    )
+    assert cut == 1000
+    assert lossless_sql("SELECT a FROM t") == ("SELECT a FROM t", None)

@@ -292,9 +292,9 @@ def run_preview(
     for index, kind in enumerate(kinds, start=1):
         note(f"[{index}/{len(kinds)}] checking {kind} …")
         findings.extend(check_outputs(out_dir, [kind], project.csv.quotes))
-    # validate's findings first-class: preview is as strict as validate (an error exits 1)
     if lost:  # what the lossy steps took away, in whichever output (custom groups too)
         findings.extend(checkers.check_outputs(out_dir, kinds, project.csv.quotes, checkers.loss_rules(), lost))
+    # validate's findings with preview's: preview is as strict as validate (an error exits 1)
     findings = sort_findings(validated.findings + findings + district_findings)
     timings["check"] = time.perf_counter() - clock
 
