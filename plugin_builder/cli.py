@@ -572,10 +572,9 @@ def _one_district(students: int | None, db: Path | None) -> None:
 @click.option(
     "-o",
     "--output",
-    default="preview",
-    show_default=True,
+    default=None,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for the outputs.",
+    help="Folder for the outputs, holding exactly this run's files [default: preview/ beside plugin.toml].",
 )
 @select_option
 @click.option(
@@ -593,7 +592,7 @@ def preview(
     students: int | None,
     db: Path | None,
     tables: tuple[Path, ...],
-    output: Path,
+    output: Path | None,
     seed: int,
     today,
     select: tuple[str, ...],
@@ -609,8 +608,11 @@ def preview(
     files; a table a query reads that the district lacks is created empty), through an
     Oracle-compatibility layer. Writes oneroster/ (CSVs, manifest.csv, datapackage.json, a
     zip), edfi/*.json, clever/*.csv (and datapackage.json), attendance/*.json, and checks each
-    against its format with the PV6xx rules. A query that cannot run is reported and the
-    others still run.
+    against its format with the PV6xx rules, with validate's checks, the settings against the
+    district (PV660) and what cleaning, cutting or quotes off lost (PV670-PV672). A query that
+    cannot run (a required arg without --arg NAME=…, a name the data lacks) is reported and
+    the others still run. The folder (default preview/ beside plugin.toml) holds exactly this
+    run's files; one holding files preview did not write is refused.
 
     Exit: 0 clean, 1 error-level findings or a query that failed (with --strict, any warning), 2 usage.
     """

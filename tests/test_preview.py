@@ -545,7 +545,7 @@ def test_queries_of_every_group_plug_in_by_their_sidecar(runner, tmp_path):
     )
     assert result.exit_code == 0, result.output
     for kind in ("attendance", "clever", "edfi", "oneroster"):
-        assert any(line.startswith(kind) and line.endswith("clean") for line in result.output.splitlines()), kind
+        assert any(re.match(rf"{kind} +\d+ +\d+  clean", line) for line in result.output.splitlines()), kind
     objects = json.loads((out / "edfi" / "studentSectionAssociation.json").read_text(encoding="utf-8"))
     assert objects and all(isinstance(o["sectionReference"]["schoolId"], int) for o in objects)
     assert all(None not in o.values() for o in objects)

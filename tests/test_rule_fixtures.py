@@ -22,11 +22,14 @@ Case kinds (the plugin around a case is a minimal valid one):
 * ``.entries``: a ZIP listing, one entry per line (``name/`` a folder; ``big NAME BYTES``
   zeros; ``symlink NAME -> TARGET``; ``many PREFIX N`` N files).
 * ``.district``: SQL statements (``INSERT INTO SCHOOLS …;``) that fill dictionary-shaped
-  tables, checked by preview's district-scope rules (PV643).
+  tables, checked by preview's district-scope rules (PV643, PV660) as after a preview that
+  wrote every kind of output; ``-- setting: section.key = ["value", …]`` lines give the
+  project's settings (PV660).
 * ``.preview``: files of a preview folder, each after a ``== <path>`` line, checked by
   preview's rules (PV6xx). ``== oneroster.zip`` lists the ZIP's entries; without it a
-  OneRoster folder gets the ZIP preview would write. The same form runs the rules'
-  docstring examples.
+  OneRoster folder gets the ZIP preview would write; ``== lost <file> <column>
+  [quotes=false] [cut=N]`` gives values a lossy step took away (PV67x), a JSON string a line.
+  The same form runs the rules' docstring examples.
 
 A rule's docstring examples are whole cases of these kinds, told apart by their first line
 (``_example_kind``); the kinds a first line cannot otherwise tell are marked by a comment:
@@ -36,6 +39,7 @@ A rule's docstring examples are whole cases of these kinds, told apart by their 
 
 from __future__ import annotations
 
+import json
 import re
 import stat
 import zipfile
@@ -160,6 +164,8 @@ def write_preview_files(text: str, folder: Path) -> list[str]:
         elif current is not None:
             current.append(line)
     for name, lines in files.items():
+        if name.startswith("lost "):
+            continue  # values a lossy step took away: see lost_values
         if name == "oneroster.zip":
             with zipfile.ZipFile(folder / name, "w") as archive:
                 for entry in filter(None, lines):
@@ -172,12 +178,31 @@ def write_preview_files(text: str, folder: Path) -> list[str]:
         with zipfile.ZipFile(folder / "oneroster.zip", "w") as archive:
             for entry in sorted({p.name for p in (folder / "oneroster").glob("*.csv")} | {"manifest.csv"}):
                 archive.writestr(entry, "x")
-    return sorted({name.split("/")[0] for name in files if "/" in name})
+    return sorted({name.split("/")[0] for name in files if "/" in name and not name.startswith("lost ")})
+
+
+def lost_values(text: str):
+    """The ``== lost <file> <column> [quotes=false] [cut=N]`` sections: one JSON string a line."""
+    from plugin_builder.preview.checkers import Lost
+
+    lost, current = [], None
+    for line in text.splitlines():
+        if line.startswith("== "):
+            words = line[3:].split()
+            current = None
+            if words[0] == "lost":
+                options = dict(w.split("=", 1) for w in words[3:])
+                current = {"file": words[1], "column": words[2], "values": []}
+                current |= {"quotes_off": options.get("quotes") == "false", "cut": int(options.get("cut", 0)) or None}
+                lost.append(current)
+        elif current is not None and line.strip():
+            current["values"].append(json.loads(line))
+    return [Lost(**(entry | {"values": tuple(entry["values"])})) for entry in lost]
 
 
 def preview_findings(text: str, folder: Path):
     kinds = write_preview_files(text, folder)
-    return check_outputs(folder, kinds)
+    return check_outputs(folder, kinds, lost=lost_values(text))
 
 
 def district_findings(sql: str):
@@ -187,13 +212,19 @@ def district_findings(sql: str):
     from plugin_builder.preview.checkers import check_district
     from plugin_builder.sql.dictionary import create_tables
 
+    from plugin_builder.preview.checkers import KINDS, Setting
+
     con = duckdb.connect()
-    create_tables(con, ["PREFS", "SCHOOLS"])
+    create_tables(con, sorted({"PREFS", "SCHOOLS"} | set(re.findall(r"INSERT INTO (\w+)", sql))))
     statements = "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
     for statement in statements.split(";"):
         if statement.strip():
             con.execute(statement)
-    return check_district(con, ["edfi"])
+    settings = {
+        m.group(1): Setting(tuple(json.loads(m.group(2))))
+        for m in re.finditer(r"^--\s*setting:\s*([\w.]+)\s*=\s*(.*)$", sql, re.M)
+    }
+    return check_district(con, KINDS, settings)
 
 
 def findings_for(case: Path, tmp_path: Path):

@@ -160,3 +160,79 @@ def sidecar_replaces_builtin(ctx: CheckContext, query: QueryDef) -> Iterator[Hit
         line=1,
         hint="rename the files to add a query instead of replacing one",
     )
+
+
+@rule("PQ232", "sidecar.same-output")
+def sidecar_same_output(ctx: CheckContext) -> Iterator[Hit]:
+    """Two queries write one output file (the same ``group`` and ``file_name``).
+
+    The receiver gets one file: preview kept only the rows of the query written last, and
+    the DEM guide would schedule both exports to the same file, each overwriting the
+    other. Give each query its own ``file_name`` (or leave the built-in query out with
+    ``[queries] exclude`` when the project's query replaces it under another name).
+
+    The examples are project folders, each file after a ``== <path>`` line.
+
+    Bad::
+
+        # project
+        == plugin.toml
+        [plugin]
+        name = "Rostering"
+        version = "1.0.0"
+        publisher = "District IT"
+        contact_email = "it@example.org"
+        namespace = "org.example.roster"
+        [queries]
+        include = ["one_roster_orgs", "district_orgs"]
+        == queries/district_orgs.toml
+        summary = "Schools, the district's way"
+        group = "oneroster"
+        core_table = "SCHOOLS"
+        file_name = "orgs.csv"
+        columns = [{ alias = "sourcedId", column = "SCHOOLS.SCHOOL_NUMBER" }]
+        == queries/district_orgs.sql.j2
+        SELECT TO_CHAR(sch.SCHOOL_NUMBER) AS "sourcedId" FROM SCHOOLS sch ORDER BY 1
+
+    Good::
+
+        # project
+        == plugin.toml
+        [plugin]
+        name = "Rostering"
+        version = "1.0.0"
+        publisher = "District IT"
+        contact_email = "it@example.org"
+        namespace = "org.example.roster"
+        [queries]
+        include = ["district_orgs"]
+        == queries/district_orgs.toml
+        summary = "Schools, the district's way"
+        group = "oneroster"
+        core_table = "SCHOOLS"
+        file_name = "orgs.csv"
+        columns = [{ alias = "sourcedId", column = "SCHOOLS.SCHOOL_NUMBER" }]
+        == queries/district_orgs.sql.j2
+        SELECT TO_CHAR(sch.SCHOOL_NUMBER) AS "sourcedId" FROM SCHOOLS sch ORDER BY 1
+    """
+    from plugin_builder.preview.writers import output_file
+
+    by_output: dict[str, list] = {}
+    for query in ctx.model.queries:
+        if query.rendered is None:
+            continue  # a plugin built elsewhere declares no output files
+        spec = query.rendered.spec
+        by_output.setdefault(output_file(spec.name, spec.group, spec.file_name), []).append(spec)
+    for output, specs in sorted(by_output.items()):
+        if len(specs) < 2:
+            continue
+        specs.sort(key=lambda s: (s.origin != "project", s.name))  # point at the project's own sidecar
+        names = [s.name for s in sorted(specs, key=lambda s: s.name)]
+        where = specs[0]
+        yield Hit(
+            f"{len(names)} queries write {output}: {', '.join(names)}; the receiver would get one "
+            "query's rows and lose the others'",
+            file=where.metadata_display,
+            line=where.metadata_line("file_name") or 1,
+            hint="give each query its own file_name, or leave one out with [queries] exclude",
+        )

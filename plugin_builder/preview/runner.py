@@ -19,10 +19,12 @@ import duckdb
 import sqlglot.errors
 
 from plugin_builder.build.render import RenderedQuery
-from plugin_builder.errors import PluginBuilderError, Problem
-from plugin_builder.findings import Finding, has_errors, sort_findings
+from plugin_builder.errors import InputError, PluginBuilderError, Problem
+from plugin_builder.findings import Finding, Severity, has_errors, sort_findings
+from plugin_builder.checks import project_dictionary
 from plugin_builder.pipeline import validate
-from plugin_builder.preview import checkers, writers
+from plugin_builder.preview import checkers, losses, writers
+from plugin_builder.preview.checkers.settings import project_settings
 from plugin_builder.preview.sources import open_district, prepare_requirements
 from plugin_builder.preview.synthetic import DEFAULT_TODAY, District
 from plugin_builder.sql.analysis import field_uses
@@ -51,7 +53,8 @@ class OutputSummary:
     kind: str
     files: int
     rows: int
-    findings: int
+    findings: int  # errors and warnings
+    notes: int = 0  # info findings (values cleaned as the format requires): still clean
 
 
 @dataclass
@@ -61,7 +64,7 @@ class PreviewResult:
     today: dt.datetime
     results: list[writers.QueryResult]
     written: writers.Written
-    findings: list[Finding]  # preview's rules (PV6xx) on the written outputs
+    findings: list[Finding]  # validate's rules on the project, then preview's (PV6xx) on the written outputs
     summary: list[OutputSummary] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     failures: list[QueryFailure] = field(default_factory=list)
@@ -179,9 +182,13 @@ def _shown(query: RenderedQuery) -> str:
 
 
 def write_outputs(
-    results: list[writers.QueryResult], out: Path, quotes: bool, progress: Progress | None = None
+    results: list[writers.QueryResult],
+    out: Path,
+    quotes: bool,
+    progress: Progress | None = None,
+    written: writers.Written | None = None,
 ) -> writers.Written:
-    written = writers.Written()
+    written = written if written is not None else writers.Written()
     by_kind: dict[str, list[writers.QueryResult]] = {}
     for result in results:
         by_kind.setdefault(writers.output_kind(result), []).append(result)
@@ -207,7 +214,7 @@ def check_outputs(out: Path, kinds: list[str], quotes: bool = True) -> list[Find
 
 def run_preview(
     config: str | Path = "plugin.toml",
-    out: str | Path = "preview",
+    out: str | Path | None = None,
     students: int | None = None,
     db: Path | None = None,
     tables: Path | list[Path] | None = None,
@@ -218,19 +225,23 @@ def run_preview(
     select: tuple[str, ...] = (),
     args: dict[str, str] | None = None,
 ) -> PreviewResult:
-    """Render, load the data, run every query (or those ``select`` globs match), write
-    and check every output."""
+    """Render and check the project as validate does, load the data, run every query (or
+    those ``select`` globs match), write and check every output.
+
+    ``out`` is by default ``preview/`` beside plugin.toml (as build's ``dist/``). The folder
+    holds exactly this run's files: what the previous preview wrote there (its marker file
+    lists them) is removed first, and a folder holding files preview did not write is
+    refused rather than cleaned."""
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     note = progress or (lambda _message: None)
     validated = validate(config, select)
     project = validated.project
     rendered = queries if queries is not None else validated.tree.queries
-    errors = sum(1 for f in validated.findings if f.severity.value == "error")
-    if errors:
-        note(f"note: validate reports {errors} error(s); preview runs the queries anyway (build would refuse)")
     for query in rendered:  # a value PowerSchool would refuse stops here, before any data is loaded
         typed_binds(query.spec.args, args or {})
+    out_dir = Path(out) if out is not None else project.root / "preview"
+    owned_before = owned_files(out_dir)  # a folder preview does not own is refused before any work
     timings["render"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
@@ -238,7 +249,8 @@ def run_preview(
     source, district = open_district(students, db, folders, seed, today, note)
     today = today or (district.today if district else DEFAULT_TODAY)
     declared = {table: dict(columns) for table, columns in project.dictionary.tables}
-    unrunnable, notes = prepare_requirements(source, _needs(rendered), declared)
+    unrunnable, notes = prepare_requirements(source, _needs(rendered), declared, project_dictionary(project))
+    unrunnable.update(missing_required_args(rendered, args or {}))
     timings["load"] = time.perf_counter() - clock
     note(f"data: {source.description} (SYSDATE {today:%Y-%m-%d %H:%M})")
 
@@ -249,17 +261,26 @@ def run_preview(
     runnable = [q for q in rendered if q.spec.name not in unrunnable]
     results = run_queries(source.con, runnable, today, district, progress, args or {}, failures)
     timings["queries"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    lost, loss_notes = losses.measure(
+        source.con, runnable, results, lambda q: query_binds(q, district, today, args), today, project
+    )
+    notes.extend(loss_notes)
+    timings["losses"] = time.perf_counter() - clock
     # Rules on the district itself run while its database is open (it is closed after writing).
     kinds_run = {writers.output_kind(r) for r in results}
-    district_findings = checkers.check_district(source.con, kinds_run)
+    district_findings = checkers.check_district(source.con, kinds_run, project_settings(project))
 
     clock = time.perf_counter()
-    out_dir = Path(out)
-    _clear_previous(out_dir)
+    _clear_previous(out_dir, owned_before)
     timings["clear"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    written = write_outputs(results, out_dir, project.csv.quotes, progress)
+    written = writers.Written()
+    try:
+        write_outputs(results, out_dir, project.csv.quotes, progress, written)
+    finally:
+        _mark_owned(out_dir, written)
     for result in results:
         result.release()
     source.con.close()  # the database is not needed past here; free its memory for the checks
@@ -271,7 +292,10 @@ def run_preview(
     for index, kind in enumerate(kinds, start=1):
         note(f"[{index}/{len(kinds)}] checking {kind} …")
         findings.extend(check_outputs(out_dir, [kind], project.csv.quotes))
-    findings = sort_findings(findings + district_findings)
+    if lost:  # what the lossy steps took away, in whichever output (custom groups too)
+        findings.extend(checkers.check_outputs(out_dir, kinds, project.csv.quotes, checkers.loss_rules(), lost))
+    # validate's findings with preview's: preview is as strict as validate (an error exits 1)
+    findings = sort_findings(validated.findings + findings + district_findings)
     timings["check"] = time.perf_counter() - clock
 
     summary = []
@@ -281,8 +305,9 @@ def run_preview(
             OutputSummary(
                 kind,
                 len(files),
-                sum(written.rows.get(f, 0) for f in files),
-                sum(1 for f in findings if checkers.output_kind(f) == kind),
+                sum(written.rows.get(f, 0) for f in files if f not in writers.MANIFESTS),
+                sum(1 for f in findings if checkers.output_kind(f) == kind and f.severity is not Severity.INFO),
+                sum(1 for f in findings if checkers.output_kind(f) == kind and f.severity is Severity.INFO),
             )
         )
     return PreviewResult(
@@ -290,24 +315,107 @@ def run_preview(
     )
 
 
-def _clear_previous(out: Path) -> None:
-    """Remove what an earlier preview wrote (only our folders), so no stale file is checked."""
-    for kind in ("oneroster", "edfi", "clever", "attendance"):
-        folder = out / kind
-        if folder.is_dir():
-            for path in folder.iterdir():
-                if path.is_file() and path.suffix in (".csv", ".json"):  # datapackage.json too
-                    path.unlink()
-    zip_path = out / "oneroster.zip"
-    if zip_path.is_file():
-        zip_path.unlink()
+MARKER = ".plugin-builder-preview"  # in a preview folder: the files the last preview wrote there
+
+
+def owned_files(out: Path) -> list[Path]:
+    """The files the previous preview wrote to ``out`` (from its marker), or [] for a new or
+    empty folder. A folder that holds anything without the marker is not preview's: refused,
+    so that no file of someone else's is ever deleted or judged as an output."""
+    marker = out / MARKER
+    if marker.is_file():
+        lines = marker.read_text(encoding="utf-8").splitlines()
+        return [out / line for line in lines if line and not line.startswith("#")]
+    legacy = _earlier_layout(out)
+    if legacy is not None:
+        return legacy
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise InputError(
+            Problem(
+                f"holds files preview did not write (no {MARKER} marker); preview keeps its folder to "
+                "exactly its own files, and deletes nothing it did not write",
+                file=str(out),
+                hint="give a new or empty folder with -o, or delete this one",
+            )
+        )
+    return []
+
+
+def _earlier_layout(out: Path) -> list[Path] | None:
+    """The files of a folder an earlier version of preview wrote (before the marker): only the
+    known output folders holding only CSV and JSON files, and ``oneroster.zip``; else None."""
+    if not out.is_dir():
+        return None
+    files = []
+    for entry in out.iterdir():
+        if entry.name == "oneroster.zip" and entry.is_file() and not entry.is_symlink():
+            files.append(entry)
+        elif entry.name in checkers.KINDS and entry.is_dir() and not entry.is_symlink():
+            inside = list(entry.iterdir())
+            if any(p.suffix not in (".csv", ".json") or not p.is_file() or p.is_symlink() for p in inside):
+                return None
+            files.extend(inside)
+        else:
+            return None
+    return files or None
+
+
+def _clear_previous(out: Path, owned: list[Path]) -> None:
+    """Remove what the previous preview wrote (its marker lists it), custom groups and the
+    files of queries since removed included, so the folder holds exactly this run's files."""
+    root = out.resolve()
+    folders = set()
+    for path in owned:
+        try:
+            inside = path.resolve().relative_to(root)
+        except (OSError, ValueError):
+            continue  # a marker line pointing outside the folder: never followed
+        if path.is_file() and not path.is_symlink():
+            path.unlink()
+        folders.update(p for p in (root / inside).parents if p != root and root in p.parents)
+    for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
+        try:
+            folder.rmdir()  # only if empty: another file there is not ours to remove
+        except OSError:
+            pass
+
+
+def _mark_owned(out: Path, written: writers.Written) -> None:
+    """List every file this run wrote (the data packages too) in the folder's marker."""
+    paths = {path for files in written.files.values() for path in files}
+    paths |= {f"{kind}/datapackage.json" for kind in written.files if (out / kind / "datapackage.json").is_file()}
+    text = "# files plugin-builder preview wrote here; the next preview removes them first\n"
+    writers.atomic_write(out / MARKER, (text + "".join(f"{p}\n" for p in sorted(paths))).encode("utf-8"))
+
+
+def missing_required_args(queries: list[RenderedQuery], args: dict[str, str]) -> dict[str, str]:
+    """Query -> why it cannot run: a ``required`` arg given no value, which PowerSchool (and
+    ``serve``) refuses with 400 rather than binding NULL."""
+    failures = {}
+    for query in queries:
+        missing = [a.name for a in query.spec.args if a.required and not (args.get(a.name) or "").strip()]
+        if missing:
+            failures[query.spec.name] = (
+                f"required arg{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
+                f"{'have' if len(missing) > 1 else 'has'} no value (PowerSchool answers 400); "
+                f"give {' '.join(f'--arg {name}=…' for name in missing)}"
+            )
+    return failures
+
+
+def _status(findings: int, notes: int) -> str:
+    status = "clean" if not findings else f"{findings} finding{'s' if findings != 1 else ''}"
+    return status + (f" ({notes} note{'s' if notes != 1 else ''})" if notes else "")
 
 
 def summary_table(result: PreviewResult) -> str:
     lines = [f"{'output':<12} {'files':>6} {'rows':>9}  result"]
     for s in result.summary:
-        status = "clean" if not s.findings else f"{s.findings} finding{'s' if s.findings != 1 else ''}"
-        lines.append(f"{s.kind:<12} {s.files:>6} {s.rows:>9}  {status}")
+        lines.append(f"{s.kind:<12} {s.files:>6} {s.rows:>9}  {_status(s.findings, s.notes)}")
+    kinds = {s.kind for s in result.summary}
+    static = [f for f in result.findings if checkers.output_kind(f) not in kinds]  # the project's own
+    notes = sum(1 for f in static if f.severity is Severity.INFO)
+    lines.append(f"{'checks':<12} {'':>6} {'':>9}  {_status(len(static) - notes, notes)}")
     lines.append("")
     lines.append(f"{'query':<40} {'rows':>9} {'seconds':>8}")
     for r in result.results:

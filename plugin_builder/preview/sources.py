@@ -227,14 +227,19 @@ def _load_csv(
 
 
 def prepare_requirements(
-    source: Source, needs: dict[str, dict[str, set[str]]], declared: dict[str, dict[str, str]] | None = None
+    source: Source,
+    needs: dict[str, dict[str, set[str]]],
+    declared: dict[str, dict[str, str]] | None = None,
+    dictionary=None,
 ) -> tuple[dict[str, str], list[str]]:
     """Make the source ready for the queries: ``needs`` is query -> table -> columns read.
 
     Dictionary tables the source lacks are created empty (only those the queries read), and
     so are the project's ``declared`` extension tables (TABLE -> COLUMN -> Oracle type).
     Returns (query -> why it cannot run, notes): a query that reads a column or a
-    non-dictionary table the source lacks cannot run; the notes name the empty tables.
+    non-dictionary table the source lacks cannot run; the notes name the empty tables. A name
+    the ``dictionary`` (the project's) does not know is named as validate names it, with the
+    closest real names, rather than as a column to add to the data.
     """
     failures: dict[str, str] = {}
     created: dict[str, list[str]] = {}
@@ -253,6 +258,10 @@ def prepare_requirements(
                 source.con.execute(f'CREATE TABLE "{table}" ({columns})')
                 have = source.columns[table] = set(declared[table])
                 created.setdefault(table, []).append(query)
+            verdict = dictionary.judge_table(table) if dictionary is not None and have is None else None
+            if verdict is not None and verdict.severity == "error":
+                reasons.append(_as_validate_says(verdict))
+                continue
             if have is None:
                 where = f"{table}.csv" if source.kind == "tables" else f"table {table}"
                 reasons.append(
@@ -260,6 +269,10 @@ def prepare_requirements(
                 )
                 continue
             missing = sorted(fields - have)
+            verdicts = [dictionary.judge_column(table, c) for c in missing] if dictionary is not None else []
+            wrong = [v for v in verdicts if v is not None and v.severity == "error"]
+            reasons.extend(_as_validate_says(v) for v in wrong)
+            missing = [c for c in missing if f"{table}.{c}" not in {v.name for v in wrong}]
             if missing:
                 where = f"{table}.csv" if table in source.from_csv else table
                 reasons.append(f"{where} lacks {', '.join(missing)} (add the column{'s' if len(missing) > 1 else ''})")
@@ -270,3 +283,9 @@ def prepare_requirements(
         for table, queries in sorted(created.items())
     ]
     return failures, notes
+
+
+def _as_validate_says(verdict) -> str:
+    """A name the dictionary lacks, in validate's words: the message and its did-you-mean."""
+    hint = verdict.hint.split(";")[0].strip() if verdict.hint else ""
+    return f"{verdict.message}{f': {hint}' if hint else ''}"

@@ -33,6 +33,7 @@ from pathlib import Path
 from plugin_builder.preview import formats
 
 FIXED_DATE = (1980, 1, 1, 0, 0, 0)
+MANIFESTS = frozenset({"oneroster/manifest.csv"})  # files about the data, not rows of it
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -136,6 +137,18 @@ def _csv_name(result: QueryResult, prefix: str) -> str:
     name = result.name[len(prefix) :] if result.name.startswith(prefix) else result.name
     parts = name.split("_")
     return parts[0] + "".join(p.title() for p in parts[1:]) + ".csv"
+
+
+def output_file(name: str, group: str, file_name: str) -> str:
+    """The file (relative to the preview folder) that preview writes a query's rows to, the
+    receiver's file: ``oneroster/orgs.csv``, ``edfi/studentSectionAssociation.json`` …"""
+    result = QueryResult(name, group, file_name, [], [])
+    kind = output_kind(result)
+    if kind == "edfi":
+        return f"edfi/{formats.edfi_resource_for(name, file_name) or name}.json"
+    if kind == "attendance":
+        return f"attendance/{Path(file_name).stem if file_name else name}.json"
+    return f"{kind}/{_csv_name(result, 'one_roster_' if kind == 'oneroster' else f'{kind}_')}"
 
 
 def write_oneroster(results: list[QueryResult], out: Path, quotes: bool, written: Written) -> None:

@@ -18,15 +18,18 @@ Examples in the docstrings are runnable: ``== <path>`` starts a file of the prev
 (``tests/test_rule_fixtures.py`` runs them).
 """
 
-from plugin_builder.preview.checkers import clever, edfi, files, oneroster, schoology  # noqa: F401  (registers the rules)
+from plugin_builder.preview.checkers import clever, edfi, files, oneroster, losses, schoology, settings  # noqa: F401  (registers the rules)
 from plugin_builder.preview.checkers.outputs import (
     KINDS,
     MAX_PER_RULE,
     DistrictData,
+    Lost,
     Outputs,
+    Setting,
     Table,
     check_district,
     check_outputs,
+    loss_rules,
     output_kind,
     output_rules,
 )
@@ -35,10 +38,13 @@ __all__ = [
     "KINDS",
     "MAX_PER_RULE",
     "DistrictData",
+    "Lost",
     "Outputs",
+    "Setting",
     "Table",
     "check_district",
     "check_outputs",
+    "loss_rules",
     "output_kind",
     "output_rules",
 ]

@@ -63,16 +63,32 @@ class Table:
         return self._columns[column]
 
 
+@dataclass(frozen=True)
+class Lost:
+    """Values of one output column that a lossy step took away: the lossless twin's values
+    (:mod:`plugin_builder.preview.losses`) the written file does not hold."""
+
+    file: str  # relative to the preview folder
+    column: str
+    values: tuple[str, ...]  # as the twin gave them, one per row that lost something
+    quotes_off: bool = False  # written with [csv] quotes = false
+    cut: int | None = None  # the length text was cut to, when the query cuts
+
+
 class Outputs:
     """What one preview wrote, read once and shared by every rule.
 
     ``kinds``: the outputs to judge (default: the folders present). ``full_lists=False``
     (``[csv] quotes = false``): multi-valued OneRoster columns carry only their first value,
-    so students and contacts cannot list each other both ways.
+    so students and contacts cannot list each other both ways. ``lost``: what the queries'
+    lossy steps took away, for the rules that count it.
     """
 
-    def __init__(self, out: Path, kinds: Iterable[str] | None = None, full_lists: bool = True):
+    def __init__(
+        self, out: Path, kinds: Iterable[str] | None = None, full_lists: bool = True, lost: Iterable[Lost] = ()
+    ):
         self.out = Path(out)
+        self.lost = tuple(lost)
         self.kinds = set(kinds) if kinds is not None else {k for k in KINDS if (self.out / k).is_dir()}
         self.full_lists = full_lists
         self.read_hits: dict[str, list[Hit]] = defaultdict(list)  # PV600-PV602, found while reading
@@ -277,18 +293,29 @@ def _hashable(value: object) -> object:
 
 
 @dataclass(frozen=True)
+class Setting:
+    """A configured list of names (``[oneroster] primary_teacher_roles`` …) and where it is."""
+
+    values: tuple[str, ...]
+    file: str = "plugin.toml"
+    line: int | None = None
+
+
+@dataclass(frozen=True)
 class DistrictData:
-    """What a district-scope rule reads: the preview database and the kinds of output written."""
+    """What a district-scope rule reads: the preview database, the kinds of output written,
+    and the project's settings that name things in the district (``section.key`` -> Setting)."""
 
     con: object  # a DuckDB connection
     kinds: frozenset[str]
+    settings: tuple[tuple[str, Setting], ...] = ()
 
 
-def check_district(con, kinds: Iterable[str]) -> list[Finding]:
+def check_district(con, kinds: Iterable[str], settings: dict[str, Setting] | None = None) -> list[Finding]:
     """The district-scope rules on the preview database, for the outputs written (``kinds``)."""
     from plugin_builder.checks.engine import RULES
 
-    district = DistrictData(con, frozenset(kinds))
+    district = DistrictData(con, frozenset(kinds), tuple(sorted((settings or {}).items())))
     rules = sorted((r for r in RULES.values() if r.scope == "district"), key=lambda r: r.code)
     return [_finding(rule_, hit) for rule_ in rules for hit in rule_.func(district)]
 
@@ -299,12 +326,21 @@ def output_rules() -> list[Rule]:
     return sorted((r for r in RULES.values() if r.scope == "output"), key=lambda r: r.code)
 
 
+def loss_rules() -> list[Rule]:
+    """The rules that count what lossy steps took away (they read :attr:`Outputs.lost`)."""
+    return [r for r in output_rules() if r.name.startswith("lossy.")]
+
+
 def check_outputs(
-    out: Path, kinds: Iterable[str] | None = None, full_lists: bool = True, rules: Iterable[Rule] | None = None
+    out: Path,
+    kinds: Iterable[str] | None = None,
+    full_lists: bool = True,
+    rules: Iterable[Rule] | None = None,
+    lost: Iterable[Lost] = (),
 ) -> list[Finding]:
     """Every preview rule (or ``rules``) on the files in ``out``; at most :data:`MAX_PER_RULE`
     findings per rule and file are listed, then one saying how many more."""
-    outputs = Outputs(out, kinds, full_lists)
+    outputs = Outputs(out, kinds, full_lists, lost)
     findings: list[Finding] = []
     for rule_ in rules or output_rules():
         counts: dict[str, int] = defaultdict(int)
