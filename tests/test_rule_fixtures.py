@@ -180,11 +180,22 @@ def preview_findings(text: str, folder: Path):
     return check_outputs(folder, kinds)
 
 
-def district_findings(sql: str):
-    """Preview's district-scope rules on a database of dictionary-shaped tables filled by ``sql``."""
+DISTRICT_PROJECT = """[plugin]
+name = "Rostering"
+version = "1.0.0"
+publisher = "District IT"
+contact_email = "it@example.org"
+namespace = "org.example.roster"
+"""
+
+
+def district_findings(sql: str, tmp_path: Path | None = None):
+    """Preview's district-scope rules on a database of dictionary-shaped tables filled by ``sql``;
+    ``-- plugin.toml: …`` lines add to the project's configuration."""
     import duckdb
 
     from plugin_builder.preview.checkers import check_district
+    from plugin_builder.project.config import parse_project
     from plugin_builder.sql.dictionary import create_tables
 
     con = duckdb.connect()
@@ -193,7 +204,13 @@ def district_findings(sql: str):
     for statement in statements.split(";"):
         if statement.strip():
             con.execute(statement)
-    return check_district(con, ["edfi"])
+    settings = [m.group(1) for m in re.finditer(r"^--\s*plugin\.toml:\s?(.*)$", sql, re.M)]
+    text = DISTRICT_PROJECT + "\n".join(settings) + "\n"
+    config = Path(tmp_path or ".") / "plugin.toml"
+    if tmp_path is not None:  # on disk, so that findings can name the line of a key
+        config.write_text(text, encoding="utf-8")
+    project = parse_project(text, config)
+    return check_district(con, ["edfi"], project)
 
 
 def findings_for(case: Path, tmp_path: Path):
@@ -202,7 +219,7 @@ def findings_for(case: Path, tmp_path: Path):
 
         return validate(case / "plugin.toml").findings
     if case.suffix == ".district":
-        return district_findings(case.read_text(encoding="utf-8"))
+        return district_findings(case.read_text(encoding="utf-8"), tmp_path)
     if case.suffix == ".preview":  # surrogateescape: a case may hold bytes that are not UTF-8
         return preview_findings(case.read_text(encoding="utf-8", errors="surrogateescape"), tmp_path)
     text = case.read_text(encoding="utf-8")

@@ -251,7 +251,7 @@ def run_preview(
     timings["queries"] = time.perf_counter() - clock
     # Rules on the district itself run while its database is open (it is closed after writing).
     kinds_run = {writers.output_kind(r) for r in results}
-    district_findings = checkers.check_district(source.con, kinds_run)
+    district_findings = checkers.check_district(source.con, kinds_run, project)
 
     clock = time.perf_counter()
     out_dir = Path(out)

@@ -18,7 +18,7 @@ Examples in the docstrings are runnable: ``== <path>`` starts a file of the prev
 (``tests/test_rule_fixtures.py`` runs them).
 """
 
-from plugin_builder.preview.checkers import clever, edfi, files, oneroster, schoology  # noqa: F401  (registers the rules)
+from plugin_builder.preview.checkers import clever, edfi, files, oneroster, schoology, schools  # noqa: F401  (registers the rules)
 from plugin_builder.preview.checkers.outputs import (
     KINDS,
     MAX_PER_RULE,

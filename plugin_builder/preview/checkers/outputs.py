@@ -282,13 +282,15 @@ class DistrictData:
 
     con: object  # a DuckDB connection
     kinds: frozenset[str]
+    project: object = None  # the Project whose settings name the district's values, when known
 
 
-def check_district(con, kinds: Iterable[str]) -> list[Finding]:
-    """The district-scope rules on the preview database, for the outputs written (``kinds``)."""
+def check_district(con, kinds: Iterable[str], project: object = None) -> list[Finding]:
+    """The district-scope rules on the preview database, for the outputs written (``kinds``)
+    and the settings of ``project`` (a :class:`~plugin_builder.project.config.Project`)."""
     from plugin_builder.checks.engine import RULES
 
-    district = DistrictData(con, frozenset(kinds))
+    district = DistrictData(con, frozenset(kinds), project)
     rules = sorted((r for r in RULES.values() if r.scope == "district"), key=lambda r: r.code)
     return [_finding(rule_, hit) for rule_ in rules for hit in rule_.func(district)]
 
