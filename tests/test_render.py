@@ -85,7 +85,10 @@ def test_oauth_derives_a_view_only_access_request(example):
     assert ("STUDENTS", "DCID") in pairs  # output
     assert ("SCHOOLSTAFF", "USERS_DCID") in pairs  # join only
     assert ("STUDENTS", "ENROLL_STATUS") in pairs  # filter only
-    assert ("STUDENTS", "LASTFIRST") in pairs  # a <column column=…> placeholder
+    # A <column column=…> placeholder (users.csv password -> STUDENTS.LASTFIRST) that no SQL
+    # reads is no read: it stays out of the API client's rights.
+    assert not any("STUDENTS.LASTFIRST" in q.sql.upper() or "S.LASTFIRST" in q.sql.upper() for q in tree.queries)
+    assert ("STUDENTS", "LASTFIRST") not in pairs
 
 
 def test_permission_page_adds_mappings_for_every_query(example):
