@@ -291,11 +291,15 @@ def test_review_lists_the_access_request_of_an_oauth_plugin(runner, project_dir:
     )
     result = runner.invoke(main, ["review", "-c", str(config), "-o", "-"])
     assert result.exit_code == 0, result.output
-    requested = re.search(r"yes: (\d+) fields requested, view only", result.output)
+    requested = re.search(r"yes: (\d+) fields of (\d+) tables requested, view only", result.output)
     assert requested
-    listed = result.output.split("## API access requested (access\\_request, view only)\n\n", 1)[1].split("\n", 1)[0]
-    assert len(listed.split(", ")) == int(requested.group(1))
-    assert "`SECTIONS.EXPRESSION`" in listed and "`TERMS.YEARID`" in listed
+    section = result.output.split("## API access requested (access\\_request, view only)\n\n", 1)[1].split("\n## ", 1)[
+        0
+    ]
+    rows = dict(re.findall(r"^\| `(\w+)` \| (.*) \|$", section, re.M))  # grouped by table
+    assert len(rows) == int(requested.group(2))
+    assert sum(len(fields.split(", ")) for fields in rows.values()) == int(requested.group(1))
+    assert "`EXPRESSION`" in rows["SECTIONS"] and "`YEARID`" in rows["TERMS"]
 
 
 def test_review_resolves_columns_of_declared_extension_tables(tmp_path):

@@ -50,7 +50,9 @@ def school_unknown(district: DistrictData) -> Iterator[Hit]:
     import duckdb
 
     try:
-        rows = district.con.execute("SELECT SCHOOL_NUMBER, NAME FROM SCHOOLS WHERE SCHOOL_NUMBER IS NOT NULL").fetchall()
+        rows = district.con.execute(
+            "SELECT SCHOOL_NUMBER, NAME FROM SCHOOLS WHERE SCHOOL_NUMBER IS NOT NULL"
+        ).fetchall()
     except duckdb.Error:
         return  # a district without SCHOOLS has nothing to match against
     schools = sorted({(int(number), str(name or "")) for number, name in rows})
