@@ -18,7 +18,8 @@ Case kinds (the plugin around a case is a minimal valid one):
 * ``.named_queries.xml`` / ``.plugin.xml``: that file as written.
 * ``.plugin.toml``: a project, checked with ``validate`` (rules on the configuration, PS19x).
 * a folder ``<case>.project/``: a project with its own ``queries/``, checked with ``validate``
-  (rules on a query's TOML sidecar, PQ23x).
+  (rules on a query's TOML sidecar, PQ23x). In the docstring form (``== <path>`` sections), a
+  section whose only line is ``copy: NAME`` is the built-in catalogue file NAME, byte for byte.
 * ``.entries``: a ZIP listing, one entry per line (``name/`` a folder; ``big NAME BYTES``
   zeros; ``symlink NAME -> TARGET``; ``many PREFIX N`` N files).
 * ``.district``: SQL statements (``INSERT INTO SCHOOLS …;``) that fill dictionary-shaped
@@ -37,6 +38,7 @@ A rule's docstring examples are whole cases of these kinds, told apart by their 
 from __future__ import annotations
 
 import re
+import shutil
 import stat
 import zipfile
 from pathlib import Path
@@ -167,6 +169,12 @@ def write_preview_files(text: str, folder: Path) -> list[str]:
             continue
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
+        body = [line for line in lines if line.strip()]
+        if len(body) == 1 and body[0].startswith("copy: "):  # a built-in file, byte for byte
+            from plugin_builder.resources import builtin_queries_dir
+
+            path.write_bytes((builtin_queries_dir() / body[0][len("copy: ") :].strip()).read_bytes())
+            continue
         path.write_text("".join(line + "\n" for line in lines), encoding="utf-8", errors="surrogateescape")
     if (folder / "oneroster").is_dir() and "oneroster.zip" not in files:
         with zipfile.ZipFile(folder / "oneroster.zip", "w") as archive:
@@ -217,6 +225,16 @@ def findings_for(case: Path, tmp_path: Path):
     if case.is_dir() and case.name.endswith(".project"):
         from plugin_builder.pipeline import validate
 
+        copies = [f for f in case.rglob("*") if f.is_file() and f.read_bytes().startswith(b"copy: ")]
+        if copies:  # a file ``copy: NAME`` stands for the built-in file NAME, whatever it holds today
+            from plugin_builder.resources import builtin_queries_dir
+
+            work = tmp_path / case.name
+            shutil.copytree(case, work)
+            for copy in copies:
+                name = copy.read_text(encoding="utf-8").strip()[len("copy: ") :]
+                (work / copy.relative_to(case)).write_bytes((builtin_queries_dir() / name).read_bytes())
+            case = work
         return validate(case / "plugin.toml").findings
     if case.suffix == ".district":
         return district_findings(case.read_text(encoding="utf-8"), tmp_path)
