@@ -242,7 +242,8 @@ def build(config: Path, output: Path | None, force: bool, against: Path | None, 
     "copy_name",
     default=None,
     metavar="NAME",
-    help="Copy the built-in query NAME (its .sql.j2 and .toml) into DIR/queries/ to edit it; never overwrites.",
+    help="Copy the built-in query NAME (its .sql.j2 and .toml; _common: the shared macros) into DIR/queries/ "
+    "to edit it; never overwrites.",
 )
 @click.argument("folder", required=False, type=click.Path(path_type=Path), metavar="[DIR]")
 def list_queries(config: Path | None, copy_name: str | None, folder: Path | None) -> None:

@@ -82,3 +82,12 @@ def test_a_project_common_applies_to_built_in_queries_too(tmp_path: Path):
         assert "sch.SCHOOL_NUMBER < 900" in after[name] and "sch.SCHOOL_NUMBER < 900" not in before[name]
     (note,) = [f for f in validated.findings if f.code == "PQ233"]
     assert note.file == "queries/_common.sql.j2" and "for every query, the built-in ones too" in note.message
+
+
+def test_copy_of_the_shared_macros(runner, tmp_path: Path):
+    config = _project(tmp_path)
+    result = runner.invoke(main, ["queries", "--copy", "_common", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "queries").iterdir()) == ["_common.sql.j2"]
+    (note,) = [f for f in validate(config).findings if f.code == "PQ233"]
+    assert "still identical to the built-in" in note.message

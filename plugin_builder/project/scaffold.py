@@ -53,7 +53,8 @@ def init_project(folder: str | Path = ".") -> Initialised:
 
 
 def copy_builtin_query(name: str, project_root: str | Path) -> list[Path]:
-    """Copy a built-in query's ``.sql.j2`` and ``.toml`` into ``<project_root>/queries/``.
+    """Copy a built-in query's ``.sql.j2`` and ``.toml`` into ``<project_root>/queries/``
+    (``_common``: the shared macros' ``_common.sql.j2``, which then serves every query).
 
     Refuses an unknown name (with the closest ones) and never overwrites: if either file
     exists, nothing is written. Returns the files written.
@@ -62,9 +63,16 @@ def copy_builtin_query(name: str, project_root: str | Path) -> list[Path]:
 
     from plugin_builder.project.catalog import builtin_catalog
 
+    from plugin_builder.resources import builtin_queries_dir
+
     catalog = builtin_catalog()
     spec = catalog.get(name)
-    if spec is None:
+    macros = builtin_queries_dir() / f"{name}.sql.j2"
+    if name.startswith("_") and "/" not in name and macros.is_file():  # _common: the shared macros
+        sources = [macros]
+    elif spec is not None:
+        sources = [spec.template, spec.metadata]
+    else:
         close = difflib.get_close_matches(name, sorted(catalog), n=3, cutoff=0.5)
         raise CatalogError(
             Problem(
@@ -74,7 +82,7 @@ def copy_builtin_query(name: str, project_root: str | Path) -> list[Path]:
             )
         )
     folder = Path(project_root) / "queries"
-    targets = [(spec.template, folder / spec.template.name), (spec.metadata, folder / spec.metadata.name)]
+    targets = [(source, folder / source.name) for source in sources]
     existing = [target for _, target in targets if target.exists() or target.is_symlink()]
     if existing:
         raise CatalogError(
