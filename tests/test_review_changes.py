@@ -51,6 +51,14 @@ def test_turning_oauth_on_with_a_permission_page_leads_the_review(runner, projec
     assert count == sum(len(v.split(", ")) for v in added.values()) > 50
     assert "Queries added: none" in matters and "New personal data: none" in matters
     assert "- Queries changed: none" in out  # the old summary still says so, below
+    html = tmp_path / "review.html"
+    assert runner.invoke(main, ["review", "-c", str(config), "--against", str(old_zip), "-o", str(html)]).exit_code == 0
+    doc = lxml.html.document_fromstring(html.read_text(encoding="utf-8"))
+    first = doc.xpath("//section")[0]
+    assert first.get("id") == "what-matters"
+    rows = {r.xpath("th")[0].text_content(): r.xpath("td")[0].text_content() for r in first.xpath(".//table[1]//tr")}
+    assert rows["API access (OAuth)"] == "turned on (it was off)"
+    assert rows["Permission mappings"] == "7 added, 0 removed"
 
 
 def test_an_unchanged_release_says_nothing_that_matters_changed(runner, project_dir: Path, tmp_path: Path):
