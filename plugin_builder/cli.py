@@ -283,7 +283,13 @@ def list_queries(config: Path | None, copy_name: str | None, folder: Path | None
     width = max(len(n) for n in specs)
     for name, spec in sorted(specs.items()):
         mark = "" if chosen is None else ("* " if name in chosen else "  ")
-        note = "  (the project's, replacing the built-in)" if spec.replaces_builtin else ""
+        note = (
+            "  (the project's unchanged copy of the built-in)"
+            if spec.unchanged_copy
+            else "  (the project's, replacing the built-in)"
+            if spec.replaces_builtin
+            else ""
+        )
         click.echo(f"{mark}{name:<{width}}  {spec.group:<10}  {spec.summary}{note}")
     if chosen is not None:
         click.echo("\n* = built by this project's [queries] include/exclude", err=True)
