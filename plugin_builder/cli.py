@@ -237,15 +237,39 @@ def build(config: Path, output: Path | None, force: bool, against: Path | None, 
     metavar="FILE",
     help="Also list the project's own queries.",
 )
-def list_queries(config: Path | None) -> None:
-    """List the query catalogue.
+@click.option(
+    "--copy",
+    "copy_name",
+    default=None,
+    metavar="NAME",
+    help="Copy the built-in query NAME (its .sql.j2 and .toml; _common: the shared macros) into DIR/queries/ "
+    "to edit it; never overwrites.",
+)
+@click.argument("folder", required=False, type=click.Path(path_type=Path), metavar="[DIR]")
+def list_queries(config: Path | None, copy_name: str | None, folder: Path | None) -> None:
+    """List the query catalogue, or copy a built-in query into a project.
 
     A * marks what the project builds (its [queries] include and exclude).
+    With --copy NAME, DIR is the project's folder (default: that of -c FILE, else the
+    current one); the copy replaces the built-in query until it is deleted.
 
-    Exit: 0.
+    Exit: 0; 2 for an unknown name or a file that exists.
     """
     from plugin_builder.project.catalog import available_queries, builtin_catalog, load_catalog
     from plugin_builder.project.config import load_project
+    from plugin_builder.project.scaffold import copy_builtin_query
+
+    if copy_name is not None:
+        target = folder if folder is not None else (config.parent if config is not None else Path("."))
+        for path in copy_builtin_query(copy_name, target):
+            click.echo(f"wrote {display_path(path)}", err=True)
+        click.echo(
+            f"next: edit them; validate notes the copy (PQ234) until it differs from the built-in {copy_name}",
+            err=True,
+        )
+        return
+    if folder is not None:
+        raise click.UsageError("DIR is where --copy writes; without --copy, give no DIR")
 
     if config is None and Path("plugin.toml").exists():
         config = Path("plugin.toml")
@@ -259,7 +283,13 @@ def list_queries(config: Path | None) -> None:
     width = max(len(n) for n in specs)
     for name, spec in sorted(specs.items()):
         mark = "" if chosen is None else ("* " if name in chosen else "  ")
-        note = "  (the project's, replacing the built-in)" if spec.replaces_builtin else ""
+        note = (
+            "  (the project's unchanged copy of the built-in)"
+            if spec.unchanged_copy
+            else "  (the project's, replacing the built-in)"
+            if spec.replaces_builtin
+            else ""
+        )
         click.echo(f"{mark}{name:<{width}}  {spec.group:<10}  {spec.summary}{note}")
     if chosen is not None:
         click.echo("\n* = built by this project's [queries] include/exclude", err=True)

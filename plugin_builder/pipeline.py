@@ -111,10 +111,12 @@ def review(config: str | Path = "plugin.toml", against: str | Path | None = None
     previous release's ZIP) for a reviewer."""
     old_files = read_plugin_zip(against) if against is not None else None  # a bad ZIP fails first
     validated = validate(config)
-    try:
-        sha256 = hashlib.sha256(zip_bytes(validated.tree.files)).hexdigest()
-    except PackageError:
-        sha256 = ""  # a tree that cannot be zipped: the report says why in its findings
+    sha256 = ""  # none for a plugin build would refuse: no ZIP can match it
+    if validated.ok:
+        try:
+            sha256 = hashlib.sha256(zip_bytes(validated.tree.files)).hexdigest()
+        except PackageError:
+            pass  # a tree that cannot be zipped: the report says why in its findings
     return Reviewed(validated, review_of(validated, against, old_files, sha256))
 
 

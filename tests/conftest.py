@@ -107,7 +107,7 @@ SLOW_TESTS = {
     "test_render.py": {
         "test_config_values_reach_sql_as_literals", "test_project_queries_join_the_catalogue",
         "test_rendered_xml_is_valid_against_our_schemas", "test_sql_findings_point_at_the_template_line",
-        "test_a_copy_of_the_catalogue_beside_plugin_toml_is_the_catalogue",
+        "test_a_copy_of_the_catalogue_beside_plugin_toml_renders_as_the_catalogue",
     },
     "test_review.py": {
         "test_build_writes_the_review_report_of_the_zip_it_wrote", "test_review_against_an_older_build_markdown",

@@ -154,3 +154,19 @@ def test_a_json_query_is_read_through_the_api(runner, project_dir: Path) -> None
     section = _section((out / "example-usd-rostering-1.0.1-DEM-setup.md").read_text(), "studentCohortAssociations.json")
     assert "`POST /ws/schema/query/us.ca.k12.exampleusd.rostering.cohorts`" in section
     assert "oauth = false" not in section
+
+
+def test_the_guide_schedules_dem_templates_as_autosend_and_says_how_to_grant_the_role(
+    runner, project_dir: Path
+) -> None:
+    """Receivers (SchoolStatus Connect) call a scheduled DEM template "AutoSend via SFTP"; the
+    guide agrees with them, and says where a district administrator grants the role access."""
+    out = project_dir / "dist"
+    assert runner.invoke(main, ["build", "-c", str(project_dir / "plugin.toml"), "-o", str(out)]).exit_code == 0
+    text = (out / "example-usd-rostering-1.0.0-DEM-setup.md").read_text(encoding="utf-8")
+    assert "cannot export PowerQueries" not in text
+    schedule = text.split("## Schedule the templates to SFTP", 1)[1]
+    assert '"AutoSend via SFTP"' in schedule and "Remote Connection Manager" in schedule
+    start = text.split("## Before you start", 1)[1].split("\n## ", 1)[0]
+    assert "Roles" in start and "Administration" in start and "**Field Level Security**" in start
+    assert "**View Only**" in start

@@ -74,12 +74,16 @@ def test_init_template_documents_every_config_key() -> None:
 
 
 def test_init_then_build_says_the_api_needs_oauth(runner, tmp_path):
-    """The default queries include four that receivers read through the API; the fresh
-    plugin.toml has oauth = false, so validate and build warn, naming them and the choice."""
+    """The default queries include four that receivers read through the API, so the fresh
+    plugin.toml has oauth = true; set to false without leaving them out, validate and build
+    warn, naming them and the choice."""
     from plugin_builder.cli import main
 
     assert runner.invoke(main, ["init", str(tmp_path)]).exit_code == 0
     config = str(tmp_path / "plugin.toml")
+    text = (tmp_path / "plugin.toml").read_text()
+    assert "\noauth = true " in text
+    (tmp_path / "plugin.toml").write_text(text.replace("\noauth = true ", "\noauth = false", 1))
     for command in (["validate", "-c", config], ["build", "-c", config]):
         result = runner.invoke(main, command)
         assert result.exit_code == 0, result.output
@@ -111,3 +115,43 @@ def test_build_with_c_writes_dist_beside_that_plugin_toml(runner, tmp_path, monk
     (project / "plugin.toml").write_text(text.replace('version = "1.0.0"', 'version = "0.9.0"'))
     result = runner.invoke(main, ["build", "-c", config])
     assert result.exit_code != 0 and "1.0.0" in result.output
+
+
+def test_the_example_values_of_init_are_a_warning_until_changed(runner, tmp_path: Path) -> None:
+    target = tmp_path / "district"
+    assert runner.invoke(main, ["init", str(target)]).exit_code == 0
+    config = target / "plugin.toml"
+    result = runner.invoke(main, ["validate", "-c", str(config), "--format", "json"])
+    import json
+
+    findings = json.loads(result.output)["findings"]
+    assert [f["code"] for f in findings] == ["PS195"], findings
+    assert "name, publisher, contact_email, namespace still hold the example values" in findings[0]["message"]
+    assert findings[0]["line"] == 10  # the first CHANGE line, name
+
+
+def test_a_fresh_init_is_strict_clean_once_its_change_lines_are_changed(runner, tmp_path: Path) -> None:
+    """Following the comments (change every line marked CHANGE) gives a project that passes --strict."""
+    target = tmp_path / "district"
+    assert runner.invoke(main, ["init", str(target)]).exit_code == 0
+    config = target / "plugin.toml"
+    mine = {
+        "name": '"Springfield Rostering"',
+        "publisher": '"Springfield USD Technology"',
+        "contact_email": '"helpdesk@springfield.k12.or.us"',
+        "namespace": '"us.or.k12.springfield.rostering"',
+        "state_prefix": '"41"',
+    }
+    lines = []
+    changed = set()
+    for line in config.read_text(encoding="utf-8").splitlines():
+        key = line.split("=", 1)[0].strip()
+        if "# CHANGE" in line and key in mine:
+            line = f"{key} = {mine[key]}  # changed"
+            changed.add(key)
+        lines.append(line)
+    assert changed == set(mine), "every CHANGE line is one of these keys"
+    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = runner.invoke(main, ["build", "--strict", "-c", str(config), "-o", str(tmp_path / "dist")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "dist" / "springfield-rostering-1.0.0.zip").is_file()

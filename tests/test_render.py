@@ -85,7 +85,10 @@ def test_oauth_derives_a_view_only_access_request(example):
     assert ("STUDENTS", "DCID") in pairs  # output
     assert ("SCHOOLSTAFF", "USERS_DCID") in pairs  # join only
     assert ("STUDENTS", "ENROLL_STATUS") in pairs  # filter only
-    assert ("STUDENTS", "LASTFIRST") in pairs  # a <column column=…> placeholder
+    # A <column column=…> placeholder (users.csv password -> STUDENTS.LASTFIRST) that no SQL
+    # reads is no read: it stays out of the API client's rights.
+    assert not any("STUDENTS.LASTFIRST" in q.sql.upper() or "S.LASTFIRST" in q.sql.upper() for q in tree.queries)
+    assert ("STUDENTS", "LASTFIRST") not in pairs
 
 
 def test_permission_page_adds_mappings_for_every_query(example):
@@ -186,8 +189,9 @@ def test_config_values_reach_sql_as_literals(example):
     assert check_tree(tree, project) == []
 
 
-def test_a_copy_of_the_catalogue_beside_plugin_toml_is_the_catalogue(tmp_path):
-    """The example project at the repository root sits beside the source catalogue."""
+def test_a_copy_of_the_catalogue_beside_plugin_toml_renders_as_the_catalogue(tmp_path):
+    """The example project at the repository root sits beside the source catalogue: with a
+    non-editable install its queries/ is a copy, which renders the same and is noted (info)."""
     import shutil
 
     from plugin_builder.resources import builtin_queries_dir
@@ -195,7 +199,11 @@ def test_a_copy_of_the_catalogue_beside_plugin_toml_is_the_catalogue(tmp_path):
     shutil.copytree(builtin_queries_dir(), tmp_path / "queries")
     write_tree(tmp_path, {"plugin.toml": example_config()})
     project = load_project(tmp_path / "plugin.toml")
-    assert {s.origin for s in load_catalog(project)} == {"builtin"}
+    specs = load_catalog(project)
+    assert {s.origin for s in specs} == {"project"} and all(s.unchanged_copy for s in specs)
+    plain = dataclasses.replace(project, config_path=tmp_path / "elsewhere" / "plugin.toml")
+    assert [q.sql for q in render(project).queries] == [q.sql for q in render(plain).queries]
+    assert {f.code for f in check_tree(render(project), project)} == {"PQ234", "PQ235"}  # notes only
     changed = tmp_path / "queries" / "one_roster_users.sql.j2"
     changed.write_text(changed.read_text() + "\n-- edited\n")
     # An edited copy replaces the built-in, and validate says so.
@@ -206,7 +214,8 @@ def test_a_copy_of_the_catalogue_beside_plugin_toml_is_the_catalogue(tmp_path):
     findings = check_tree(render(project), project)
     (note,) = [f for f in findings if f.code == "PQ231"]
     assert note.severity.value == "info" and note.file == "queries/one_roster_users.toml"
-    assert [f for f in findings if f.code != "PQ231"] == []
+    assert {f.code for f in findings if f.code != "PQ231"} == {"PQ234", "PQ235"}
+    assert "one_roster_users" not in " ".join(f.message for f in findings if f.code == "PQ234")
     from click.testing import CliRunner
 
     from plugin_builder.cli import main

@@ -40,7 +40,14 @@ CHROMIUM = Path("/usr/bin/chromium")
         ("SCHOOLS", "SIF_STATEPRID", None),
         ("SCHOOLS", "SCHOOLPHONE", None),
         ("COURSES", "COURSE_NAME", None),
-        ("STUDENTS", "STUDENT_NUMBER", None),
+        # A student's own record (STUDENTS, CC's schedule), and credentials (web and login ids).
+        ("STUDENTS", "STUDENT_NUMBER", "student records"),
+        ("CC", "DATEENROLLED", "student records"),
+        ("CC", "SECTIONID", "student records"),
+        ("CC", "STUDENTID", None),
+        ("STUDENTS", "STUDENT_WEB_ID", "credential"),
+        ("USERS", "LOGINID", "credential"),
+        ("USERS", "TEACHERLOGINID", "credential"),
     ],
 )
 def test_pii_categories(table: str, field: str, category: str | None) -> None:
@@ -126,7 +133,7 @@ def test_review_against_an_older_build_markdown(runner, releases) -> None:
     assert "+column 2: birth_date = STUDENTS.DOB" in custom
     assert "+       TO_CHAR(s.DOB, 'YYYY-MM-DD') AS \"birth_date\"" in custom
     assert '-SELECT s.STUDENT_NUMBER AS "student_id" FROM STUDENTS s ORDER BY s.STUDENT_NUMBER' in custom
-    assert "| `STUDENTS.ENROLL_STATUS` | filter |  |" in custom
+    assert "| `STUDENTS.ENROLL_STATUS` | filter | student records |" in custom
     assert "| `STUDENTS.DOB` | selected | birth date |" in custom
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in custom and "<script>" not in text
 
@@ -164,7 +171,7 @@ def test_review_html_is_self_contained_and_escaped(runner, releases) -> None:
     assert "+       TO_CHAR(s.DOB, 'YYYY-MM-DD') AS \"birth_date\"" in diff_added
     users = doc.get_element_by_id(f"q-{NS.replace('.', '-')}-one_roster_users")
     pii = users.xpath(".//table[@class='meta']//tr[th='Personal data']//span[@class='pii']/text()")
-    assert pii == ["name", "addresses and phones", "contacts"]
+    assert pii == ["name", "addresses and phones", "contacts", "student records", "credential"]
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium to render with")
@@ -284,11 +291,15 @@ def test_review_lists_the_access_request_of_an_oauth_plugin(runner, project_dir:
     )
     result = runner.invoke(main, ["review", "-c", str(config), "-o", "-"])
     assert result.exit_code == 0, result.output
-    requested = re.search(r"yes: (\d+) fields requested, view only", result.output)
+    requested = re.search(r"yes: (\d+) fields of (\d+) tables requested, view only", result.output)
     assert requested
-    listed = result.output.split("## API access requested (access\\_request, view only)\n\n", 1)[1].split("\n", 1)[0]
-    assert len(listed.split(", ")) == int(requested.group(1))
-    assert "`SECTIONS.EXPRESSION`" in listed and "`TERMS.YEARID`" in listed
+    section = result.output.split("## API access requested (access\\_request, view only)\n\n", 1)[1].split("\n## ", 1)[
+        0
+    ]
+    rows = dict(re.findall(r"^\| `(\w+)` \| (.*) \|$", section, re.M))  # grouped by table
+    assert len(rows) == int(requested.group(2))
+    assert sum(len(fields.split(", ")) for fields in rows.values()) == int(requested.group(1))
+    assert "`EXPRESSION`" in rows["SECTIONS"] and "`YEARID`" in rows["TERMS"]
 
 
 def test_review_resolves_columns_of_declared_extension_tables(tmp_path):

@@ -18,7 +18,8 @@ Case kinds (the plugin around a case is a minimal valid one):
 * ``.named_queries.xml`` / ``.plugin.xml``: that file as written.
 * ``.plugin.toml``: a project, checked with ``validate`` (rules on the configuration, PS19x).
 * a folder ``<case>.project/``: a project with its own ``queries/``, checked with ``validate``
-  (rules on a query's TOML sidecar, PQ23x).
+  (rules on a query's TOML sidecar, PQ23x). In the docstring form (``== <path>`` sections), a
+  section whose only line is ``copy: NAME`` is the built-in catalogue file NAME, byte for byte.
 * ``.entries``: a ZIP listing, one entry per line (``name/`` a folder; ``big NAME BYTES``
   zeros; ``symlink NAME -> TARGET``; ``many PREFIX N`` N files).
 * ``.district``: SQL statements (``INSERT INTO SCHOOLS …;``) that fill dictionary-shaped
@@ -41,6 +42,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import stat
 import zipfile
 from pathlib import Path
@@ -173,6 +175,12 @@ def write_preview_files(text: str, folder: Path) -> list[str]:
             continue
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
+        body = [line for line in lines if line.strip()]
+        if len(body) == 1 and body[0].startswith("copy: "):  # a built-in file, byte for byte
+            from plugin_builder.resources import builtin_queries_dir
+
+            path.write_bytes((builtin_queries_dir() / body[0][len("copy: ") :].strip()).read_bytes())
+            continue
         path.write_text("".join(line + "\n" for line in lines), encoding="utf-8", errors="surrogateescape")
     if (folder / "oneroster").is_dir() and "oneroster.zip" not in files:
         with zipfile.ZipFile(folder / "oneroster.zip", "w") as archive:
@@ -205,11 +213,22 @@ def preview_findings(text: str, folder: Path):
     return check_outputs(folder, kinds, lost=lost_values(text))
 
 
-def district_findings(sql: str):
-    """Preview's district-scope rules on a database of dictionary-shaped tables filled by ``sql``."""
+DISTRICT_PROJECT = """[plugin]
+name = "Rostering"
+version = "1.0.0"
+publisher = "District IT"
+contact_email = "it@example.org"
+namespace = "org.example.roster"
+"""
+
+
+def district_findings(sql: str, tmp_path: Path | None = None):
+    """Preview's district-scope rules on a database of dictionary-shaped tables filled by ``sql``;
+    ``-- plugin.toml: …`` lines add to the project's configuration."""
     import duckdb
 
     from plugin_builder.preview.checkers import check_district
+    from plugin_builder.project.config import parse_project
     from plugin_builder.sql.dictionary import create_tables
 
     from plugin_builder.preview.checkers import KINDS, Setting
@@ -224,16 +243,32 @@ def district_findings(sql: str):
         m.group(1): Setting(tuple(json.loads(m.group(2))))
         for m in re.finditer(r"^--\s*setting:\s*([\w.]+)\s*=\s*(.*)$", sql, re.M)
     }
-    return check_district(con, KINDS, settings)
+    toml_lines = [m.group(1) for m in re.finditer(r"^--\s*plugin\.toml:\s?(.*)$", sql, re.M)]
+    text = DISTRICT_PROJECT + "\n".join(toml_lines) + "\n"
+    config = Path(tmp_path or ".") / "plugin.toml"
+    if tmp_path is not None:  # on disk, so that findings can name the line of a key
+        config.write_text(text, encoding="utf-8")
+    project = parse_project(text, config)
+    return check_district(con, KINDS, settings, project)
 
 
 def findings_for(case: Path, tmp_path: Path):
     if case.is_dir() and case.name.endswith(".project"):
         from plugin_builder.pipeline import validate
 
+        copies = [f for f in case.rglob("*") if f.is_file() and f.read_bytes().startswith(b"copy: ")]
+        if copies:  # a file ``copy: NAME`` stands for the built-in file NAME, whatever it holds today
+            from plugin_builder.resources import builtin_queries_dir
+
+            work = tmp_path / case.name
+            shutil.copytree(case, work)
+            for copy in copies:
+                name = copy.read_text(encoding="utf-8").strip()[len("copy: ") :]
+                (work / copy.relative_to(case)).write_bytes((builtin_queries_dir() / name).read_bytes())
+            case = work
         return validate(case / "plugin.toml").findings
     if case.suffix == ".district":
-        return district_findings(case.read_text(encoding="utf-8"))
+        return district_findings(case.read_text(encoding="utf-8"), tmp_path)
     if case.suffix == ".preview":  # surrogateescape: a case may hold bytes that are not UTF-8
         return preview_findings(case.read_text(encoding="utf-8", errors="surrogateescape"), tmp_path)
     text = case.read_text(encoding="utf-8")

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from plugin_builder.project.catalog import QuerySpec
+from plugin_builder.project.catalog import QuerySpec, project_macro_files
 from plugin_builder.project.config import Project
 from plugin_builder.resources import builtin_queries_dir, templates_dir
 from plugin_builder.build.templating import (
@@ -174,6 +174,9 @@ def _fill_columns(project: Project, spec: QuerySpec, sql: str) -> QuerySpec:
 
 def render_query(project: Project, spec: QuerySpec) -> RenderedQuery:
     folders = [spec.template.parent]
+    own_macros = project_macro_files(project)
+    if own_macros and own_macros[0].parent.resolve() != spec.template.parent.resolve():
+        folders.insert(0, own_macros[0].parent)  # the project's macros serve every query, built-in ones too
     if spec.template.parent.resolve() != builtin_queries_dir().resolve():
         folders.append(builtin_queries_dir())  # project queries may import the shared macros
     env = sql_environment(folders)

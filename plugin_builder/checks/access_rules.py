@@ -5,7 +5,7 @@ is missing from ``access_request``; Data Export Manager exports do not need it. 
 are checked only when a plugin declares API use (``<oauth/>``) *and* an ``access_request``;
 ``<oauth/>`` alone is one warning, since many plugins carry it and are used only through DEM. The fields a query reads
 come from :mod:`plugin_builder.sql.analysis` (every role: output, join, filter, grouping,
-ordering) plus its ``<column column=…>`` targets.
+ordering); a ``<column column=…>`` target that no SQL reads is a placeholder, not a read.
 """
 
 from __future__ import annotations
@@ -18,16 +18,25 @@ from plugin_builder.findings import Severity
 
 
 def _needed(ctx: CheckContext, query: QueryDef) -> set[tuple[str, str]]:
-    """(TABLE, FIELD) pairs a query needs in access_request: every field read, plus column= targets
+    """(TABLE, FIELD) pairs a query needs in access_request: every field its SQL reads.
+
+    A ``<column column=…>`` target the SQL does not read is a placeholder naming the DEM field
+    type of a computed output: PowerSchool reads no data from it, so it is not needed (and
+    our access_request leaves it out); :func:`_allowed` still accepts it."""
+    return {(use.table, use.field) for use in ctx.analysis(query).uses}
+
+
+def _allowed(ctx: CheckContext, query: QueryDef) -> set[tuple[str, str]]:
+    """What a query may ask for without AC401: what it needs, plus its column= targets
     (a bare field belongs to the coreTable)."""
     from plugin_builder.checks.query_rules import column_target
 
-    needed = {(use.table, use.field) for use in ctx.analysis(query).uses}
+    allowed = _needed(ctx, query)
     for column in query.columns:
         resolved = column_target(query, column.column)
         if resolved is not None and ctx.dictionary.has_table(resolved[0]):
-            needed.add(resolved)
-    return needed
+            allowed.add(resolved)
+    return allowed
 
 
 def first_use(ctx: CheckContext, query: QueryDef, table: str, name: str) -> tuple[int | None, int | None]:
@@ -39,7 +48,8 @@ def first_use(ctx: CheckContext, query: QueryDef, table: str, name: str) -> tupl
 def access_not_requested(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
     """With ``<oauth/>`` and an ``access_request``, every field a query reads is requested (else API calls get 403).
 
-    Fields in joins and filters count too, and so do ``<column column=…>`` targets. One
+    Fields in joins and filters count too. A ``<column column=…>`` target that the SQL does
+    not read (a placeholder giving a computed output its DEM type) is not needed. One
     finding per query lists the missing fields. A plugin without ``<oauth/>`` is used through
     Data Export Manager, which does not consult ``access_request``; ``<oauth/>`` without any
     ``access_request`` is AC403.
@@ -150,7 +160,7 @@ def access_unused(ctx: CheckContext) -> Iterator[Hit]:
         return  # a query we cannot analyse may read anything
     needed: set[tuple[str, str]] = set()
     for query in ctx.model.queries:
-        needed |= _needed(ctx, query)
+        needed |= _allowed(ctx, query)
     path = ctx.model.plugin.path if ctx.model.plugin else "plugin.xml"
     for field in request:
         if (field.table, field.field) not in needed:

@@ -131,3 +131,63 @@ def api_queries_without_oauth(ctx: CheckContext) -> Iterator[Hit]:
         hint="set oauth = true in [plugin], or have those receivers take the DEM CSV file "
         "(see the DEM setup guide), or leave the queries out with [queries] exclude",
     )
+
+
+# What `plugin-builder init` writes (templates/init/plugin.toml): placeholders to change.
+INIT_EXAMPLES = (
+    ("name", "Example District Rostering"),
+    ("publisher", "Example District Technology"),
+    ("contact_email", "it@district.example"),
+    ("namespace", "org.example.district.rostering"),
+)
+
+
+@rule("PS195", "plugin.init-example-values", severity=Severity.WARNING)
+def init_example_values(ctx: CheckContext) -> Iterator[Hit]:
+    """``[plugin]`` no longer holds the example values ``plugin-builder init`` wrote.
+
+    The scaffold builds as it is, so that it can be tried at once; but a plugin released with
+    the example publisher, contact e-mail or namespace names nobody who supports it (PowerSchool
+    shows the publisher and e-mail in Plugin Management), and its query names would clash with
+    any other district's plugin made from the same scaffold. One warning names the keys still
+    to change (the lines marked CHANGE).
+
+    Bad::
+
+        # plugin.toml
+        [plugin]
+        name = "Springfield Rostering"
+        version = "1.0.0"
+        publisher = "Example District Technology"
+        contact_email = "it@district.example"
+        namespace = "org.example.district.rostering"
+
+    Good::
+
+        # plugin.toml
+        [plugin]
+        name = "Springfield Rostering"
+        version = "1.0.0"
+        publisher = "Springfield USD Technology"
+        contact_email = "helpdesk@springfield.k12.or.us"
+        namespace = "us.or.k12.springfield.rostering"
+    """
+    project = ctx.project
+    if project is None:
+        return
+    left = [key for key, example in INIT_EXAMPLES if getattr(project.plugin, key) == example]
+    if not left:
+        return
+    try:
+        lines = _key_lines(project.config_path.read_text(encoding="utf-8-sig"))
+    except OSError:
+        lines = {}
+    first = min((lines.get(f"plugin.{key}") or 0 for key in left), default=0) or lines.get("plugin")
+    yield Hit(
+        f"[plugin] {', '.join(left)} still {'hold' if len(left) > 1 else 'holds'} the example "
+        f"value{'s' if len(left) > 1 else ''} written by plugin-builder init",
+        file=display_path(project.config_path),
+        line=first,
+        hint="change the lines marked CHANGE: your publisher, a contact e-mail that reaches it, "
+        "and a namespace of your own reversed domain",
+    )

@@ -151,8 +151,8 @@ def sidecar_replaces_builtin(ctx: CheckContext, query: QueryDef) -> Iterator[Hit
         SELECT sec.ID AS section_id FROM SECTIONS sec ORDER BY 1
     """
     rendered = query.rendered
-    if rendered is None or not rendered.spec.replaces_builtin:
-        return
+    if rendered is None or not rendered.spec.replaces_builtin or rendered.spec.unchanged_copy:
+        return  # an unchanged copy is PQ234's
     spec = rendered.spec
     yield Hit(
         f"query {spec.name!r} of the project replaces the built-in query of that name",
@@ -235,4 +235,121 @@ def sidecar_same_output(ctx: CheckContext) -> Iterator[Hit]:
             file=where.metadata_display,
             line=where.metadata_line("file_name") or 1,
             hint="give each query its own file_name, or leave one out with [queries] exclude",
+        )
+
+
+@rule("PQ234", "sidecar.unchanged-copy", Severity.INFO, scope="query")
+def sidecar_unchanged_copy(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
+    """A copy of a built-in query in the project's ``queries/`` that is still identical to it (a note).
+
+    ``plugin-builder queries --copy NAME`` writes such a copy to be edited. Until it is, it
+    renders exactly as the built-in, but it is the project's: a later plugin-builder release
+    that fixes the built-in query does not change it. Edit it, or delete both files to use
+    the built-in again.
+
+    The examples are project folders, each file after a ``== <path>`` line; a file whose only
+    line is ``copy: NAME`` is the built-in catalogue file NAME.
+
+    Bad::
+
+        # project
+        == plugin.toml
+        [plugin]
+        name = "Rostering"
+        version = "1.0.0"
+        publisher = "District IT"
+        contact_email = "it@example.org"
+        namespace = "org.example.roster"
+        [queries]
+        include = ["one_roster_orgs"]
+        == queries/one_roster_orgs.sql.j2
+        copy: one_roster_orgs.sql.j2
+        == queries/one_roster_orgs.toml
+        copy: one_roster_orgs.toml
+
+    Good::
+
+        # project
+        == plugin.toml
+        [plugin]
+        name = "Rostering"
+        version = "1.0.0"
+        publisher = "District IT"
+        contact_email = "it@example.org"
+        namespace = "org.example.roster"
+        [queries]
+        include = ["one_roster_orgs"]
+    """
+    rendered = query.rendered
+    if rendered is None or not rendered.spec.unchanged_copy:
+        return
+    spec = rendered.spec
+    yield Hit(
+        f"query {spec.name!r} of the project is an unchanged copy of the built-in query: it renders the same "
+        "SQL, but later fixes of the built-in will not reach it",
+        file=spec.metadata_display,
+        line=1,
+        hint=f"edit queries/{spec.name}.sql.j2 or .toml, or delete both to use the built-in again",
+    )
+
+
+@rule("PQ235", "sidecar.project-macros", Severity.INFO)
+def sidecar_project_macros(ctx: CheckContext) -> Iterator[Hit]:
+    """A project ``queries/_*.sql.j2`` with the name of a built-in macro file replaces it for every query (a note).
+
+    Templates find macros in the project's ``queries/`` first, the built-in queries too: a
+    project ``_common.sql.j2`` changes every catalogue query that imports it, not only the
+    project's own. The note names the file, so the change is deliberate; a copy that lacks a
+    macro the catalogue calls fails at render, naming it.
+
+    The examples are project folders, each file after a ``== <path>`` line; a file whose only
+    line is ``copy: NAME`` is the built-in catalogue file NAME.
+
+    Bad::
+
+        # project
+        == plugin.toml
+        [plugin]
+        name = "Rostering"
+        version = "1.0.0"
+        publisher = "District IT"
+        contact_email = "it@example.org"
+        namespace = "org.example.roster"
+        [queries]
+        include = ["one_roster_orgs"]
+        == queries/_common.sql.j2
+        copy: _common.sql.j2
+
+    Good::
+
+        # project
+        == plugin.toml
+        [plugin]
+        name = "Rostering"
+        version = "1.0.0"
+        publisher = "District IT"
+        contact_email = "it@example.org"
+        namespace = "org.example.roster"
+        [queries]
+        include = ["one_roster_orgs"]
+        == queries/_district.sql.j2
+        {% macro active() -%}ENROLL_STATUS = 0{%- endmacro %}
+    """
+    from plugin_builder.project.catalog import project_macro_files
+    from plugin_builder.resources import builtin_queries_dir
+
+    project = ctx.project
+    if project is None:
+        return
+    for path in project_macro_files(project):
+        builtin = builtin_queries_dir() / path.name
+        if not builtin.is_file():
+            continue  # macros of the project's own, under a name of their own
+        same = path.read_bytes() == builtin.read_bytes()
+        yield Hit(
+            f"queries/{path.name} replaces the built-in {path.name} for every query, the built-in ones too"
+            + (" (it is still identical to the built-in)" if same else ""),
+            file=f"queries/{path.name}",  # as the project's other files are shown
+            line=1,
+            hint="keep it only to change every query; macros of your own belong in a file of another name",
         )

@@ -269,7 +269,7 @@ def run_preview(
     timings["losses"] = time.perf_counter() - clock
     # Rules on the district itself run while its database is open (it is closed after writing).
     kinds_run = {writers.output_kind(r) for r in results}
-    district_findings = checkers.check_district(source.con, kinds_run, project_settings(project))
+    district_findings = checkers.check_district(source.con, kinds_run, project_settings(project), project)
 
     clock = time.perf_counter()
     _clear_previous(out_dir, owned_before)

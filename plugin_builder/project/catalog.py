@@ -83,6 +83,7 @@ class QuerySpec:
     metadata_display: str = ""
     metadata_lines: tuple[tuple[str, int], ...] = ()
     replaces_builtin: bool = False  # a project query with the name of a built-in one
+    unchanged_copy: bool = False  # ... whose two files are the built-in's, byte for byte
 
     def full_name(self, namespace: str) -> str:
         return f"{namespace}.{self.name}"
@@ -315,7 +316,8 @@ def available_queries(project: Project) -> dict[str, QuerySpec]:
     """The built-in catalogue plus the project's own queries/, by name.
 
     A project query with the name of a built-in one replaces it (``validate`` says so), which
-    is how a project changes a built-in query: copy both files into its queries/ and edit them.
+    is how a project changes a built-in query: ``plugin-builder queries --copy NAME`` copies
+    both files into its queries/ to edit them (:func:`~plugin_builder.project.scaffold.copy_builtin_query`).
     """
     from dataclasses import replace
 
@@ -323,13 +325,9 @@ def available_queries(project: Project) -> dict[str, QuerySpec]:
     if project.queries_dir.resolve() != builtin_queries_dir().resolve():
         own = _scan(project.queries_dir, "project", project.root)
         for name in sorted(set(own) & set(catalog)):
-            # A project folder may be a copy of the catalogue itself (the example project at
-            # the repository root sits beside the source catalogue): identical files are the
-            # built-in.
-            if _same_files(own[name], catalog[name]):
-                del own[name]
-            else:
-                own[name] = replace(own[name], replaces_builtin=True)
+            # An identical copy renders as the built-in does, but it no longer follows the
+            # built-in's fixes: it is the project's, and validate says it is unchanged (PQ234).
+            own[name] = replace(own[name], replaces_builtin=True, unchanged_copy=_same_files(own[name], catalog[name]))
         catalog.update(own)
     return catalog
 
@@ -376,3 +374,12 @@ def load_catalog(project: Project, select: tuple[str, ...] = ()) -> list[QuerySp
             )
         )
     return chosen
+
+
+def project_macro_files(project: Project) -> list[Path]:
+    """The project's own ``queries/_*.sql.j2`` files: macros found before the built-in ones by
+    every query, the built-in ones too (a ``_common.sql.j2`` there replaces the catalogue's)."""
+    folder = project.queries_dir
+    if not folder.is_dir() or folder.resolve() == builtin_queries_dir().resolve():
+        return []
+    return sorted(folder.glob("_*.sql.j2"))

@@ -100,6 +100,26 @@ class AttendanceSection:
 
 
 @dataclass(frozen=True)
+class SchoolsSection:
+    """``[schools]``: which schools (SCHOOLS.SCHOOL_NUMBER) every catalogue query exports.
+
+    ``include`` empty means every school; ``exclude`` is taken out after it.
+    """
+
+    include: tuple[int, ...] = ()
+    exclude: tuple[int, ...] = ()
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.include or self.exclude)
+
+    @property
+    def configured(self) -> tuple[tuple[str, int], ...]:
+        """(key, school number) for every number written in plugin.toml."""
+        return tuple(("schools.include", n) for n in self.include) + tuple(("schools.exclude", n) for n in self.exclude)
+
+
+@dataclass(frozen=True)
 class DictionarySection:
     """District extension tables and columns (``[dictionary]``), from plugin.toml and ``file``."""
 
@@ -129,6 +149,7 @@ class Project:
     oneroster: OneRosterSection = field(default_factory=OneRosterSection)
     edfi: EdFiSection = field(default_factory=EdFiSection)
     attendance: AttendanceSection = field(default_factory=AttendanceSection)
+    schools: SchoolsSection = field(default_factory=SchoolsSection)
     dictionary: DictionarySection = field(default_factory=DictionarySection)
     checks: ChecksSection = field(default_factory=ChecksSection)
 
@@ -157,6 +178,7 @@ class Project:
             "oneroster": self.oneroster,
             "edfi": self.edfi,
             "attendance": self.attendance,
+            "schools": self.schools,
         }
 
 
@@ -471,6 +493,53 @@ def _parse_attendance(reader: _Reader, data: dict) -> AttendanceSection:
     return section
 
 
+SCHOOL_NUMBER_MAX = 2**31 - 1  # SCHOOLS.SCHOOL_NUMBER is a NUMBER(10); no real school number comes near
+
+
+def _parse_schools(reader: _Reader, data: dict) -> SchoolsSection:
+    """``[schools] include = [101, 102]`` / ``exclude = [999]``: SCHOOLS.SCHOOL_NUMBER integers."""
+    table = reader.section(data, "schools", SchoolsSection)
+    values: dict[str, tuple[int, ...]] = {}
+    for key in ("include", "exclude"):
+        if key not in table:
+            continue
+        raw = table[key]
+        numbers = raw if isinstance(raw, list) else None
+        if numbers is None or not all(isinstance(v, int) and not isinstance(v, bool) for v in numbers):
+            reader.problem(
+                f"schools.{key}",
+                f"must be a list of school numbers (integers), not {_type_name(raw)}"
+                if numbers is None
+                else "must list school numbers as integers, without quotes",
+                f"for example {key} = [101, 102] (SCHOOLS.SCHOOL_NUMBER)",
+            )
+            continue
+        bad = [n for n in numbers if not 0 < n <= SCHOOL_NUMBER_MAX]
+        if bad:
+            reader.problem(
+                f"schools.{key}",
+                f"lists {bad[0]}, which is no school number",
+                "a school number is a positive integer (SCHOOLS.SCHOOL_NUMBER); the district (0) is always exported",
+            )
+            continue
+        if key == "include" and not numbers:
+            reader.problem(
+                "schools.include",
+                "lists no school, so nothing would be exported",
+                "leave include out to export every school, or list the school numbers",
+            )
+            continue
+        values[key] = tuple(dict.fromkeys(numbers))
+    both = sorted(set(values.get("include", ())) & set(values.get("exclude", ())))
+    if both:
+        reader.problem(
+            "schools.exclude",
+            f"lists {', '.join(map(str, both))}, which schools.include also lists",
+            "a school is either included or excluded",
+        )
+    return SchoolsSection(**values)
+
+
 RULE_CODE_RE = re.compile(r"[A-Z]{2}[0-9]{3}")
 
 
@@ -543,7 +612,7 @@ def _parse_checks(reader: _Reader, data: dict) -> ChecksSection:
     return ChecksSection(suppress=tuple(suppress))
 
 
-SECTIONS = ("plugin", "queries", "csv", "oneroster", "edfi", "attendance", "dictionary", "checks")
+SECTIONS = ("plugin", "queries", "csv", "oneroster", "edfi", "attendance", "schools", "dictionary", "checks")
 
 
 def parse_project(text: str, path: Path) -> Project:
@@ -560,6 +629,7 @@ def parse_project(text: str, path: Path) -> Project:
     oneroster = _parse_oneroster(reader, data)
     edfi = _parse_edfi(reader, data)
     attendance = _parse_attendance(reader, data)
+    schools = _parse_schools(reader, data)
     dictionary = _parse_dictionary(reader, data, path)
     checks = _parse_checks(reader, data)
     if reader.problems or plugin is None:
@@ -572,6 +642,7 @@ def parse_project(text: str, path: Path) -> Project:
         oneroster=oneroster,
         edfi=edfi,
         attendance=attendance,
+        schools=schools,
         dictionary=dictionary,
         checks=checks,
     )

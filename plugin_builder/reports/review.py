@@ -17,6 +17,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from plugin_builder import __version__
@@ -24,7 +25,7 @@ from plugin_builder.build.model import PluginModel, QueryDef, build_model
 from plugin_builder.errors import PackageError, Problem
 from plugin_builder.findings import Finding, Severity
 from plugin_builder.project.versions import Release, compare_versions, not_raised
-from plugin_builder.sql.analysis import field_uses
+from plugin_builder.sql.analysis import analyze
 from plugin_builder.sql.dictionary import Dictionary, for_project
 from plugin_builder.sql.personal_data import CATEGORIES
 from plugin_builder.sql.personal_data import category as personal_category
@@ -78,6 +79,10 @@ class ArgRow:
 class ColumnRow:
     alias: str
     column: str
+    # A placeholder: column= names a field the output is not a copy of (it only gives a computed
+    # value its DEM type); ``read`` says whether the query's SQL reads that field at all.
+    placeholder: bool = False
+    read: bool = True
 
 
 @dataclass
@@ -151,6 +156,61 @@ class Comparison:
     new_fields: list[NewField]
     dropped_fields: list[str]
     version_problem: Problem | None = None  # versions.not_raised: the same words as build's refusal
+    old_access: Access = field(default_factory=lambda: Access(False, frozenset(), frozenset()))
+    access: Access = field(default_factory=lambda: Access(False, frozenset(), frozenset()))
+
+    @property
+    def oauth_changed(self) -> bool:
+        return self.old_access.oauth != self.access.oauth
+
+    @property
+    def access_added(self) -> dict[str, list[str]]:
+        """access_request fields requested now and not before, by table."""
+        return group_by_table(self.access.fields - self.old_access.fields)
+
+    @property
+    def access_removed(self) -> dict[str, list[str]]:
+        return group_by_table(self.old_access.fields - self.access.fields)
+
+    @property
+    def pages_added(self) -> list[str]:
+        return sorted(set(self.access.pages) - set(self.old_access.pages))
+
+    @property
+    def pages_removed(self) -> list[str]:
+        return sorted(set(self.old_access.pages) - set(self.access.pages))
+
+    @property
+    def mappings_added(self) -> list[tuple[str, str]]:
+        return sorted(self.access.mappings - self.old_access.mappings)
+
+    @property
+    def mappings_removed(self) -> list[tuple[str, str]]:
+        return sorted(self.old_access.mappings - self.access.mappings)
+
+    @property
+    def new_pii(self) -> dict[str, list[str]]:
+        """Personal data read now and not before, by kind (in category order)."""
+        found: dict[str, list[str]] = {}
+        for category in PII_CATEGORIES:
+            names = [f.name for f in self.new_fields if f.pii == category]
+            if names:
+                found[category] = names
+        return found
+
+    @property
+    def nothing_that_matters(self) -> bool:
+        """No change of access, personal data or the set of queries."""
+        return not (
+            self.oauth_changed
+            or self.access_added
+            or self.access_removed
+            or self.mappings_added
+            or self.mappings_removed
+            or self.new_pii
+            or self.added
+            or self.removed
+        )
 
 
 @dataclass
@@ -172,6 +232,17 @@ class Review:
     # [checks.suppress] (query, rule code, the stated reason).
     declared_tables: list[tuple[str, list[str]]] = field(default_factory=list)
     suppressions: list[tuple[str, str, str]] = field(default_factory=list)
+    permission_pages: list[str] = field(default_factory=list)
+
+    @property
+    def access_by_table(self) -> dict[str, list[str]]:
+        """The access_request fields by table."""
+        return group_by_table(self.access_fields)
+
+    @property
+    def builds(self) -> bool:
+        """``build`` would write this plugin's ZIP (no error-level finding)."""
+        return self.errors == 0
 
     @property
     def pii(self) -> dict[str, list[str]]:
@@ -195,9 +266,49 @@ class Review:
         return self.errors == 0 and (self.comparison is None or self.comparison.version_ok is not False)
 
 
-def _fields(sql: str, dictionary: Dictionary | None = None) -> list[FieldRow]:
+def group_by_table(names: Iterable[str]) -> dict[str, list[str]]:
+    """TABLE.FIELD names as {TABLE: [FIELD, …]}, both sorted."""
+    grouped: dict[str, list[str]] = defaultdict(list)
+    for name in sorted(set(names)):
+        table, _, column = name.partition(".")
+        grouped[table].append(column)
+    return dict(sorted(grouped.items()))
+
+
+@dataclass(frozen=True)
+class Access:
+    """What a plugin asks PowerSchool for: an OAuth client, API fields, page permissions."""
+
+    oauth: bool
+    fields: frozenset[str]  # access_request TABLE.FIELD
+    mappings: frozenset[tuple[str, str]]  # (permission page, implied path) of permissions_root
+
+    @property
+    def pages(self) -> list[str]:
+        return sorted({page for page, _ in self.mappings})
+
+
+def plugin_access(model: PluginModel) -> Access:
+    """The plugin.xml ``<oauth/>`` and ``access_request`` and the permission mappings, in whatever namespace."""
+    root = model.plugin_root
+    oauth = root is not None and root.find("{*}oauth") is not None
+    fields = frozenset(
+        f"{f.get('table', '').upper()}.{f.get('field', '').upper()}"
+        for f in (root.iterfind("{*}access_request/{*}field") if root is not None else ())
+    )
+    mappings = set()
+    for xml in model.permission_files:
+        if xml.root is None:
+            continue
+        for permission in xml.root.iter("{*}permission", "permission"):
+            for implied in permission.iter("{*}implies", "implies"):
+                mappings.add((permission.get("name", ""), (implied.text or "").strip()))
+    return Access(oauth, fields, frozenset(mappings))
+
+
+def _fields(uses, dictionary: Dictionary | None = None) -> list[FieldRow]:
     roles: dict[str, list[str]] = defaultdict(list)
-    for use in field_uses(sql, dictionary):
+    for use in uses:
         name = f"{use.table}.{use.field}"
         label = ROLE_LABELS.get(use.role, use.role)
         if label not in roles[name]:
@@ -212,6 +323,21 @@ def review_query(query: QueryDef, dictionary: Dictionary | None = None) -> Revie
     """A query as the report shows it; ``query.rendered`` adds what only our build knows."""
     spec = query.rendered.spec if query.rendered is not None else None
     descriptions = {a.name: a.description for a in spec.args} if spec else {}
+    analysis = analyze(query.sql, dictionary)
+    fields = _fields(analysis.uses, dictionary)
+    read = {f.name for f in fields}
+    outputs = analysis.outputs or []
+
+    def column_row(index: int, alias: str, column: str) -> ColumnRow:
+        target = column.upper()
+        if "." not in target and query.core_table:  # a bare field belongs to the coreTable
+            target = f"{query.core_table.upper()}.{target}"
+        output = outputs[index] if index < len(outputs) else None
+        source = "{}.{}".format(*output.source) if output is not None and output.source else None
+        # A UNION's output has no single source: a target its SQL reads is taken as real.
+        placeholder = bool(column) and analysis.ok and (target not in read or (source is not None and source != target))
+        return ColumnRow(alias, column, placeholder=placeholder, read=not analysis.ok or target in read)
+
     return ReviewQuery(
         name=query.name,
         summary=query.summary or "",
@@ -227,9 +353,9 @@ def review_query(query: QueryDef, dictionary: Dictionary | None = None) -> Revie
             )
             for a in query.args
         ],
-        columns=[ColumnRow(c.alias, c.column or "") for c in query.columns],
+        columns=[column_row(i, c.alias, c.column or "") for i, c in enumerate(query.columns)],
         sql=query.sql,
-        fields=_fields(query.sql, dictionary),
+        fields=fields,
         parse_error=parse_sql(query.sql).error,
     )
 
@@ -312,14 +438,12 @@ def review_of(
     if old_files is not None:
         old_model = build_model(old_files, origin="linted")
         comparison = compare(queries, old_model, str(against), project.plugin.version, dictionary)
+        comparison.old_access = plugin_access(old_model)
+        comparison.access = plugin_access(model)
         if comparison.version_ok is not None:  # the old version is comparable
             comparison.version_problem = not_raised(project, Release(comparison.version, Path(str(against))))
             comparison.version_ok = comparison.version_problem is None
-    root = model.plugin_root
-    access = []
-    if root is not None:  # as plugin.xml requests it, in whatever namespace
-        fields = root.iterfind("{*}access_request/{*}field")
-        access = sorted(f"{f.get('table', '')}.{f.get('field', '')}" for f in fields)
+    requested = plugin_access(model)
     return Review(
         plugin_name=project.plugin.name,
         version=project.plugin.version,
@@ -327,14 +451,16 @@ def review_of(
         contact_email=project.plugin.contact_email,
         namespace=project.plugin.namespace,
         oauth=project.plugin.oauth,
-        access_fields=access,
+        access_fields=sorted(requested.fields),
         zip_name=project.zip_name,
-        sha256=sha256,
+        # No checksum for a ZIP that build would refuse to write: nothing can match it.
+        sha256=sha256 if not any(f.severity is Severity.ERROR for f in validated.findings) else "",
         queries=queries,
         findings=validated.findings,
         comparison=comparison,
         declared_tables=[(table, [f"{c} {t}" for c, t in columns]) for table, columns in project.dictionary.tables],
         suppressions=[(query, code, reason) for query, codes in project.checks.suppress for code, reason in codes],
+        permission_pages=requested.pages,
     )
 
 

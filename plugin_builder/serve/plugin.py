@@ -54,14 +54,10 @@ def _flag(value: str | None) -> bool:
 
 
 def _reads(query: QueryDef, dictionary: Dictionary) -> tuple[frozenset[tuple[str, str]], bool]:
-    """Every field the SQL reads (any role) plus every ``column=`` target, as the AC400 check counts them."""
+    """Every field the SQL reads (any role), as the AC400 check counts them (a ``column=``
+    placeholder that no SQL reads is no read)."""
     analysis = analyze(query.sql, dictionary)
     reads = {(use.table, use.field) for use in analysis.uses}
-    for column in query.columns:
-        if column.column and "." in column.column:
-            table, _, name = column.column.upper().partition(".")
-            if dictionary.has_table(table.strip()):
-                reads.add((table.strip(), name.strip()))
     return frozenset(reads), analysis.ok
 
 

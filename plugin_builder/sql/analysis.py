@@ -618,16 +618,14 @@ def fields_read(sql: str, dictionary: Dictionary | None = None) -> set[FieldRead
 def access_fields_for(queries: Iterable, dictionary: Dictionary | None = None) -> list[tuple[str, str]]:
     """Sorted, unique (TABLE, FIELD) pairs for access_request from rendered queries.
 
-    Every field the SQL reads plus every ``<column column=…>`` target; all ViewOnly.
+    Every field the SQL reads; all ViewOnly. A ``<column column=…>`` target that no SQL
+    reads is a placeholder giving a computed output its DEM type (``password`` ->
+    STUDENTS.LASTFIRST): PowerSchool reads no data from it, so it is not requested.
     """
     pairs: set[tuple[str, str]] = set()
     for query in queries:
         for read in fields_read(query.sql, dictionary):
             pairs.add((read.table, read.field))
-        for column in query.spec.columns:
-            table, _, name = column.column.partition(".")
-            if table and name:
-                pairs.add((table.upper(), name.upper()))
     return sorted(pairs)
 
 

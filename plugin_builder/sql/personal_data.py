@@ -14,6 +14,8 @@ dictionary, not from a short list of names:
   except the keys and audit columns that only link or stamp it. A table the dictionary does
   not know (a district extension) is judged by its name.
 
+Any other table keyed by a student (``STUDENTS`` itself, ``CC``: each student's schedule)
+holds "student records". Web ids, login ids and user names are credentials, like passwords.
 Tables describing organisations (``SCHOOLS``, ``PREFS``, ``DISTRICT``) hold no personal data.
 """
 
@@ -35,6 +37,7 @@ CATEGORIES = (
     "demographics",
     "health",
     "special programs and cohorts",
+    "student records",
     "grades and credits",
     "GPA",
     "tests",
@@ -48,7 +51,11 @@ CATEGORIES = (
 _COLUMN_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (category, re.compile(pattern))
     for category, pattern in (
-        ("credential", r".*PASSWORD.*|.*_PW|PIN|.*PASSPHRASE"),
+        (
+            "credential",
+            r".*PASSWORD.*|.*_PW|PIN|.*PASSPHRASE|(STUDENT_|TEACHER|PARENT_?)?WEB_?ID|.*LOGIN_?(ID|NAME)"
+            r"|(.*_)?USER_?NAME",
+        ),
         (
             "identity",
             r"SSN|.*_SSN|STATE_STUDENTNUMBER|SIF_STATEPRID|STATECONTACT(ID|NUMBER)|STATE_GUARDIANNUMBER"
@@ -114,6 +121,8 @@ _DEFINITIONS = re.compile(
 )
 # Columns that make a table's rows records about a person.
 _PERSON_KEY = re.compile(r"(STUDENTS?|STUDENTS?DCID|PERSON|USERS?|USERSDCID|GUARDIAN|CONTACT|TEACHER|STAFF)_?(DC)?ID")
+# Columns that make a table's rows records about one student (CC: a student's schedule).
+_STUDENT_KEY = re.compile(r"STUDENTS?_?(DC)?ID")
 # Tables that describe people's contacts or addresses even without such a key.
 _ALWAYS_PERSONAL = frozenset({"contacts", "addresses and phones", "discipline and log entries"})
 ORGANISATION_TABLES = frozenset({"SCHOOLS", "PREFS", "DISTRICT", "SCHOOLSCOREFIELDS", "INSTITUTION", "POSTSECONDARY"})
@@ -135,9 +144,11 @@ SENSITIVE_SUFFIXES = ("PASSWORD", "SSN")
 
 
 def _column_category(column: str) -> str | None:
-    identity = dict(_COLUMN_PATTERNS)["identity"]
-    if identity.fullmatch(column):  # state ids end in ID, yet are the person's identity
-        return "identity"
+    patterns = dict(_COLUMN_PATTERNS)
+    # State ids, web ids and login ids end in ID, yet are the person's identity or credential.
+    for kind in ("identity", "credential"):
+        if patterns[kind].fullmatch(column):
+            return kind
     if _NOT_DATA.search(column):
         return None
     for category, pattern in _COLUMN_PATTERNS:
@@ -159,6 +170,17 @@ def table_category(table: str, dictionary: Dictionary | None = None) -> str | No
             if columns is None or any(_PERSON_KEY.fullmatch(c.upper()) for c in columns):
                 return category
             return None
+    # Any other table whose rows are about one student (STUDENTS itself, CC's schedule,
+    # STUDENTCOREFIELDS): education records, whatever their subject.
+    if dictionary is None:
+        from plugin_builder.sql.dictionary import powerschool_dictionary
+
+        dictionary = powerschool_dictionary()
+    columns = dictionary.columns(table)
+    if table == "STUDENTS" or (
+        any(_STUDENT_KEY.fullmatch(c.upper()) for c in columns) if columns is not None else table.startswith("STUDENT")
+    ):
+        return "student records"
     return None
 
 
@@ -170,7 +192,14 @@ def category(table: str, column: str, dictionary: Dictionary | None = None) -> s
     own = _column_category(column)
     if own is not None:
         return own
-    if _NOT_DATA.search(column) or _PERSON_KEY.fullmatch(column):
+    if _PERSON_KEY.fullmatch(column):
+        return None
+    if _NOT_DATA.search(column):
+        # In a student's record, what it links to is the record (CC.SECTIONID: a class
+        # the student takes); only its own key and audit stamps are not.
+        if column.endswith("ID") and column not in ("ID", "DCID") and not column.startswith(("WHO", "PS")):
+            if table_category(table, dictionary) == "student records":
+                return "student records"
         return None
     return table_category(table, dictionary)
 

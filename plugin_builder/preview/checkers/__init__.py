@@ -18,7 +18,16 @@ Examples in the docstrings are runnable: ``== <path>`` starts a file of the prev
 (``tests/test_rule_fixtures.py`` runs them).
 """
 
-from plugin_builder.preview.checkers import clever, edfi, files, oneroster, losses, schoology, settings  # noqa: F401  (registers the rules)
+from plugin_builder.preview.checkers import (  # noqa: F401  (registers the rules)
+    clever,
+    edfi,
+    files,
+    losses,
+    oneroster,
+    schoology,
+    schools,
+    settings,
+)
 from plugin_builder.preview.checkers.outputs import (
     KINDS,
     MAX_PER_RULE,

@@ -309,13 +309,18 @@ class DistrictData:
     con: object  # a DuckDB connection
     kinds: frozenset[str]
     settings: tuple[tuple[str, Setting], ...] = ()
+    project: object = None  # the Project whose settings name the district's values, when known
 
 
-def check_district(con, kinds: Iterable[str], settings: dict[str, Setting] | None = None) -> list[Finding]:
-    """The district-scope rules on the preview database, for the outputs written (``kinds``)."""
+def check_district(
+    con, kinds: Iterable[str], settings: dict[str, Setting] | None = None, project: object = None
+) -> list[Finding]:
+    """The district-scope rules on the preview database, for the outputs written (``kinds``),
+    the names plugin.toml gives (``settings``) and the settings of ``project`` (a
+    :class:`~plugin_builder.project.config.Project`)."""
     from plugin_builder.checks.engine import RULES
 
-    district = DistrictData(con, frozenset(kinds), tuple(sorted((settings or {}).items())))
+    district = DistrictData(con, frozenset(kinds), tuple(sorted((settings or {}).items())), project)
     rules = sorted((r for r in RULES.values() if r.scope == "district"), key=lambda r: r.code)
     return [_finding(rule_, hit) for rule_ in rules for hit in rule_.func(district)]
 
