@@ -21,6 +21,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
+from plugin_builder.build.jinja_cache import bytecode_cache
 from plugin_builder.errors import Problem, TemplateError
 from plugin_builder.userfiles import read_user_file
 
@@ -219,6 +220,7 @@ def sql_environment(search_path: list[Path]) -> jinja2.Environment:
 def _sql_environment(search_path: tuple[str, ...]) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(list(search_path)),
+        bytecode_cache=bytecode_cache(),
         undefined=KeyUndefined,
         autoescape=False,
         finalize=_finalize,
@@ -235,6 +237,7 @@ def _sql_environment(search_path: tuple[str, ...]) -> jinja2.Environment:
 def xml_environment(search_path: list[Path]) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(p) for p in search_path]),
+        bytecode_cache=bytecode_cache(),
         undefined=jinja2.StrictUndefined,
         autoescape=True,
         keep_trailing_newline=True,
