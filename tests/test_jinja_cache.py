@@ -11,6 +11,7 @@ from pathlib import Path
 import jinja2
 import pytest
 
+from plugin_builder.build import jinja_cache
 from plugin_builder.build.jinja_cache import bytecode_cache, cache_folder
 from plugin_builder.build.templating import sql_literal
 
@@ -136,3 +137,61 @@ def test_build_writes_the_cache_and_gives_the_same_bytes_from_it(project_dir: Pa
     assert cold_files == sorted(p.name for p in (project_dir / "warm").iterdir())
     for name in cold_files:
         assert (project_dir / "cold" / name).read_bytes() == (project_dir / "warm" / name).read_bytes(), name
+
+
+def _sql_template(folder: Path, text: str) -> Path:
+    path = folder / "q.sql.j2"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_template_that_passed_the_quoting_check_is_not_parsed_again(cache_home, tmp_path, monkeypatch) -> None:
+    from plugin_builder.build import templating
+
+    path = _sql_template(tmp_path, "SELECT {{ x | lit }} FROM DUAL")
+    env = templating.sql_environment([tmp_path])
+    monkeypatch.setattr(templating, "_checked_sources", set())
+    templating.check_sql_template(env, path, "q.sql.j2")
+    monkeypatch.setattr(templating, "_checked_sources", set())  # as in a new process
+    monkeypatch.setattr(templating, "unsafe_outputs", lambda *a: pytest.fail("parsed again"))
+    templating.check_sql_template(env, path, "q.sql.j2")
+
+
+def test_a_refused_template_is_refused_every_time(cache_home, tmp_path, monkeypatch) -> None:
+    from plugin_builder.build import templating
+    from plugin_builder.errors import TemplateError
+
+    path = _sql_template(tmp_path, "SELECT {{ x | lit }} FROM DUAL")
+    env = templating.sql_environment([tmp_path])
+    monkeypatch.setattr(templating, "_checked_sources", set())
+    templating.check_sql_template(env, path, "q.sql.j2")  # passes, remembered
+    _sql_template(tmp_path, "SELECT {{ x }} FROM DUAL")  # edited: unquoted
+    for _ in range(2):
+        monkeypatch.setattr(templating, "_checked_sources", set())
+        with pytest.raises(TemplateError, match="unquoted"):
+            templating.check_sql_template(env, path, "q.sql.j2")
+
+
+def test_a_changed_check_checks_again(cache_home, tmp_path, monkeypatch) -> None:
+    """The verdict's key holds the checking module's text: another version of the check (here a
+    stricter one, simulated) does not trust what the former one passed."""
+    from plugin_builder.build import templating
+    from plugin_builder.errors import TemplateError
+
+    path = _sql_template(tmp_path, "SELECT {{ x | num }} FROM DUAL")
+    env = templating.sql_environment([tmp_path])
+    monkeypatch.setattr(templating, "_checked_sources", set())
+    templating.check_sql_template(env, path, "q.sql.j2")
+    monkeypatch.setattr(templating, "_checked_sources", set())
+    monkeypatch.setattr(templating, "_checker_digest", lambda: "another version of the check")
+    monkeypatch.setattr(templating, "SAFE_FILTERS", frozenset({"lit", "lits"}))
+    with pytest.raises(TemplateError, match="unquoted"):
+        templating.check_sql_template(env, path, "q.sql.j2")
+
+
+def test_verdicts_without_a_usable_cache_are_not_kept(tmp_path, monkeypatch) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    jinja_cache.remember_passed("x")
+    assert not jinja_cache.passed_before("x")

@@ -115,3 +115,39 @@ def bytecode_cache() -> UserBytecodeCache | None:
     if base is None:
         return None
     return _bytecode_cache(str(base / f"jinja-{jinja2.__version__}"))
+
+
+# Verdicts: a check that passed on a text is remembered as an empty file named by a digest of
+# everything the verdict depends on (the caller's key). Only passes are kept, never refusals.
+
+
+def _verdict_file(key: str) -> Path | None:
+    base = cache_folder()
+    if base is None:
+        return None
+    return (
+        base
+        / f"jinja-{jinja2.__version__}"
+        / "passed"
+        / hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+    )
+
+
+def passed_before(key: str) -> bool:
+    """Whether remember_passed(key) was called, in this or an earlier run (False without a cache)."""
+    path = _verdict_file(key)
+    try:
+        return path is not None and path.is_file()
+    except OSError:
+        return False
+
+
+def remember_passed(key: str) -> None:
+    path = _verdict_file(key)
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path.touch()
+    except OSError:  # read-only or full: checked again next time
+        pass
