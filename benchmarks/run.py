@@ -62,7 +62,9 @@ def child_environment(**extra: str) -> dict[str, str]:
     return env
 
 
-def build_against_floor(exe: str, work: Path, pairs: int) -> list[tuple[str, str, tuple[float, float, int, float], str]]:
+def build_against_floor(
+    exe: str, work: Path, pairs: int
+) -> list[tuple[str, str, tuple[float, float, int, float], str]]:
     """Rows for the import floor, `build` with the Jinja cache filled, and `build` with an empty one."""
     cache = work / "xdg-cache"
     env = child_environment(XDG_CACHE_HOME=str(cache))
