@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 from pathlib import Path
 
@@ -16,6 +17,18 @@ EXAMPLE_CONFIG = REPO / "plugin.toml"
 
 # The fixture district's "today" (SYSDATE): school year 2025-26 (yearid 35) is current.
 TODAY = dt.datetime(2026, 1, 15, 10, 30, 0)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_cache_folder(tmp_path_factory):
+    """The tests' compiled templates go to a cache folder of their own, not the user's."""
+    saved = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+    yield
+    if saved is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = saved
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -174,28 +175,149 @@ def test_review_html_is_self_contained_and_escaped(runner, releases) -> None:
     assert pii == ["name", "addresses and phones", "contacts", "student records", "credential"]
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium to render with")
-def test_review_html_renders_in_chromium(runner, releases, tmp_path: Path) -> None:
-    config, old_zip = releases
-    out = tmp_path / "review.html"
-    assert runner.invoke(main, ["review", "-c", str(config), "--against", str(old_zip), "-o", str(out)]).exit_code == 0
-    png = tmp_path / "review.png"
-    subprocess.run(
+def _chromium() -> Path:
+    """Chromium to render the report with: CI installs it (.ci/run), so there a missing one fails."""
+    found = shutil.which("chromium") or (str(CHROMIUM) if CHROMIUM.exists() else None)
+    if found:
+        return Path(found)
+    if os.environ.get("CI") == "true":
+        pytest.fail("CI=true but no chromium to render the review report with (.ci/run installs Debian's chromium)")
+    pytest.skip("no chromium to render the review report with")
+
+
+@pytest.mark.parametrize(("ci", "outcome"), [("true", pytest.fail.Exception), (None, pytest.skip.Exception)])
+def test_a_missing_chromium_fails_under_ci_and_skips_elsewhere(monkeypatch, tmp_path: Path, ci, outcome) -> None:
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None)
+    monkeypatch.setattr(f"{__name__}.CHROMIUM", tmp_path / "no-chromium")
+    if ci is None:
+        monkeypatch.delenv("CI", raising=False)
+    else:
+        monkeypatch.setenv("CI", ci)
+    with pytest.raises(outcome):
+        _chromium()
+
+
+def _headless(chromium: Path, page: Path, width: int, *mode: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
         [
-            str(CHROMIUM),
+            str(chromium),
             "--headless",
             "--no-sandbox",
             "--disable-gpu",
-            f"--screenshot={png}",
-            "--window-size=1200,2000",
-            out.as_uri(),
+            "--hide-scrollbars",
+            "--no-first-run",
+            f"--window-size={width},1600",
+            *mode,
+            page.as_uri(),
         ],
         check=True,
         capture_output=True,
+        text=mode[:1] == ("--dump-dom",),
         timeout=120,
     )
+
+
+# Run inside the page (a copy of the report): which boxes overlap, as JSON in a <pre>. Badges (the
+# query list's status, the personal-data kinds) must stay inside their list item or table cell; a
+# query's name and badge must not run into the next column, nor into the room that column's list
+# numbers ("10.") take on its left; and nothing may make the page wider than the window.
+GEOMETRY_PROBE = """
+<script>
+addEventListener("load", () => {
+  const problems = [];
+  const show = (e) => (e.textContent || "").trim().slice(0, 60);
+  const inside = (r, box) => r.left >= box.left - 0.5 && r.right <= box.right + 0.5;
+  for (const badge of document.querySelectorAll(".status, .pii")) {
+    const box = badge.closest("li, td, th, h2, h3");
+    if (box && !inside(badge.getBoundingClientRect(), box.getBoundingClientRect()))
+      problems.push(`badge '${show(badge)}' sticks out of its ${box.tagName.toLowerCase()} '${show(box)}'`);
+  }
+  const items = [...document.querySelectorAll("nav ol > li")];
+  const probe = document.createElement("span");
+  probe.textContent = `${items.length}.\u00a0`;
+  items[0].parentElement.appendChild(probe);
+  const numberWidth = probe.getBoundingClientRect().width;
+  probe.remove();
+  for (const item of items) {
+    const box = item.getBoundingClientRect();
+    const rects = [...item.children].flatMap((c) => [...c.getClientRects()]);
+    for (const r of rects)
+      if (!inside(r, box)) problems.push(`'${show(item)}' runs out of its column`);
+    for (const other of items) {
+      if (other === item) continue;
+      const o = other.getBoundingClientRect();
+      const room = { left: o.left - numberWidth, right: o.right, top: o.top, bottom: o.bottom };
+      for (const r of rects)
+        if (r.right > room.left + 0.5 && r.left < room.right - 0.5 && r.bottom > room.top + 0.5 && r.top < room.bottom - 0.5)
+          problems.push(`'${show(item)}' collides with '${show(other)}' or its number`);
+    }
+  }
+  const page = document.documentElement;
+  if (page.scrollWidth > innerWidth + 1) problems.push(`the page is ${page.scrollWidth}px wide in a ${innerWidth}px window`);
+  const out = document.createElement("pre");
+  out.id = "geometry";
+  out.textContent = JSON.stringify({ width: innerWidth, badges: document.querySelectorAll("nav .status").length, problems });
+  document.body.appendChild(out);
+});
+</script>
+"""
+
+
+def review_geometry(chromium: Path, review_html: Path, width: int) -> dict:
+    """Lay out the report in headless Chromium at this window width and report the boxes that collide."""
+    probed = review_html.with_name(f"{review_html.stem}-probe-{width}.html")
+    probed.write_text(review_html.read_text(encoding="utf-8").replace("</body>", GEOMETRY_PROBE + "</body>"), "utf-8")
+    dom = _headless(chromium, probed, width, "--dump-dom").stdout
+    return json.loads(lxml.html.document_fromstring(dom).get_element_by_id("geometry").text_content())
+
+
+# Headless Chromium will not lay out narrower than 500 px: a phone held sideways.
+NARROW, WIDE = 500, 1280
+
+
+@pytest.mark.parametrize("width", [NARROW, WIDE])
+def test_review_html_renders_in_chromium_without_collisions(runner, releases, tmp_path: Path, width: int) -> None:
+    chromium = _chromium()
+    config, old_zip = releases
+    # The whole catalogue, so that the query list holds the longest names and two-digit numbers.
+    config.write_text(re.sub(r"include = \[.*\]", 'include = ["*"]', config.read_text()))
+    out = tmp_path / "review.html"
+    result = runner.invoke(main, ["review", "-c", str(config), "--against", str(old_zip), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+
+    png = tmp_path / f"review-{width}.png"
+    _headless(chromium, out, width, f"--screenshot={png}")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert png.stat().st_size > 10_000  # more than a blank page
+
+    geometry = review_geometry(chromium, out, width)
+    assert geometry["width"] == width
+    assert geometry["badges"] >= 10  # the probe saw the query list's status badges
+    assert geometry["problems"] == []
+
+
+# The query list as it was styled before: two columns at every width, the default gap (narrower than
+# "10."), names that never wrap. Added after the report's own style, so these rules win.
+OLD_QUERY_LIST_STYLE = (
+    "<style>nav ol { columns: auto 2; column-gap: normal; } nav li { overflow-wrap: normal; }"
+    " td code, h2 code { overflow-wrap: normal; }</style></head>"
+)
+
+
+def test_the_geometry_probe_sees_the_old_query_list_collide(runner, releases, tmp_path: Path) -> None:
+    """The check above can fail: with the old style the status badges run into the next column's
+    names and numbers, at both widths."""
+    chromium = _chromium()
+    config, old_zip = releases
+    config.write_text(re.sub(r"include = \[.*\]", 'include = ["*"]', config.read_text()))
+    out = tmp_path / "review.html"
+    assert runner.invoke(main, ["review", "-c", str(config), "--against", str(old_zip), "-o", str(out)]).exit_code == 0
+    old = tmp_path / "old-style.html"
+    old.write_text(out.read_text(encoding="utf-8").replace("</head>", OLD_QUERY_LIST_STYLE, 1), encoding="utf-8")
+    for width in (NARROW, WIDE):
+        problems = review_geometry(chromium, old, width)["problems"]
+        assert any("collides with" in p for p in problems), (width, problems)
+    assert any("runs out of its column" in p for p in review_geometry(chromium, old, NARROW)["problems"])
 
 
 def test_review_without_against_and_to_stdout(runner, project_dir: Path) -> None:

@@ -113,15 +113,53 @@ def normalise_sql(text: str) -> str:
 _EXPR_RE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}")
 
 
+@dataclass(frozen=True, slots=True)
+class LineShape:
+    """A template line's literal text around its ``{{ … }}``: which rendered lines it can have made.
+
+    The same test as the regular expression ``\\s*first.*?middle….*?last\\s*$`` (every ``{{ … }}``
+    a wildcard), with string searches: compiling one expression per template line cost a tenth of
+    a build."""
+
+    first: str  # the text before the first expression ("" when the line starts with one)
+    middle: tuple[str, ...]  # the texts between expressions, in order
+    last: str | None  # the text after the last expression; None: the line has no expression
+
+    def fits(self, line: str) -> bool:
+        if self.last is None:
+            return line.strip() == self.first
+        # first and last start and end with a non-blank (they come from a stripped line), so the
+        # blanks around them are exactly the line's leading and trailing blanks.
+        start = 0
+        if self.first:
+            body = line.lstrip()
+            if not body.startswith(self.first):
+                return False
+            start = len(line) - len(body) + len(self.first)
+        end = len(line)
+        if self.last:
+            end = len(line.rstrip()) - len(self.last)
+            if end < start or not line.startswith(self.last, end):
+                return False
+        for text in self.middle:
+            found = line.find(text, start, end)
+            if found < 0:
+                return False
+            start = found + len(text)
+        return True
+
+
 @functools.lru_cache(maxsize=4096)  # the shared macro templates' lines recur for every query
-def _line_pattern(line: str) -> re.Pattern[str] | None:
+def _line_pattern(line: str) -> LineShape | None:
     stripped = line.strip()
     if not stripped or stripped.startswith(("{%", "{#")) and stripped.endswith(("%}", "#}")):
         return None
     pieces = _EXPR_RE.split(stripped)
     if not any(p.strip() for p in pieces):
         return None
-    return re.compile(r"\s*" + ".*?".join(re.escape(p) for p in pieces) + r"\s*$", re.S)
+    if len(pieces) == 1:
+        return LineShape(stripped, (), None)
+    return LineShape(pieces[0], tuple(pieces[1:-1]), pieces[-1])
 
 
 def build_line_map(rendered: str, sources: list[tuple[str, str]]) -> list[SourceLine | None]:
@@ -132,7 +170,7 @@ def build_line_map(rendered: str, sources: list[tuple[str, str]]) -> list[Source
     repeated text maps to the right place. Lines from macros are found in the other
     templates given.
     """
-    candidates: list[tuple[str, int, re.Pattern[str]]] = []
+    candidates: list[tuple[str, int, LineShape]] = []
     for display, text in sources:
         for number, line in enumerate(text.splitlines(), start=1):
             pattern = _line_pattern(line)
@@ -148,7 +186,7 @@ def build_line_map(rendered: str, sources: list[tuple[str, str]]) -> list[Source
         order = list(range(cursor, len(candidates))) + list(range(cursor))
         for index in order:
             display, number, pattern = candidates[index]
-            if pattern.fullmatch(line):
+            if pattern.fits(line):
                 found = index
                 break
         if found is None:

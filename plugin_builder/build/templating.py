@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -21,6 +22,8 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
+from plugin_builder.build import jinja_cache
+from plugin_builder.build.jinja_cache import bytecode_cache
 from plugin_builder.errors import Problem, TemplateError
 from plugin_builder.userfiles import read_user_file
 
@@ -158,10 +161,28 @@ def read_template_source(path: Path, display: str) -> str:
 _checked_sources: set[tuple[str, str]] = set()
 
 
+@functools.lru_cache(maxsize=1)
+def _checker_digest() -> str:
+    """This module's own text: the check's code (SAFE_FILTERS, _safe, unsafe_outputs) lives here."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+
+
+def _verdict_key(env: jinja2.Environment, source: str) -> str:
+    """What a template's verdict depends on: its text, the check's code and how Jinja parses it."""
+    return "\x1e".join(("sql-template-quoting", _checker_digest(), jinja_cache.environment_fingerprint(env), source))
+
+
 def check_sql_template(env: jinja2.Environment, path: Path, display: str) -> None:
-    """Refuse a SQL template that outputs a value without a quoting filter."""
+    """Refuse a SQL template that outputs a value without a quoting filter.
+
+    A template that passed is remembered in the user's cache folder (jinja_cache), keyed by its
+    text, this module's code and the environment: parsing each template again cost a twentieth of
+    a build. A refusal is never remembered."""
     source = read_template_source(path, display)
     if (str(path), source) in _checked_sources:
+        return
+    if jinja_cache.passed_before(_verdict_key(env, source)):
+        _checked_sources.add((str(path), source))
         return
     try:
         unsafe = unsafe_outputs(source, env)
@@ -182,6 +203,7 @@ def check_sql_template(env: jinja2.Environment, path: Path, display: str) -> Non
             ]
         )
     _checked_sources.add((str(path), source))
+    jinja_cache.remember_passed(_verdict_key(env, source))
 
 
 def _cdata(value: str) -> Markup:
@@ -219,6 +241,7 @@ def sql_environment(search_path: list[Path]) -> jinja2.Environment:
 def _sql_environment(search_path: tuple[str, ...]) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(list(search_path)),
+        bytecode_cache=bytecode_cache(),
         undefined=KeyUndefined,
         autoescape=False,
         finalize=_finalize,
@@ -235,6 +258,7 @@ def _sql_environment(search_path: tuple[str, ...]) -> jinja2.Environment:
 def xml_environment(search_path: list[Path]) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(p) for p in search_path]),
+        bytecode_cache=bytecode_cache(),
         undefined=jinja2.StrictUndefined,
         autoescape=True,
         keep_trailing_newline=True,

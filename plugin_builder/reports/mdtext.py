@@ -13,6 +13,7 @@ import re
 
 import jinja2
 
+from plugin_builder.build.jinja_cache import bytecode_cache
 from plugin_builder.resources import templates_dir
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|])")
@@ -63,6 +64,7 @@ def document_environment(autoescape: bool) -> jinja2.Environment:
     """Templates from templates/; HTML ones autoescape, Markdown ones use the md filters."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir())),
+        bytecode_cache=bytecode_cache(),
         autoescape=autoescape,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -275,12 +275,15 @@ class _Resolver:
             return  # ~(curyearid): a PS-HTML tag, which SQ303 reports
         line, col = position(column, self.text)
         source, alias = self.resolve(scope, column)
-        shown = column.sql(dialect="oracle")
+
+        def shown() -> str:  # for messages only: generating SQL copies the column, 800 times a build
+            return column.sql(dialect="oracle")
+
         if source == "ambiguous":
             self.issues.append(
                 Issue(
                     "ambiguous-column",
-                    f"column {shown} is ambiguous: it is in {alias.replace(',', ' and ')} (ORA-00918)",
+                    f"column {shown()} is ambiguous: it is in {alias.replace(',', ' and ')} (ORA-00918)",
                     line,
                     col,
                     hint="qualify it with the table alias",
@@ -293,7 +296,7 @@ class _Resolver:
                 self.issues.append(
                     Issue(
                         "unknown-qualifier",
-                        f"{shown}: no table or alias {alias} in this query (ORA-00904)",
+                        f"{shown()}: no table or alias {alias} in this query (ORA-00904)",
                         line,
                         col,
                         hint="use an alias defined in the FROM clause",
@@ -314,7 +317,7 @@ class _Resolver:
                 self.issues.append(
                     Issue(
                         "unknown-column",
-                        f"column {shown} is in none of the tables of its query block (ORA-00904)",
+                        f"column {shown()} is in none of the tables of its query block (ORA-00904)",
                         line,
                         col,
                         hint=f"{hint}; qualify it with a table alias",
@@ -341,7 +344,7 @@ class _Resolver:
                 self.issues.append(
                     Issue(
                         "unknown-derived-column",
-                        f"{shown}: the subquery or WITH query {alias} has no column {name} (ORA-00904)",
+                        f"{shown()}: the subquery or WITH query {alias} has no column {name} (ORA-00904)",
                         line,
                         col,
                         hint=f"select {name} in {alias}, or fix the name (quoted aliases are case-sensitive)",

@@ -87,40 +87,27 @@ def is_select(statement: exp.Expression) -> bool:
     return isinstance(node, (exp.Select, exp.SetOperation))
 
 
+# What strip_sql_comments blanks or keeps, in one pass: a string literal or quoted identifier
+# ('' or "" inside doubles the quote; one left open runs to the end), a -- comment (to the end of
+# its line) and a /* */ comment (to its */, or to the end when left open).
+_LEXEMES = re.compile(r"""'[^']*(?:''[^']*)*'?|"[^"]*(?:""[^"]*)*"?|--[^\n]*|/\*(?:.*?\*/|.*)""", re.S)
+_NOT_NEWLINE = re.compile(r"[^\n]")
+
+
+def _blank_comment(match: re.Match[str]) -> str:
+    text = match.group()
+    return text if text[0] in "'\"" else _NOT_NEWLINE.sub(" ", text)
+
+
+def _blank_comment_or_string(match: re.Match[str]) -> str:
+    text = match.group()
+    if text[0] not in "'\"":
+        return _NOT_NEWLINE.sub(" ", text)
+    # Keep the quotes (and the last character of a literal left open), blank what is inside.
+    return text if len(text) < 2 else text[0] + _NOT_NEWLINE.sub(" ", text[1:-1]) + text[-1]
+
+
 def strip_sql_comments(sql: str, blank_strings: bool = False) -> str:
     """Blank out -- and /* */ comments (and with ``blank_strings`` the inside of string
     literals and quoted identifiers), keeping every other character at its position."""
-    out = []
-    i, n = 0, len(sql)
-
-    def blank(text: str) -> str:
-        return "".join(c if c == "\n" else " " for c in text)
-
-    while i < n:
-        ch = sql[i]
-        if ch in "'\"":
-            j = i + 1
-            while j < n:
-                if sql[j] == ch and j + 1 < n and sql[j + 1] == ch:
-                    j += 2
-                    continue
-                if sql[j] == ch:
-                    break
-                j += 1
-            literal = sql[i : j + 1]
-            out.append(ch + blank(literal[1:-1]) + literal[-1:] if blank_strings and len(literal) > 1 else literal)
-            i = j + 1
-        elif sql.startswith("--", i):
-            j = sql.find("\n", i)
-            j = n if j < 0 else j
-            out.append(blank(sql[i:j]))
-            i = j
-        elif sql.startswith("/*", i):
-            j = sql.find("*/", i + 2)
-            j = n if j < 0 else j + 2
-            out.append(blank(sql[i:j]))
-            i = j
-        else:
-            out.append(ch)
-            i += 1
-    return "".join(out)
+    return _LEXEMES.sub(_blank_comment_or_string if blank_strings else _blank_comment, sql)
