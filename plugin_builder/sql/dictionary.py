@@ -1,11 +1,14 @@
 """The PowerSchool data dictionary shipped with the package, and one judgement of every name.
 
-``data/powerschool-dictionary.json.gz`` holds 741 PowerSchool tables and views (the reference
-dictionary's 715 from PowerSchool's Data Dictionary, real extracts and state pages, plus the
-reporting views filled in from PowerSchool's public data dictionary pages), their columns with
-Oracle types and evidence tags, a status per table (``complete``, ``partial`` or ``district``:
-a district-defined table whose columns vary) and its sources, and the legacy audit columns.
-It is read once, on first use (a few milliseconds). ``tools/compact_dictionary.py`` writes it.
+``data/powerschool-dictionary.json.gz`` holds 1,131 PowerSchool tables and views: the reference
+dictionary's 715 from PowerSchool's Data Dictionary (a docs scrape), real extracts (dbt staging
+models) and state pages, the reporting views filled in from PowerSchool's public data dictionary
+pages, and a live PowerSchool 10.1-11.x schema (2017) with PowerSchool's own older tables. Each
+column has its Oracle type and evidence tags (which sources know it, :data:`EVIDENCE`), and the
+other source's type where two disagree; each table a status (``complete``, ``partial``,
+``district``: a district-defined table whose columns vary, or ``older``: only on older servers)
+and its sources; and the legacy audit columns. A column any source knows is known. It is read
+once, on first use (a few milliseconds). ``tools/compact_dictionary.py`` writes it.
 
 ``data/powerschool-schema.json`` is the 42 tables the preview district models
 (:func:`load_dictionary`, :func:`create_tables`): the Oracle model preview and checks share.
@@ -115,8 +118,23 @@ CONVENTION_RE = re.compile(
     r"^(U_[A-Z0-9_$#]+|S_[A-Z]{2}_[A-Z0-9_$#]+|[A-Z0-9_$#]+_USERFIELDS|PS_[A-Z0-9_$#]+|PSSIS_[A-Z0-9_$#]+)$"
 )
 
-# Table statuses: how far its column list can be trusted.
+# Table statuses: how far its column list can be trusted. OLDER: PowerSchool's own table known
+# only from an older release's live schema (may be gone from a current server).
 COMPLETE, PARTIAL, DISTRICT, DECLARED, NAME_ONLY = "complete", "partial", "district", "declared", "name-only"
+OLDER = "older"
+
+# Evidence tags: the sources that know a column.
+EVIDENCE = {
+    "DD": "PowerSchool's Data Dictionary (docs scrape, 2023)",
+    "TEAMSTER": "dbt staging models of live PowerSchool extracts (TEAMSchools/teamster, 2026)",
+    "LIVE2017": "a live PowerSchool 10.1-11.x Oracle schema (one district's, reflected 2017)",
+    "DOCPAGE": "a single PowerSchool documentation page",
+    "DD-DERIVED": "derived from the Data Dictionary's own statement",
+    "REF": "the preview model's reference schema",
+    "OBSERVED": "read by working production PowerQueries",
+    "SR-AUDIT": "PowerSchool's state-reporting audit-columns rule",
+    "SR-MAPPING": "a state-reporting field-mapping page",
+}
 
 
 @cache
@@ -147,7 +165,8 @@ class TableInfo:
     sources: tuple[str, ...]
     notes: tuple[str, ...]
     columns: Mapping[str, str]  # COLUMN -> oracle type ("" unknown)
-    evidence: Mapping[str, str]  # COLUMN -> comma-separated evidence tags (DD, TEAMSTER, …)
+    evidence: Mapping[str, str]  # COLUMN -> comma-separated evidence tags (DD, TEAMSTER, LIVE2017, …)
+    other_types: Mapping[str, str] = field(default_factory=dict)  # COLUMN -> "TAG=TYPE" another source gives
 
 
 @cache
@@ -157,11 +176,14 @@ def table_info(table: str) -> TableInfo | None:
     entry = packed["tables"].get(table.upper())
     if entry is None:
         return None
-    columns, evidence = {}, {}
+    columns, evidence, other_types = {}, {}, {}
     for column, value in entry["columns"].items():
-        oracle_type, _, tags = value.partition("|")
+        oracle_type, _, rest = value.partition("|")
+        tags, _, other = rest.partition("|")
         columns[column] = oracle_type
         evidence[column] = tags
+        if other:
+            other_types[column] = other
     return TableInfo(
         name=table.upper(),
         kind=entry["kind"],
@@ -170,12 +192,13 @@ def table_info(table: str) -> TableInfo | None:
         notes=tuple(entry.get("notes", ())),
         columns=columns,
         evidence=evidence,
+        other_types=other_types,
     )
 
 
 @cache
 def table_statuses() -> dict[str, str]:
-    """TABLE -> complete, partial or district, for every table of the shipped dictionary."""
+    """TABLE -> complete, partial, district or older, for every table of the shipped dictionary."""
     return {table: entry["status"] for table, entry in _packed()["tables"].items()}
 
 
@@ -334,6 +357,15 @@ class Dictionary:
         if fix:
             return Verdict("wrong-table", "error", f"{name} is not a PowerSchool table", fix, name)
         if self.has_table(name):
+            if self.statuses.get(name) == OLDER and name not in self.extensions:
+                return Verdict(
+                    "unverified-table",
+                    "warning",
+                    f"table {name} is not in PowerSchool's current data dictionary: present on older PowerSchool "
+                    "servers (a 10.1-11.x live schema); check yours",
+                    "if your server has it, declare it under [dictionary] extensions in plugin.toml to silence this",
+                    name,
+                )
             return None
         if CONVENTION_RE.match(name):
             return Verdict(
@@ -373,6 +405,8 @@ class Dictionary:
                 why = f"{table} is district-defined: its columns differ from district to district"
             elif status == DECLARED:
                 why = f"{qualified} is not among the columns declared for {table}"
+            elif status == OLDER:
+                why = f"{table} is known only from an older PowerSchool release, whose columns may differ from yours"
             elif status == NAME_ONLY or not self.columns(table):
                 why = f"the dictionary knows {table} by name only"
             else:
@@ -518,7 +552,7 @@ def placeholder_field(dictionary: Dictionary, family: str | None, core_table: st
     wanted = {
         "NUMBER": ("NUMBER", "FLOAT"),
         "FLOAT": ("NUMBER", "FLOAT"),
-        "DATE": ("DATE",),
+        "DATE": ("DATE", "TIMESTAMP"),
         "TIMESTAMP": ("TIMESTAMP", "DATE"),
     }.get(family or "", ("VARCHAR2",))
     for table in [t for t in ((core_table or "").upper(), "STUDENTS") if t]:
@@ -560,6 +594,7 @@ def describe_table(dictionary: Dictionary, table: str) -> dict[str, Any]:
     columns = dictionary.columns(name) or {}
     declared = {c for t, c in dictionary.declared_columns if t == name}
     evidence = dict(info.evidence) if info else {}
+    other_types = dict(info.other_types) if info else {}
     return {
         "table": name,
         "kind": info.kind if info else ("view" if name in dictionary.views else "table"),
@@ -574,7 +609,18 @@ def describe_table(dictionary: Dictionary, table: str) -> dict[str, Any]:
                 "type": oracle_type or None,
                 "evidence": (["DECLARED"] if column in declared else [])
                 + [e for e in evidence.get(column, "").split(",") if e],
+                **({"other_type": _other_type(other_types[column])} if column in other_types else {}),
             }
             for column, oracle_type in sorted(columns.items())
         ],
+        "evidence_tags": {
+            tag: EVIDENCE.get(tag, tag)
+            for tag in sorted({e for c in columns for e in evidence.get(c, "").split(",") if e})
+        },
     }
+
+
+def _other_type(packed: str) -> dict[str, str]:
+    """"DD=VARCHAR2(40)" -> {"source": "DD", "type": "VARCHAR2(40)"}: the type another source gives."""
+    tag, _, oracle_type = packed.partition("=")
+    return {"source": tag, "type": oracle_type}
