@@ -621,6 +621,6 @@ def describe_table(dictionary: Dictionary, table: str) -> dict[str, Any]:
 
 
 def _other_type(packed: str) -> dict[str, str]:
-    """"DD=VARCHAR2(40)" -> {"source": "DD", "type": "VARCHAR2(40)"}: the type another source gives."""
+    """ "DD=VARCHAR2(40)" -> {"source": "DD", "type": "VARCHAR2(40)"}: the type another source gives."""
     tag, _, oracle_type = packed.partition("=")
     return {"source": tag, "type": oracle_type}
