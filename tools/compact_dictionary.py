@@ -1,14 +1,15 @@
-"""Write plugin_builder/data/powerschool-dictionary.json.gz from the reference dictionary.
+"""Write plugin_builder/data/powerschool-dictionary{,-evidence}.json.gz from the reference files.
 
 Usage: python tools/compact_dictionary.py DICTIONARY.json AUDIT-COLUMNS.json LIVE-SCHEMA.json
 
 The inputs are the team's reference dictionary (715 tables and views with per-column types and
 evidence tags: the docs scrape ``DD``, the dbt staging models ``TEAMSTER``, …), the legacy audit
 columns, and a live PowerSchool Oracle schema (``reference/powerschool-live-schema-2017.json``, a
-reflection of one district's database, PowerSchool 10.1-11.x). The output keeps every fact in a
-compact form that loads in a few milliseconds: column -> "TYPE|TAGS" or "TYPE|TAGS|TAG=OTHER TYPE"
-where the sources disagree on the type, a status per table (complete, partial, district or older)
-and source indices. GAPS adds the reporting views the reference lacks, each from PowerSchool's
+reflection of one district's database, PowerSchool 10.1-11.x). The output keeps every fact in two
+compact files: what every check needs, read on first use in a few milliseconds (per table its
+kind, status - complete, partial, district or older - and column -> Oracle type; the audit
+columns), and the evidence, read only to show a table (per table its source indices and notes,
+and column -> "TAGS" or "TAGS|TAG=OTHER TYPE" where the sources disagree on the type). GAPS adds the reporting views the reference lacks, each from PowerSchool's
 public data dictionary pages (facts only: names and types).
 
 How the sources are merged (a column any source knows is known):
@@ -35,6 +36,7 @@ from pathlib import Path
 
 DATA = Path(__file__).resolve().parent.parent / "plugin_builder" / "data"
 OUT = DATA / "powerschool-dictionary.json.gz"
+EVIDENCE_OUT = DATA / "powerschool-dictionary-evidence.json.gz"
 WRONG_NAMES = DATA / "wrong-names.json"
 
 LIVE_TAG = "LIVE2017"
@@ -288,7 +290,8 @@ def check_names(tables: dict) -> list[str]:
     return problems
 
 
-def compact(dictionary: dict, audit: dict, live: dict | None = None) -> dict:
+def compact(dictionary: dict, audit: dict, live: dict | None = None) -> tuple[dict, dict]:
+    """(what the checks read, the evidence shown by `dictionary TABLE`)."""
     sources: list[str] = []
     index: dict[str, int] = {}
 
@@ -324,7 +327,7 @@ def compact(dictionary: dict, audit: dict, live: dict | None = None) -> dict:
     problems = check_names(merged)
     if problems:
         raise SystemExit("names Oracle cannot have:\n  " + "\n  ".join(problems))
-    tables = {}
+    tables, evidence = {}, {}
     for name, entry in sorted(merged.items()):
         status = (
             "district"
@@ -335,24 +338,18 @@ def compact(dictionary: dict, audit: dict, live: dict | None = None) -> dict:
             if entry.get("partial")
             else "complete"
         )
-        packed = {}
+        types, tags = {}, {}
         for column, info in sorted(entry.get("columns", {}).items()):
-            value = f"{(info.get('type') or '').upper()}|{','.join(info.get('evidence') or [])}"
-            if info.get("other"):
-                value += f"|{info['other'].upper()}"
-            packed[column.upper()] = value
-        record = {
-            "kind": entry.get("kind", "table"),
-            "status": status,
-            "sources": [source_id(s) for s in entry.get("sources", [])],
-            "columns": packed,
-        }
+            types[column.upper()] = (info.get("type") or "").upper()
+            tags[column.upper()] = ",".join(info.get("evidence") or []) + (
+                f"|{info['other'].upper()}" if info.get("other") else ""
+            )
+        tables[name.upper()] = {"kind": entry.get("kind", "table"), "status": status, "columns": types}
+        evidence[name.upper()] = {"sources": [source_id(s) for s in entry.get("sources", [])], "columns": tags}
         if entry.get("notes"):
-            record["notes"] = entry["notes"]
-        tables[name.upper()] = record
-    return {
-        "format": 1,
-        "sources": sources,
+            evidence[name.upper()]["notes"] = entry["notes"]
+    hot = {
+        "format": 2,
         "tables": tables,
         "audit": {
             "legacy": {k: v.split(" ")[0] for k, v in audit["legacy_audit_columns"].items()},
@@ -361,6 +358,7 @@ def compact(dictionary: dict, audit: dict, live: dict | None = None) -> dict:
             "likely_on": audit["likely_but_unobserved_legacy_tables"],
         },
     }
+    return hot, {"format": 2, "sources": sources, "tables": evidence}
 
 
 def wrong_names_with_renames(wrong: dict) -> dict:
@@ -376,11 +374,12 @@ def main(argv: list[str]) -> None:
     dictionary = json.loads(Path(argv[1]).read_text(encoding="utf-8"))
     audit = json.loads(Path(argv[2]).read_text(encoding="utf-8"))
     live = json.loads(Path(argv[3]).read_text(encoding="utf-8"))["tables"] if len(argv) > 3 else None
-    data = json.dumps(compact(dictionary, audit, live), separators=(",", ":"), sort_keys=True).encode()
+    for path, document in zip((OUT, EVIDENCE_OUT), compact(dictionary, audit, live)):
+        data = json.dumps(document, separators=(",", ":"), sort_keys=True).encode()
+        path.write_bytes(gzip.compress(data, compresslevel=9, mtime=0))
+        print(f"wrote {path} ({len(data)} bytes, {path.stat().st_size} compressed)")
     wrong = wrong_names_with_renames(json.loads(WRONG_NAMES.read_text(encoding="utf-8")))
     WRONG_NAMES.write_text(json.dumps(wrong, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    OUT.write_bytes(gzip.compress(data, compresslevel=9, mtime=0))
-    print(f"wrote {OUT} ({len(data)} bytes, {OUT.stat().st_size} compressed)")
 
 
 if __name__ == "__main__":

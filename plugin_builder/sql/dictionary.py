@@ -8,7 +8,9 @@ column has its Oracle type and evidence tags (which sources know it, :data:`EVID
 other source's type where two disagree; each table a status (``complete``, ``partial``,
 ``district``: a district-defined table whose columns vary, or ``older``: only on older servers)
 and its sources; and the legacy audit columns. A column any source knows is known. It is read
-once, on first use (a few milliseconds). ``tools/compact_dictionary.py`` writes it.
+once, on first use (a few milliseconds); the evidence (tags, other types, sources, notes) is in
+``data/powerschool-dictionary-evidence.json.gz``, read only to show a table.
+``tools/compact_dictionary.py`` writes both.
 
 ``data/powerschool-schema.json`` is the 42 tables the preview district models
 (:func:`load_dictionary`, :func:`create_tables`): the Oracle model preview and checks share.
@@ -139,7 +141,15 @@ EVIDENCE = {
 
 @cache
 def _packed() -> dict[str, Any]:
+    """What the checks read: per table its kind, status and ``{COLUMN: oracle type}``; the audit columns."""
     with gzip.open(data_path("powerschool-dictionary.json.gz"), "rb") as handle:
+        return json.loads(handle.read())
+
+
+@cache
+def _packed_evidence() -> dict[str, Any]:
+    """Per table its source indices, notes and ``{COLUMN: "TAGS" or "TAGS|TAG=OTHER TYPE"}``."""
+    with gzip.open(data_path("powerschool-dictionary-evidence.json.gz"), "rb") as handle:
         return json.loads(handle.read())
 
 
@@ -147,12 +157,9 @@ def _packed() -> dict[str, Any]:
 def load_full_dictionary() -> dict[str, dict[str, str]]:
     """Every table and view of the shipped dictionary: ``{TABLE: {COLUMN: oracle type}}``.
 
-    A type is ``""`` where the sources give none.
+    A type is ``""`` where the sources give none. Shared: do not change it.
     """
-    return {
-        table: {column: packed.partition("|")[0] for column, packed in entry["columns"].items()}
-        for table, entry in _packed()["tables"].items()
-    }
+    return {table: entry["columns"] for table, entry in _packed()["tables"].items()}
 
 
 @dataclass(frozen=True)
@@ -172,15 +179,14 @@ class TableInfo:
 @cache
 def table_info(table: str) -> TableInfo | None:
     """The shipped dictionary's entry for a table, or None."""
-    packed = _packed()
-    entry = packed["tables"].get(table.upper())
+    entry = _packed()["tables"].get(table.upper())
     if entry is None:
         return None
-    columns, evidence, other_types = {}, {}, {}
-    for column, value in entry["columns"].items():
-        oracle_type, _, rest = value.partition("|")
-        tags, _, other = rest.partition("|")
-        columns[column] = oracle_type
+    packed = _packed_evidence()
+    about = packed["tables"].get(table.upper(), {})
+    evidence, other_types = {}, {}
+    for column, value in about.get("columns", {}).items():
+        tags, _, other = value.partition("|")
         evidence[column] = tags
         if other:
             other_types[column] = other
@@ -188,9 +194,9 @@ def table_info(table: str) -> TableInfo | None:
         name=table.upper(),
         kind=entry["kind"],
         status=entry["status"],
-        sources=tuple(packed["sources"][i] for i in entry["sources"]),
-        notes=tuple(entry.get("notes", ())),
-        columns=columns,
+        sources=tuple(packed["sources"][i] for i in about.get("sources", ())),
+        notes=tuple(about.get("notes", ())),
+        columns=dict(entry["columns"]),
         evidence=evidence,
         other_types=other_types,
     )
@@ -466,16 +472,18 @@ class Dictionary:
 def powerschool_dictionary() -> Dictionary:
     """The dictionary shipped with the package (no district extensions)."""
     wrong_tables, wrong_columns = load_wrong_names()
-    tables = {t: dict(c) for t, c in load_full_dictionary().items()}
+    full = load_full_dictionary()
+    tables = dict(full)  # a table's columns are copied only where they change (the load stays fast)
     # The preview model's columns count too (a handful rest on sources the reference merged).
     for table, columns in load_dictionary().items():
-        merged = tables.setdefault(table, {})
-        for column, oracle_type in columns.items():
-            merged.setdefault(column, oracle_type)
+        missing = {c: t for c, t in columns.items() if c not in tables.get(table, {})}
+        if missing:
+            tables[table] = {**tables.get(table, {}), **missing}
     # Known-wrong names win over a column list derived from a legacy table.
     for key in wrong_columns:
         table, _, column = key.partition(".")
-        tables.get(table, {}).pop(column, None)
+        if column in tables.get(table, {}):
+            tables[table] = {c: t for c, t in tables[table].items() if c != column}
     return Dictionary(
         tables=tables,
         wrong_tables=wrong_tables,
