@@ -363,3 +363,25 @@ def test_preview_can_create_merged_and_older_tables(table):
         ).fetchall()
     }
     assert columns == set(powerschool_dictionary().columns(table))
+
+
+def test_the_shipped_dictionary_is_what_the_tool_writes_from_the_references():
+    """No hand edits in the gzip: corrections live in tools/compact_dictionary.py."""
+    live_path = next((p for p in LIVE_CANDIDATES if p is not None and p.is_file()), None)
+    if live_path is None:
+        pytest.skip("reference/powerschool-live-schema-2017.json is not beside the repository")
+    reference = live_path.parent
+    tool = _compact_tool()
+    hot, evidence = tool.compact(
+        json.loads((reference / "powerschool-dictionary.json").read_text(encoding="utf-8")),
+        json.loads((reference / "powerschool-audit-columns.json").read_text(encoding="utf-8")),
+        json.loads(live_path.read_text(encoding="utf-8"))["tables"],
+    )
+    for name, document in (
+        ("powerschool-dictionary.json.gz", hot),
+        ("powerschool-dictionary-evidence.json.gz", evidence),
+    ):
+        with gzip.open(data_path(name), "rb") as handle:
+            assert json.loads(handle.read()) == document, name
+    shipped = json.loads(Path(data_path("wrong-names.json")).read_text(encoding="utf-8"))
+    assert tool.wrong_names_with_renames(shipped) == shipped  # every corrected form is a known-wrong name

@@ -168,7 +168,7 @@ class TableInfo:
 
     name: str
     kind: str  # table or view
-    status: str  # complete, partial or district
+    status: str  # complete, partial, district or older
     sources: tuple[str, ...]
     notes: tuple[str, ...]
     columns: Mapping[str, str]  # COLUMN -> oracle type ("" unknown)
@@ -629,6 +629,6 @@ def describe_table(dictionary: Dictionary, table: str) -> dict[str, Any]:
 
 
 def _other_type(packed: str) -> dict[str, str]:
-    """ "DD=VARCHAR2(40)" -> {"source": "DD", "type": "VARCHAR2(40)"}: the type another source gives."""
+    """The type another source gives: "DD=VARCHAR2(40)" -> {"source": "DD", "type": "VARCHAR2(40)"}."""
     tag, _, oracle_type = packed.partition("=")
     return {"source": tag, "type": oracle_type}
