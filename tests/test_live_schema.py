@@ -1,8 +1,8 @@
 """The dictionary agrees with a live PowerSchool database, not only with its documentation.
 
-The judge is ``reference/powerschool-live-schema-2017.json``: a reflection of one district's
-live PowerSchool 10.1-11.x Oracle schema (read where the project keeps its references; where it
-is absent, the dictionary's own LIVE2017 evidence stands in for it).
+The judge is the team's live-schema reference file (``powerschool-live-schema-2017.json``, kept
+beside the repository): a reflection of one district's live PowerSchool 10.1-11.x Oracle schema.
+Where it is absent, the dictionary's own LIVE2017 evidence stands in for it.
 """
 
 from __future__ import annotations
@@ -369,7 +369,7 @@ def test_the_shipped_dictionary_is_what_the_tool_writes_from_the_references():
     """No hand edits in the gzip: corrections live in tools/compact_dictionary.py."""
     live_path = next((p for p in LIVE_CANDIDATES if p is not None and p.is_file()), None)
     if live_path is None:
-        pytest.skip("reference/powerschool-live-schema-2017.json is not beside the repository")
+        pytest.skip(f"{LIVE_NAME} is not beside the repository")
     reference = live_path.parent
     tool = _compact_tool()
     hot, evidence = tool.compact(
