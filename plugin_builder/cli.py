@@ -525,9 +525,15 @@ def described_text(described: dict) -> str:
         type_width = max(len(c["type"] or "?") for c in columns)
         lines.append("")
         for c in columns:
+            other = c.get("other_type")
+            disagree = f"  ({other['source']}: {other['type']})" if other else ""
             lines.append(
-                f"  {c['name']:<{width}}  {c['type'] or '?':<{type_width}}  {', '.join(c['evidence'])}".rstrip()
+                f"  {c['name']:<{width}}  {c['type'] or '?':<{type_width}}  {', '.join(c['evidence'])}{disagree}".rstrip()
             )
+        tags = described.get("evidence_tags") or {}
+        if tags:
+            lines.append("")
+            lines += [f"  {tag}: {what}" for tag, what in tags.items()]
     else:
         lines.append("  (no column list: known by name only)")
     return "\n".join(lines)

@@ -143,6 +143,10 @@ SLOW_TESTS = {
     "test_sidecars.py": {"test_the_readme_example_works_as_written"},
     "test_no_internal_errors.py": {"test_no_internal_error_on_generated_sql"},
     "test_cli_details.py": {"test_a_closed_pipe_ends_quietly", "test_validate_says_ok_in_one_line", "test_the_dem_guide_reads_as_plain_text"},
+    "test_live_schema.py": {
+        "test_lint_accepts_every_table_and_column_of_the_live_schema_powerschool_ships",
+        "test_validate_accepts_the_live_names_the_scrape_got_wrong", "test_dictionary_command_shows_each_columns_sources_and_both_types",
+    },
     "test_dictionary.py": {"test_own_query_misspelt_names_are_errors_in_sql_and_column_alike", "test_own_query_on_grade_and_staff_tables_has_no_error"},
 }  # fmt: skip
 

@@ -36,7 +36,8 @@ def test_dictionary_lists_matching_tables(runner):
     assert result.exit_code == 0, result.output
     assert result.output.split()[:3] == ["STOREDGRADES", "table", "complete"]
     rows = json.loads(runner.invoke(main, ["dictionary", "PS_*", "--format", "json"]).output)
-    assert {"table": "PS_PERIOD_ATT", "kind": "view", "status": "complete", "columns": 13} in rows
+    (period,) = [r for r in rows if r["table"] == "PS_PERIOD_ATT"]
+    assert period["kind"] == "view" and period["status"] == "complete" and period["columns"] >= 13
     assert all(r["table"].startswith("PS_") for r in rows)
 
 

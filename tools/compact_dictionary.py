@@ -1,22 +1,84 @@
-"""Write plugin_builder/data/powerschool-dictionary.json.gz from the reference dictionary.
+"""Write plugin_builder/data/powerschool-dictionary{,-evidence}.json.gz from the reference files.
 
-Usage: python tools/compact_dictionary.py DICTIONARY.json AUDIT-COLUMNS.json
+Usage: python tools/compact_dictionary.py DICTIONARY.json AUDIT-COLUMNS.json LIVE-SCHEMA.json
 
-The input is the team's reference dictionary (715 tables and views with per-column types and
-evidence tags, and the legacy audit columns). The output keeps every fact in a compact form
-that loads in a few milliseconds: column -> "TYPE|TAGS", a status per table (complete, partial
-or district) and source indices. GAPS adds the reporting views the reference lacks, each from
-PowerSchool's public data dictionary pages (facts only: names and types).
+The inputs are the team's reference dictionary (715 tables and views with per-column types and
+evidence tags: the docs scrape ``DD``, the dbt staging models ``TEAMSTER``, …), the legacy audit
+columns, and a live PowerSchool Oracle schema (``reference/powerschool-live-schema-2017.json``, a
+reflection of one district's database, PowerSchool 10.1-11.x). The output keeps every fact in two
+compact files: what every check needs, read on first use in a few milliseconds (per table its
+kind, status - complete, partial, district or older - and column -> Oracle type; the audit
+columns), and the evidence, read only to show a table (per table its source indices and notes,
+and column -> "TAGS" or "TAGS|TAG=OTHER TYPE" where the sources disagree on the type). GAPS adds the reporting views the reference lacks, each from PowerSchool's
+public data dictionary pages (facts only: names and types).
+
+How the sources are merged (a column any source knows is known):
+
+* The scrape's mistakes are corrected first (SCRAPE_RENAMES, SCRAPE_COPIED_COLUMNS): typos and
+  reserved-word forms become the real names, and the wrong forms are written to
+  ``wrong-names.json`` so that "did you mean" points at the real column.
+* The live schema adds the columns the scrape lacks (tag LIVE2017) and wins on the type family
+  where the two disagree, except where the scrape's type is a plausible later change (a text
+  column widened to CLOB; NUMBER and FLOAT are one number). The losing type is kept beside it.
+* The scrape wins on columns the live schema lacks: they are almost all newer than 2018.
+* PowerSchool's own tables that only the live schema has join with status ``older``: present on
+  older servers, so reading them is a warning. The district's own objects (state tables
+  S_<state>_*, one-off backup and work tables) stay out.
 """
 
 from __future__ import annotations
 
 import gzip
 import json
+import re
 import sys
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parent.parent / "plugin_builder" / "data" / "powerschool-dictionary.json.gz"
+DATA = Path(__file__).resolve().parent.parent / "plugin_builder" / "data"
+OUT = DATA / "powerschool-dictionary.json.gz"
+EVIDENCE_OUT = DATA / "powerschool-dictionary-evidence.json.gz"
+WRONG_NAMES = DATA / "wrong-names.json"
+
+LIVE_TAG = "LIVE2017"
+# The scrape's names that are not PowerSchool's: HTML-extraction typos, table-prefixed and
+# reserved-word forms (DATE, GROUP, ACCESS cannot be Oracle column names). The live schema
+# has the real name in every case.
+SCRAPE_RENAMES: dict[str, dict[str, str]] = {
+    "ATT_DAYPART_CURYEAR": {"PERIOD_ABSENT": "PERIODS_ABSENT"},
+    "AUTOCOMM": {"FIELDS": "FIELDSVALUE"},
+    "BLOBS": {"BLOBS_DATA": "DATA"},
+    "CLASSRANK": {"CLASSRANK_LOG": "LOG"},
+    "COURSESBYYEAR": {"PREREQUISITES": "PREREQUISITESVALUE"},
+    "CST_REPORTCONFIG": {"DISABLEEMTPYRESULTSMSG": "DISABLEEMPTYRESULTSMSG"},
+    "CST_VLDGROUPRULE": {"CST_VLDGROUPD": "CST_VLDGROUPID"},
+    "DICTIONARYCOLUMN": {"COLUMNTNAME": "COLUMNNAME"},
+    "DNLDQUEUE": {"DNLDQUEUE_DATA": "DATA"},
+    "PERMISSIONGROUPVALUE": {"PERMISSIONGROUPLLABELID": "PERMISSIONGROUPLABELID"},
+    "PLUGINSUBSCRIBEREVENTTYPE": {"PLUGINEVENTSUBSSCRIBERID": "PLUGINEVENTSUBSCRIBERID"},
+    "PS_SCHOOLENROLLMENT": {"SOUCEID": "SOURCEID"},
+    "QUEUE": {"COUNT": "COUNTVALUE", "DATE": "DATE_VALUE"},
+    "REPOSETUPS": {"DESTINATION_EMAIL_SEND_AS_ATTA": "DESTINATION_EMAIL_SEND_ATTACH"},
+    "REPOSETUPSUSERDATA": {"VALID_MX_NBR_OF_CHARS": "VALID_MAX_NBR_OF_CHARS"},
+    "SCHOOLFEE": {"DATE": "DATE_VALUE"},
+    "SECTPROGSETTINGS": {"WHOCCREATED": "WHOCREATED"},
+    "STATESUPPORTDATA": {"STATESUPPORTDATA_DATA": "DATA", "STATESUPPORTDATA_TYPE": "TYPE"},
+    "STATS": {"DATE": "DATE_VALUE"},
+    "TEACHERS": {"ACCESS": "ACCESSVALUE", "GROUP": "GROUPVALUE"},
+    "TEACHERS_NCF31": {"ACCESS": "ACCESSVALUE", "GROUP": "GROUPVALUE"},
+    "VIRTUALTABLESDEF": {"LISTOPTION_INSERTLINKTOPAGEVIEW": "LISTOPTION_INSERTLINKTOPAGE"},
+}
+# Tables whose scraped column list belongs to another table (DAILYATTENDANCE's page repeats
+# CYCLE_DAY's columns): the live schema's list replaces it.
+SCRAPE_COPIED_COLUMNS = {"DAILYATTENDANCE": "CYCLE_DAY"}
+# Live-schema objects that are the district's own, not PowerSchool's: state tables keep the
+# S_<state>_* convention's judgement; one-off backups and work tables (a ticket or job number in
+# the name), Oracle's audit work table and PowerBuilder's catalog tables are no release's.
+DISTRICT_OBJECT_RE = re.compile(r"^(S_[A-Z]{2}_|U_|Z_|SC\$_|PBCAT|SAVED_)|\d{4}")
+LIVE_SOURCE = (
+    "Live PowerSchool Oracle schema, about PowerSchool 10.1-11.x (2016-2018): one district's database "
+    "reflected with sqlacodegen, in public code (reference/powerschool-live-schema-2017.json)"
+)
+OLDER_NOTE = "only on older PowerSchool servers as far as the sources know (the 2017 live schema); check yours"
 
 DD_VIEWS = "PowerSchool Data Dictionary, reporting views: ps.powerschool-docs.com/pssis-data-dictionary/latest/"
 SIS_VIEWS_TOC = (
@@ -118,7 +180,118 @@ for _name in (
     }
 
 
-def compact(dictionary: dict, audit: dict) -> dict:
+# Oracle's reserved words (V$RESERVED_WORDS, RESERVED = 'Y'): never a column name.
+ORACLE_RESERVED = frozenset(
+    """ACCESS ADD ALL ALTER AND ANY AS ASC AUDIT BETWEEN BY CHAR CHECK CLUSTER COLUMN COMMENT
+    COMPRESS CONNECT CREATE CURRENT DATE DECIMAL DEFAULT DELETE DESC DISTINCT DROP ELSE EXCLUSIVE
+    EXISTS FILE FLOAT FOR FROM GRANT GROUP HAVING IDENTIFIED IMMEDIATE IN INCREMENT INDEX INITIAL
+    INSERT INTEGER INTERSECT INTO IS LEVEL LIKE LOCK LONG MAXEXTENTS MINUS MLSLABEL MODE MODIFY
+    NOAUDIT NOCOMPRESS NOT NOWAIT NULL NUMBER OF OFFLINE ON ONLINE OPTION OR ORDER PCTFREE PRIOR
+    PUBLIC RAW RENAME RESOURCE REVOKE ROW ROWID ROWNUM ROWS SELECT SESSION SET SHARE SIZE SMALLINT
+    START SUCCESSFUL SYNONYM SYSDATE TABLE THEN TO TRIGGER UID UNION UNIQUE UPDATE USER VALIDATE
+    VALUES VARCHAR VARCHAR2 VIEW WHENEVER WHERE WITH""".split()
+)
+_VIEW_PREFIX_RE = re.compile(r"^(PS_|PSSIS_|PSRW_|PT_|VW_|MV_)")
+
+
+def family(oracle_type: str | None) -> str:
+    """The type family that decides a check: DATE and TIMESTAMP are one, NUMBER and FLOAT are one."""
+    base = (oracle_type or "").upper().split("(")[0].strip()
+    if base.startswith("TIMESTAMP"):
+        return "DATE"
+    if base in ("VARCHAR", "CHAR", "NVARCHAR2", "NCHAR"):
+        return "VARCHAR2"
+    if base == "FLOAT":
+        return "NUMBER"
+    return base
+
+
+def _normal(oracle_type: str) -> str:
+    text = oracle_type.upper().replace(" ", "")
+    return re.sub(r"^NUMBER\((\d+)\)$", r"NUMBER(\1,0)", text)
+
+
+def live_wins(scraped: str, live: str) -> bool:
+    """Whether the live schema's type replaces the scrape's: on a different family, unless the
+    scrape's is a plausible later change (a text column widened to CLOB)."""
+    if family(scraped) == family(live):
+        return False
+    return not (family(scraped) == "CLOB" and family(live) == "VARCHAR2")
+
+
+def corrected_scrape(dictionary: dict) -> dict:
+    """The reference dictionary with the scrape's wrong names replaced by the real ones."""
+    tables = {name: {**entry, "columns": dict(entry.get("columns", {}))} for name, entry in dictionary.items()}
+    for table, renames in SCRAPE_RENAMES.items():
+        columns = tables[table]["columns"]
+        for wrong, right in renames.items():
+            info = columns.pop(wrong)  # a KeyError here: the reference changed, review the list
+            if right in columns:
+                kept = columns[right]
+                columns[right] = {**kept, "evidence": list(dict.fromkeys(kept["evidence"] + info["evidence"]))}
+            else:
+                columns[right] = info
+    for table in SCRAPE_COPIED_COLUMNS:
+        tables[table]["columns"] = {}
+        tables[table]["notes"] = list(tables[table].get("notes", [])) + [
+            f"the docs scrape repeated {SCRAPE_COPIED_COLUMNS[table]}'s columns here; columns from the live schema"
+        ]
+    return tables
+
+
+def merge_live(tables: dict, live: dict) -> dict:
+    """The corrected scrape plus the live schema (see the module docstring)."""
+    merged = dict(tables)
+    for name, entry in sorted(live.items()):
+        if name in merged:
+            record = {**merged[name], "columns": dict(merged[name]["columns"])}
+            if LIVE_SOURCE not in record.get("sources", []):
+                record["sources"] = list(record.get("sources", [])) + [LIVE_SOURCE]
+        elif DISTRICT_OBJECT_RE.search(name):
+            continue
+        else:
+            record = {
+                "kind": "view" if _VIEW_PREFIX_RE.match(name) and entry.get("kind") != "table" else "table",
+                "older": True,
+                "sources": [LIVE_SOURCE],
+                "notes": [OLDER_NOTE],
+                "columns": {},
+            }
+        columns = record["columns"]
+        for column, live_type in entry["columns"].items():
+            info = columns.get(column)
+            if info is None:
+                columns[column] = {"type": live_type, "evidence": [LIVE_TAG]}
+                continue
+            info = {**info, "evidence": list(info.get("evidence") or []) + [LIVE_TAG]}
+            scraped = info.get("type")
+            if not scraped or ("(" not in scraped and family(scraped) == family(live_type)):
+                info["type"] = live_type  # the scrape gives a family only: the live type is the fuller fact
+            elif _normal(scraped) != _normal(live_type):
+                if live_wins(scraped, live_type):
+                    info["type"] = live_type
+                    info["other"] = f"{info['evidence'][0]}={scraped}"
+                else:
+                    info["other"] = f"{LIVE_TAG}={live_type}"
+            columns[column] = info
+        merged[name] = record
+    return merged
+
+
+def check_names(tables: dict) -> list[str]:
+    """Names Oracle cannot have: reserved words, or longer than 30 bytes (before Oracle 12.2)."""
+    problems = []
+    for table, entry in tables.items():
+        for column in entry.get("columns", {}):
+            if column.upper() in ORACLE_RESERVED:
+                problems.append(f"{table}.{column} is an Oracle reserved word")
+            if len(column.encode()) > 30:
+                problems.append(f"{table}.{column} is longer than 30 bytes")
+    return problems
+
+
+def compact(dictionary: dict, audit: dict, live: dict | None = None) -> tuple[dict, dict]:
+    """(what the checks read, the evidence shown by `dictionary TABLE`)."""
     sources: list[str] = []
     index: dict[str, int] = {}
 
@@ -131,32 +304,52 @@ def compact(dictionary: dict, audit: dict) -> dict:
     overlap = sorted(set(GAPS) & set(dictionary))
     if overlap:  # the reference wins; a gap is only for what it lacks
         raise SystemExit(f"GAPS repeats tables of the reference dictionary: {', '.join(overlap)}")
-    tables = {}
-    for name, entry in sorted({**dictionary, **GAPS}.items()):
-        columns = entry.get("columns", {})
+    gaps = {}
+    for name, entry in GAPS.items():
         if "copy_columns_of" in entry:
-            columns = {
-                c: {"type": v["type"], "evidence": ["DD-DERIVED"]}
-                for c, v in dictionary[entry["copy_columns_of"]]["columns"].items()
+            entry = {
+                **entry,
+                "columns": {
+                    c: {"type": v["type"], "evidence": ["DD-DERIVED"]}
+                    for c, v in dictionary[entry["copy_columns_of"]]["columns"].items()
+                },
             }
-        status = "district" if entry.get("district_defined") else "partial" if entry.get("partial") else "complete"
-        packed = {}
-        for column, info in sorted(columns.items()):
-            if isinstance(info, str):
-                info = {"type": info, "evidence": ["DOCPAGE"]}
-            packed[column.upper()] = f"{(info.get('type') or '').upper()}|{','.join(info.get('evidence') or [])}"
-        record = {
-            "kind": entry.get("kind", "table"),
-            "status": status,
-            "sources": [source_id(s) for s in entry.get("sources", [])],
-            "columns": packed,
+        gaps[name] = {
+            **entry,
+            "columns": {
+                c: ({"type": v, "evidence": ["DOCPAGE"]} if isinstance(v, str) else v)
+                for c, v in entry.get("columns", {}).items()
+            },
         }
+    merged = {**corrected_scrape(dictionary), **gaps}
+    if live is not None:
+        merged = merge_live(merged, live)
+    problems = check_names(merged)
+    if problems:
+        raise SystemExit("names Oracle cannot have:\n  " + "\n  ".join(problems))
+    tables, evidence = {}, {}
+    for name, entry in sorted(merged.items()):
+        status = (
+            "district"
+            if entry.get("district_defined")
+            else "older"
+            if entry.get("older")
+            else "partial"
+            if entry.get("partial")
+            else "complete"
+        )
+        types, tags = {}, {}
+        for column, info in sorted(entry.get("columns", {}).items()):
+            types[column.upper()] = (info.get("type") or "").upper()
+            tags[column.upper()] = ",".join(info.get("evidence") or []) + (
+                f"|{info['other'].upper()}" if info.get("other") else ""
+            )
+        tables[name.upper()] = {"kind": entry.get("kind", "table"), "status": status, "columns": types}
+        evidence[name.upper()] = {"sources": [source_id(s) for s in entry.get("sources", [])], "columns": tags}
         if entry.get("notes"):
-            record["notes"] = entry["notes"]
-        tables[name.upper()] = record
-    return {
-        "format": 1,
-        "sources": sources,
+            evidence[name.upper()]["notes"] = entry["notes"]
+    hot = {
+        "format": 2,
         "tables": tables,
         "audit": {
             "legacy": {k: v.split(" ")[0] for k, v in audit["legacy_audit_columns"].items()},
@@ -165,14 +358,28 @@ def compact(dictionary: dict, audit: dict) -> dict:
             "likely_on": audit["likely_but_unobserved_legacy_tables"],
         },
     }
+    return hot, {"format": 2, "sources": sources, "tables": evidence}
+
+
+def wrong_names_with_renames(wrong: dict) -> dict:
+    """wrong-names.json with every corrected scrape name pointing at the real column."""
+    columns = dict(wrong["columns"])
+    for table, renames in sorted(SCRAPE_RENAMES.items()):
+        for bad, right in sorted(renames.items()):
+            columns.setdefault(f"{table}.{bad}", f"use {table}.{right}")
+    return {**wrong, "columns": columns}
 
 
 def main(argv: list[str]) -> None:
     dictionary = json.loads(Path(argv[1]).read_text(encoding="utf-8"))
     audit = json.loads(Path(argv[2]).read_text(encoding="utf-8"))
-    data = json.dumps(compact(dictionary, audit), separators=(",", ":"), sort_keys=True).encode()
-    OUT.write_bytes(gzip.compress(data, compresslevel=9, mtime=0))
-    print(f"wrote {OUT} ({len(data)} bytes, {OUT.stat().st_size} compressed)")
+    live = json.loads(Path(argv[3]).read_text(encoding="utf-8"))["tables"] if len(argv) > 3 else None
+    for path, document in zip((OUT, EVIDENCE_OUT), compact(dictionary, audit, live)):
+        data = json.dumps(document, separators=(",", ":"), sort_keys=True).encode()
+        path.write_bytes(gzip.compress(data, compresslevel=9, mtime=0))
+        print(f"wrote {path} ({len(data)} bytes, {path.stat().st_size} compressed)")
+    wrong = wrong_names_with_renames(json.loads(WRONG_NAMES.read_text(encoding="utf-8")))
+    WRONG_NAMES.write_text(json.dumps(wrong, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -79,8 +79,10 @@ EXTENSION_TYPES = {
 def declared_extensions(files: dict[str, bytes]) -> dict[str, dict[str, str]]:
     """Tables the plugin itself defines in ``user_schema_root/*.xml``: TABLE -> COLUMN -> type.
 
-    Each ``extendedTable`` gets its fields plus the ID PowerSchool adds; one nested under a
-    PowerSchool table also gets that table's key (``STUDENTSDCID``). Unreadable files add nothing.
+    Each ``extendedTable`` gets its fields plus the ID PowerSchool adds; one that extends a
+    PowerSchool table (``coreTable="STUDENTS"`` on the ``extendedTable``, or nested under the
+    table) also gets the key PowerSchool creates for it, ``<CORETABLE>DCID`` (``STUDENTSDCID``).
+    Unreadable files add nothing.
     """
     from plugin_builder.build.archive import USER_SCHEMA_ROOT
     from plugin_builder.build.model import parse_xml
@@ -97,10 +99,12 @@ def declared_extensions(files: dict[str, bytes]) -> dict[str, dict[str, str]]:
             if not name:
                 continue
             columns = tables.setdefault(name, {"ID": "NUMBER"})
-            parent = table.getparent()
-            parent_name = (parent.get("name") or "").upper() if parent is not None else ""
-            if parent_name:
-                columns[f"{parent_name}DCID"] = "NUMBER"
+            core_table = next((v for k, v in table.attrib.items() if k.lower() == "coretable" and v.strip()), "")
+            if not core_table:
+                parent = table.getparent()
+                core_table = (parent.get("name") or "") if parent is not None else ""
+            if core_table.strip():
+                columns[f"{core_table.strip().upper()}DCID"] = "NUMBER"
             for field_ in table.iter("{*}field", "field"):
                 column = (field_.get("name") or "").upper()
                 if column:

@@ -140,6 +140,10 @@ def access_oauth_without_request(ctx: CheckContext) -> Iterator[Hit]:
 def access_unused(ctx: CheckContext) -> Iterator[Hit]:
     """``access_request`` asks only for fields that some query reads (least privilege).
 
+    A ``FullAccess`` field no query reads is often there on purpose: the plugin's API client
+    writes it back (grade passback, contact sync), and removing it would break that. For such
+    a field the advice is to keep it if the client writes it, else to remove it.
+
     In the examples, ``-- oauth: …`` stands for ``<oauth/>`` in plugin.xml with an
     ``access_request`` of those fields (ViewOnly).
 
@@ -163,13 +167,23 @@ def access_unused(ctx: CheckContext) -> Iterator[Hit]:
         needed |= _allowed(ctx, query)
     path = ctx.model.plugin.path if ctx.model.plugin else "plugin.xml"
     for field in request:
-        if (field.table, field.field) not in needed:
+        if (field.table, field.field) in needed:
+            continue
+        if field.access.strip().lower() == "fullaccess":
             yield Hit(
-                f"access_request asks for {field.table}.{field.field}, which no query reads",
+                f"access_request grants FullAccess to {field.table}.{field.field}, which no query reads",
                 file=path,
                 line=field.line,
-                hint="remove it (request only what the queries need)",
+                hint="keep it if the plugin's API client writes it back (grade passback, contact sync); "
+                "otherwise remove it",
             )
+            continue
+        yield Hit(
+            f"access_request asks for {field.table}.{field.field}, which no query reads",
+            file=path,
+            line=field.line,
+            hint="remove it (request only what the queries need)",
+        )
 
 
 @rule("AC402", "access.full-access", Severity.WARNING)

@@ -158,6 +158,8 @@ def sql_unknown_table(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
     A name that follows PowerSchool's conventions for district and state tables (``U_*``,
     ``S_<state>_*`` and their ``_C``/``_S`` children, ``*_USERFIELDS``) or for reporting views
     (``PS_*``, ``PSSIS_*``) but is not in the dictionary is only a warning: it is unverified.
+    So is a table PowerSchool shipped in an older release (the legacy gradebook's ``PSM_*``,
+    ``SYNC_*``, ``PSRW_*``, …, known from a live 10.1-11.x schema): present on older servers.
     Declare such tables in plugin.toml
     (``[dictionary] extensions = { U_DEF_EXT_STUDENTS = ["STUDENTSDCID", "EMAIL"] }``), or pass
     ``lint --dictionary FILE``; declared tables count as known.

@@ -1,11 +1,16 @@
 """The PowerSchool data dictionary shipped with the package, and one judgement of every name.
 
-``data/powerschool-dictionary.json.gz`` holds 741 PowerSchool tables and views (the reference
-dictionary's 715 from PowerSchool's Data Dictionary, real extracts and state pages, plus the
-reporting views filled in from PowerSchool's public data dictionary pages), their columns with
-Oracle types and evidence tags, a status per table (``complete``, ``partial`` or ``district``:
-a district-defined table whose columns vary) and its sources, and the legacy audit columns.
-It is read once, on first use (a few milliseconds). ``tools/compact_dictionary.py`` writes it.
+``data/powerschool-dictionary.json.gz`` holds 1,131 PowerSchool tables and views: the reference
+dictionary's 715 from PowerSchool's Data Dictionary (a docs scrape), real extracts (dbt staging
+models) and state pages, the reporting views filled in from PowerSchool's public data dictionary
+pages, and a live PowerSchool 10.1-11.x schema (2017) with PowerSchool's own older tables. Each
+column has its Oracle type and evidence tags (which sources know it, :data:`EVIDENCE`), and the
+other source's type where two disagree; each table a status (``complete``, ``partial``,
+``district``: a district-defined table whose columns vary, or ``older``: only on older servers)
+and its sources; and the legacy audit columns. A column any source knows is known. It is read
+once, on first use (a few milliseconds); the evidence (tags, other types, sources, notes) is in
+``data/powerschool-dictionary-evidence.json.gz``, read only to show a table.
+``tools/compact_dictionary.py`` writes both.
 
 ``data/powerschool-schema.json`` is the 42 tables the preview district models
 (:func:`load_dictionary`, :func:`create_tables`): the Oracle model preview and checks share.
@@ -115,13 +120,36 @@ CONVENTION_RE = re.compile(
     r"^(U_[A-Z0-9_$#]+|S_[A-Z]{2}_[A-Z0-9_$#]+|[A-Z0-9_$#]+_USERFIELDS|PS_[A-Z0-9_$#]+|PSSIS_[A-Z0-9_$#]+)$"
 )
 
-# Table statuses: how far its column list can be trusted.
+# Table statuses: how far its column list can be trusted. OLDER: PowerSchool's own table known
+# only from an older release's live schema (may be gone from a current server).
 COMPLETE, PARTIAL, DISTRICT, DECLARED, NAME_ONLY = "complete", "partial", "district", "declared", "name-only"
+OLDER = "older"
+
+# Evidence tags: the sources that know a column.
+EVIDENCE = {
+    "DD": "PowerSchool's Data Dictionary (docs scrape, 2023)",
+    "TEAMSTER": "dbt staging models of live PowerSchool extracts (TEAMSchools/teamster, 2026)",
+    "LIVE2017": "a live PowerSchool 10.1-11.x Oracle schema (one district's, reflected 2017)",
+    "DOCPAGE": "a single PowerSchool documentation page",
+    "DD-DERIVED": "derived from the Data Dictionary's own statement",
+    "REF": "the preview model's reference schema",
+    "OBSERVED": "read by working production PowerQueries",
+    "SR-AUDIT": "PowerSchool's state-reporting audit-columns rule",
+    "SR-MAPPING": "a state-reporting field-mapping page",
+}
 
 
 @cache
 def _packed() -> dict[str, Any]:
+    """What the checks read: per table its kind, status and ``{COLUMN: oracle type}``; the audit columns."""
     with gzip.open(data_path("powerschool-dictionary.json.gz"), "rb") as handle:
+        return json.loads(handle.read())
+
+
+@cache
+def _packed_evidence() -> dict[str, Any]:
+    """Per table its source indices, notes and ``{COLUMN: "TAGS" or "TAGS|TAG=OTHER TYPE"}``."""
+    with gzip.open(data_path("powerschool-dictionary-evidence.json.gz"), "rb") as handle:
         return json.loads(handle.read())
 
 
@@ -129,12 +157,9 @@ def _packed() -> dict[str, Any]:
 def load_full_dictionary() -> dict[str, dict[str, str]]:
     """Every table and view of the shipped dictionary: ``{TABLE: {COLUMN: oracle type}}``.
 
-    A type is ``""`` where the sources give none.
+    A type is ``""`` where the sources give none. Shared: do not change it.
     """
-    return {
-        table: {column: packed.partition("|")[0] for column, packed in entry["columns"].items()}
-        for table, entry in _packed()["tables"].items()
-    }
+    return {table: entry["columns"] for table, entry in _packed()["tables"].items()}
 
 
 @dataclass(frozen=True)
@@ -143,39 +168,43 @@ class TableInfo:
 
     name: str
     kind: str  # table or view
-    status: str  # complete, partial or district
+    status: str  # complete, partial, district or older
     sources: tuple[str, ...]
     notes: tuple[str, ...]
     columns: Mapping[str, str]  # COLUMN -> oracle type ("" unknown)
-    evidence: Mapping[str, str]  # COLUMN -> comma-separated evidence tags (DD, TEAMSTER, …)
+    evidence: Mapping[str, str]  # COLUMN -> comma-separated evidence tags (DD, TEAMSTER, LIVE2017, …)
+    other_types: Mapping[str, str] = field(default_factory=dict)  # COLUMN -> "TAG=TYPE" another source gives
 
 
 @cache
 def table_info(table: str) -> TableInfo | None:
     """The shipped dictionary's entry for a table, or None."""
-    packed = _packed()
-    entry = packed["tables"].get(table.upper())
+    entry = _packed()["tables"].get(table.upper())
     if entry is None:
         return None
-    columns, evidence = {}, {}
-    for column, value in entry["columns"].items():
-        oracle_type, _, tags = value.partition("|")
-        columns[column] = oracle_type
+    packed = _packed_evidence()
+    about = packed["tables"].get(table.upper(), {})
+    evidence, other_types = {}, {}
+    for column, value in about.get("columns", {}).items():
+        tags, _, other = value.partition("|")
         evidence[column] = tags
+        if other:
+            other_types[column] = other
     return TableInfo(
         name=table.upper(),
         kind=entry["kind"],
         status=entry["status"],
-        sources=tuple(packed["sources"][i] for i in entry["sources"]),
-        notes=tuple(entry.get("notes", ())),
-        columns=columns,
+        sources=tuple(packed["sources"][i] for i in about.get("sources", ())),
+        notes=tuple(about.get("notes", ())),
+        columns=dict(entry["columns"]),
         evidence=evidence,
+        other_types=other_types,
     )
 
 
 @cache
 def table_statuses() -> dict[str, str]:
-    """TABLE -> complete, partial or district, for every table of the shipped dictionary."""
+    """TABLE -> complete, partial, district or older, for every table of the shipped dictionary."""
     return {table: entry["status"] for table, entry in _packed()["tables"].items()}
 
 
@@ -334,6 +363,15 @@ class Dictionary:
         if fix:
             return Verdict("wrong-table", "error", f"{name} is not a PowerSchool table", fix, name)
         if self.has_table(name):
+            if self.statuses.get(name) == OLDER and name not in self.extensions:
+                return Verdict(
+                    "unverified-table",
+                    "warning",
+                    f"table {name} is not in PowerSchool's current data dictionary: present on older PowerSchool "
+                    "servers (a 10.1-11.x live schema); check yours",
+                    "if your server has it, declare it under [dictionary] extensions in plugin.toml to silence this",
+                    name,
+                )
             return None
         if CONVENTION_RE.match(name):
             return Verdict(
@@ -373,6 +411,8 @@ class Dictionary:
                 why = f"{table} is district-defined: its columns differ from district to district"
             elif status == DECLARED:
                 why = f"{qualified} is not among the columns declared for {table}"
+            elif status == OLDER:
+                why = f"{table} is known only from an older PowerSchool release, whose columns may differ from yours"
             elif status == NAME_ONLY or not self.columns(table):
                 why = f"the dictionary knows {table} by name only"
             else:
@@ -432,16 +472,18 @@ class Dictionary:
 def powerschool_dictionary() -> Dictionary:
     """The dictionary shipped with the package (no district extensions)."""
     wrong_tables, wrong_columns = load_wrong_names()
-    tables = {t: dict(c) for t, c in load_full_dictionary().items()}
+    full = load_full_dictionary()
+    tables = dict(full)  # a table's columns are copied only where they change (the load stays fast)
     # The preview model's columns count too (a handful rest on sources the reference merged).
     for table, columns in load_dictionary().items():
-        merged = tables.setdefault(table, {})
-        for column, oracle_type in columns.items():
-            merged.setdefault(column, oracle_type)
+        missing = {c: t for c, t in columns.items() if c not in tables.get(table, {})}
+        if missing:
+            tables[table] = {**tables.get(table, {}), **missing}
     # Known-wrong names win over a column list derived from a legacy table.
     for key in wrong_columns:
         table, _, column = key.partition(".")
-        tables.get(table, {}).pop(column, None)
+        if column in tables.get(table, {}):
+            tables[table] = {c: t for c, t in tables[table].items() if c != column}
     return Dictionary(
         tables=tables,
         wrong_tables=wrong_tables,
@@ -518,7 +560,7 @@ def placeholder_field(dictionary: Dictionary, family: str | None, core_table: st
     wanted = {
         "NUMBER": ("NUMBER", "FLOAT"),
         "FLOAT": ("NUMBER", "FLOAT"),
-        "DATE": ("DATE",),
+        "DATE": ("DATE", "TIMESTAMP"),
         "TIMESTAMP": ("TIMESTAMP", "DATE"),
     }.get(family or "", ("VARCHAR2",))
     for table in [t for t in ((core_table or "").upper(), "STUDENTS") if t]:
@@ -560,6 +602,7 @@ def describe_table(dictionary: Dictionary, table: str) -> dict[str, Any]:
     columns = dictionary.columns(name) or {}
     declared = {c for t, c in dictionary.declared_columns if t == name}
     evidence = dict(info.evidence) if info else {}
+    other_types = dict(info.other_types) if info else {}
     return {
         "table": name,
         "kind": info.kind if info else ("view" if name in dictionary.views else "table"),
@@ -574,7 +617,18 @@ def describe_table(dictionary: Dictionary, table: str) -> dict[str, Any]:
                 "type": oracle_type or None,
                 "evidence": (["DECLARED"] if column in declared else [])
                 + [e for e in evidence.get(column, "").split(",") if e],
+                **({"other_type": _other_type(other_types[column])} if column in other_types else {}),
             }
             for column, oracle_type in sorted(columns.items())
         ],
+        "evidence_tags": {
+            tag: EVIDENCE.get(tag, tag)
+            for tag in sorted({e for c in columns for e in evidence.get(c, "").split(",") if e})
+        },
     }
+
+
+def _other_type(packed: str) -> dict[str, str]:
+    """The type another source gives: "DD=VARCHAR2(40)" -> {"source": "DD", "type": "VARCHAR2(40)"}."""
+    tag, _, oracle_type = packed.partition("=")
+    return {"source": tag, "type": oracle_type}
