@@ -155,28 +155,14 @@ def validate(config: Path, select: tuple[str, ...], fmt: str, strict: bool) -> N
     """
     from plugin_builder.findings import has_errors
     from plugin_builder.pipeline import validate as run_validate
+    from plugin_builder.reports.listings import validate_summary
 
     result = run_validate(config, select)
     _print_findings(result.findings, fmt)
     failed = has_errors(result.findings, strict)
     if fmt == "text" and not failed:
-        click.echo(_validate_summary(result))
+        click.echo(validate_summary(result))
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
-
-
-def _validate_summary(result) -> str:
-    """One line saying what was checked, so that success is visible."""
-    queries = len(result.tree.queries)
-    own = sum(1 for q in result.tree.queries if q.spec.origin == "project")
-    counts = {}
-    for finding in result.findings:
-        counts[finding.severity.value] = counts.get(finding.severity.value, 0) + 1
-    noted = ", ".join(f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in sorted(counts.items()))
-    return (
-        f"ok: {result.project.plugin.name} {result.project.plugin.version}: {queries} "
-        f"quer{'ies' if queries != 1 else 'y'} ({own} of the project's own) checked, no errors"
-        + (f"; {noted}" if noted else "")
-    )
 
 
 @main.command()
@@ -258,6 +244,7 @@ def list_queries(config: Path | None, copy_name: str | None, folder: Path | None
     from plugin_builder.project.catalog import available_queries, builtin_catalog, load_catalog
     from plugin_builder.project.config import load_project
     from plugin_builder.project.scaffold import copy_builtin_query
+    from plugin_builder.reports.listings import query_listing
 
     if copy_name is not None:
         target = folder if folder is not None else (config.parent if config is not None else Path("."))
@@ -280,31 +267,10 @@ def list_queries(config: Path | None, copy_name: str | None, folder: Path | None
     else:
         chosen = None
         specs = builtin_catalog()
-    width = max(len(n) for n in specs)
-    for name, spec in sorted(specs.items()):
-        mark = "" if chosen is None else ("* " if name in chosen else "  ")
-        note = (
-            "  (the project's unchanged copy of the built-in)"
-            if spec.unchanged_copy
-            else "  (the project's, replacing the built-in)"
-            if spec.replaces_builtin
-            else ""
-        )
-        click.echo(f"{mark}{name:<{width}}  {spec.group:<10}  {spec.summary}{note}")
+    for line in query_listing(specs, chosen):
+        click.echo(line)
     if chosen is not None:
         click.echo("\n* = built by this project's [queries] include/exclude", err=True)
-
-
-def plain_doc(text: str) -> str:
-    """A rule's docstring for the terminal: its reStructuredText markup (``code``, ``Bad::``,
-    `links`_) taken away, the examples kept as indented text."""
-    import re
-
-    text = re.sub(r"``(.+?)``", r"\1", text, flags=re.S)
-    text = re.sub(r"`([^`]+?)`_", r"\1", text)
-    text = re.sub(r"(?m)^(\s*\S.*?):(:)$", r"\1:", text)
-    text = re.sub(r":[a-z]+:`([^`]+)`", r"\1", text)
-    return text
 
 
 @main.command("checks")
@@ -317,17 +283,17 @@ def list_checks(code: str | None) -> None:
     Exit: 0, or 2 for an unknown code.
     """
     from plugin_builder.checks import all_rules
+    from plugin_builder.reports.listings import rule_explanation, rule_listing
 
     rules = all_rules()
     if code:
         matches = [r for r in rules if r.code == code.upper() or r.name == code]
         if not matches:
             raise click.UsageError(f"no rule {code!r}; run `plugin-builder checks` for the list")
-        r = matches[0]
-        click.echo(f"{r.code} {r.name} ({r.severity.value}, per {r.scope})\n\n{plain_doc(r.doc)}")
+        click.echo(rule_explanation(matches[0]))
         return
-    for r in rules:
-        click.echo(f"{r.code}  {r.severity.value:<7}  {r.name:<32}  {plain_doc(r.summary)}")
+    for line in rule_listing(rules):
+        click.echo(line)
 
 
 # --- administrators and reviewers: init, review ------------------------------------------
@@ -449,29 +415,21 @@ def lint_command(
     """
     from plugin_builder.findings import has_errors, select_codes as filter_codes
     from plugin_builder.build.lint import lint, load_dictionary_file
+    from plugin_builder.checks import rule_codes
 
-    select_codes, ignore_codes = _rule_codes(select_codes, "--select"), _rule_codes(ignore_codes, "--ignore")
+    codes = {}
+    for option, values in (("--select", select_codes), ("--ignore", ignore_codes)):
+        try:
+            codes[option] = rule_codes(values)
+        except ValueError as exc:
+            raise click.UsageError(f"{option} {exc}; run `plugin-builder checks` for the list") from None
     dictionary = load_dictionary_file(dictionary_file) if dictionary_file else None
     result = lint(path, dictionary)
-    findings = filter_codes(result.findings, select_codes, ignore_codes)
+    findings = filter_codes(result.findings, codes["--select"], codes["--ignore"])
     _print_findings(findings, fmt)
     if fmt == "text" and not findings:
         click.echo(f"{path}: no findings", err=True)
     sys.exit(EXIT_FINDINGS if has_errors(findings, strict) else EXIT_OK)
-
-
-def _rule_codes(values: tuple[str, ...], option: str) -> tuple[str, ...]:
-    """Rule codes or prefixes from repeated and comma-separated values; unknown ones are a usage error."""
-    from plugin_builder.checks import INTERNAL_CODE, all_rules
-
-    known = [r.code for r in all_rules()] + [INTERNAL_CODE]
-    codes = tuple(c.strip().upper() for value in values for c in value.split(",") if c.strip())
-    for code in codes:
-        if not any(k.startswith(code) for k in known):
-            raise click.UsageError(
-                f"{option} {code}: no rule code starts with it; run `plugin-builder checks` for the list"
-            )
-    return codes
 
 
 # --- dictionary ------------------------------------------------------------------------
@@ -495,6 +453,7 @@ def dictionary_command(name: str | None, fmt: str, dictionary_file: Path | None)
     from plugin_builder.sql.dictionary import powerschool_dictionary
     from plugin_builder.sql.dictionary import describe_table, list_tables
     from plugin_builder.build.lint import load_dictionary_file
+    from plugin_builder.reports.listings import described_text, table_listing
 
     dictionary = load_dictionary_file(dictionary_file) if dictionary_file else powerschool_dictionary()
     if name and dictionary.has_table(name):
@@ -509,34 +468,9 @@ def dictionary_command(name: str | None, fmt: str, dictionary_file: Path | None)
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
-    width = max(len(r["table"]) for r in rows)
-    for r in rows:
-        click.echo(f"{r['table']:<{width}}  {r['kind']:<5}  {r['status']:<9}  {r['columns']:>4} columns")
+    for line in table_listing(rows):
+        click.echo(line)
     click.echo(f"{len(rows)} table(s); `plugin-builder dictionary TABLE` shows one", err=True)
-
-
-def described_text(described: dict) -> str:
-    lines = [f"{described['table']} ({described['kind']}, {described['status']})"]
-    lines += [f"  note: {n}" for n in described["notes"]]
-    lines += [f"  source: {s}" for s in described["sources"]]
-    columns = described["columns"]
-    if columns:
-        width = max(len(c["name"]) for c in columns)
-        type_width = max(len(c["type"] or "?") for c in columns)
-        lines.append("")
-        for c in columns:
-            other = c.get("other_type")
-            disagree = f"  ({other['source']}: {other['type']})" if other else ""
-            lines.append(
-                f"  {c['name']:<{width}}  {c['type'] or '?':<{type_width}}  {', '.join(c['evidence'])}{disagree}".rstrip()
-            )
-        tags = described.get("evidence_tags") or {}
-        if tags:
-            lines.append("")
-            lines += [f"  {tag}: {what}" for tag, what in tags.items()]
-    else:
-        lines.append("  (no column list: known by name only)")
-    return "\n".join(lines)
 
 
 # --- end lint --------------------------------------------------------------------------

@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 from plugin_builder.checks import all_rules
-from plugin_builder.cli import main, plain_doc
+from plugin_builder.cli import main
+from plugin_builder.reports.listings import plain_doc
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -58,6 +58,17 @@ def all_rules() -> list[Rule]:
     return sorted(RULES.values(), key=lambda r: r.code)
 
 
+def rule_codes(values: Iterable[str]) -> tuple[str, ...]:
+    """Rule codes or prefixes from repeated and comma-separated values (``SQ3``, ``AC400,PQ217``),
+    upper-cased; one that starts no rule code is a ValueError naming it."""
+    known = [r.code for r in all_rules()] + [INTERNAL_CODE]
+    codes = tuple(c.strip().upper() for value in values for c in value.split(",") if c.strip())
+    for code in codes:
+        if not any(k.startswith(code) for k in known):
+            raise ValueError(f"{code}: no rule code starts with it")
+    return codes
+
+
 def run_rules(ctx: CheckContext, rules: Iterable[Rule] | None = None) -> list[Finding]:
     """Run every plugin- and query-scope rule (or ``rules``) on one plugin."""
     _load_rule_modules()
