@@ -23,7 +23,8 @@ from plugin_builder.errors import PluginBuilderError, Problem
 from plugin_builder.findings import Finding, has_errors, sort_findings
 from plugin_builder.pipeline import validate
 from plugin_builder.preview import checkers, writers
-from plugin_builder.preview.sources import open_district, prepare_requirements
+from plugin_builder.preview.filler import prepare_district
+from plugin_builder.preview.sources import open_district
 from plugin_builder.preview.synthetic import DEFAULT_TODAY, District
 from plugin_builder.sql.analysis import field_uses
 from plugin_builder.sql.oracle.binds import arg_families, bind_kind, typed_binds
@@ -217,18 +218,34 @@ def run_preview(
     queries: list[RenderedQuery] | None = None,
     select: tuple[str, ...] = (),
     args: dict[str, str] | None = None,
+    plugin: Path | None = None,
+    dictionary: Path | None = None,
+    write_district: Path | None = None,
 ) -> PreviewResult:
     """Render, load the data, run every query (or those ``select`` globs match), write
-    and check every output."""
+    and check every output. With ``plugin`` (a ZIP or folder built elsewhere, and its
+    ``dictionary`` file) its queries run instead of the project's; ``write_district`` also
+    writes the prepared district out (:mod:`plugin_builder.preview.export`)."""
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     note = progress or (lambda _message: None)
-    validated = validate(config, select)
-    project = validated.project
-    rendered = queries if queries is not None else validated.tree.queries
-    errors = sum(1 for f in validated.findings if f.severity.value == "error")
-    if errors:
-        note(f"note: validate reports {errors} error(s); preview runs the queries anyway (build would refuse)")
+    foreign = None
+    if plugin is not None:
+        from plugin_builder.preview.plugin import load_plugin
+
+        foreign = load_plugin(plugin, dictionary, select)
+        rendered, declared, quotes, errors = foreign.queries, foreign.declared, True, foreign.lint_errors
+        if errors:
+            note(f"note: lint reports {errors} error(s); preview runs the queries anyway")
+    else:
+        validated = validate(config, select)
+        project = validated.project
+        rendered = queries if queries is not None else validated.tree.queries
+        declared = {table: dict(columns) for table, columns in project.dictionary.tables}
+        quotes = project.csv.quotes
+        errors = sum(1 for f in validated.findings if f.severity.value == "error")
+        if errors:
+            note(f"note: validate reports {errors} error(s); preview runs the queries anyway (build would refuse)")
     for query in rendered:  # a value PowerSchool would refuse stops here, before any data is loaded
         typed_binds(query.spec.args, args or {})
     timings["render"] = time.perf_counter() - clock
@@ -237,8 +254,16 @@ def run_preview(
     folders = [Path(t) for t in tables] if isinstance(tables, (list, tuple)) else [Path(tables)] if tables else []
     source, district = open_district(students, db, folders, seed, today, note)
     today = today or (district.today if district else DEFAULT_TODAY)
-    declared = {table: dict(columns) for table, columns in project.dictionary.tables}
-    unrunnable, notes = prepare_requirements(source, _needs(rendered), declared)
+    unrunnable, notes = prepare_district(source, district, _needs(rendered), declared)
+    if foreign is not None:
+        from plugin_builder.preview.plugin import district_args, first_school, yearid_of
+
+        notes = foreign.notes + notes
+        args = {**district_args(foreign, yearid_of(district, today), first_school(source)), **(args or {})}
+    if write_district is not None:
+        from plugin_builder.preview.export import export_district
+
+        notes.append(export_district(source, district, Path(write_district)))
     timings["load"] = time.perf_counter() - clock
     note(f"data: {source.description} (SYSDATE {today:%Y-%m-%d %H:%M})")
 
@@ -259,7 +284,7 @@ def run_preview(
     timings["clear"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    written = write_outputs(results, out_dir, project.csv.quotes, progress)
+    written = write_outputs(results, out_dir, quotes, progress)
     for result in results:
         result.release()
     source.con.close()  # the database is not needed past here; free its memory for the checks
@@ -270,7 +295,7 @@ def run_preview(
     findings: list[Finding] = []
     for index, kind in enumerate(kinds, start=1):
         note(f"[{index}/{len(kinds)}] checking {kind} …")
-        findings.extend(check_outputs(out_dir, [kind], project.csv.quotes))
+        findings.extend(check_outputs(out_dir, [kind], quotes))
     findings = sort_findings(findings + district_findings)
     timings["check"] = time.perf_counter() - clock
 

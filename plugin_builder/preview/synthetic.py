@@ -204,6 +204,16 @@ def _term_rows(schools: tuple[School, ...], yearid: int) -> list[tuple]:
                     (dcid + 7000, year * 100 + offset, school.number, year, name, abbreviation, portion,
                      1 if portion == 1 else 0, firstday, lastday)
                 )  # fmt: skip
+    # The district office (school 0) has the year terms only, as PowerSchool districts keep
+    # them (public plugins find the current year with TERMS.SCHOOLID = 0).
+    for year in (yearid - 1, yearid, yearid + 1):
+        start_year = 1990 + year
+        dcid += 1
+        rows.append(
+            (dcid + 7000, year * 100, 0, year, f"{start_year}-{start_year + 1}",
+             f"{start_year % 100:02d}-{(start_year + 1) % 100:02d}", 1, 1,
+             dt.date(start_year, 8, 13), dt.date(start_year + 1, 6, 5))
+        )  # fmt: skip
     return rows
 
 
@@ -510,6 +520,8 @@ def _staff(b: _Build) -> None:
         """
     )
     x.execute("UPDATE USERS SET LASTFIRST = LAST_NAME || ', ' || FIRST_NAME")
+    # PowerTeacher access for every current teacher and the district office; none for former teachers.
+    x.execute("UPDATE USERS SET PTACCESS = CASE WHEN DCID >= 95000 THEN 0 ELSE 1 END, PSACCESS = 1")
     # SCHOOLSTAFF: each teacher at the home school; every 20th also at the next school;
     # district-office staff at school 0; the former teachers inactive (STATUS 2).
     nschools = len(schools)
@@ -534,7 +546,7 @@ def _staff(b: _Build) -> None:
         INSERT INTO TEACHERS BY NAME
         SELECT ss.ID, ss.DCID, ss.USERS_DCID, ss.SCHOOLID, ss.STATUS, ss.STAFFSTATUS, u.FIRST_NAME, u.LAST_NAME,
                u.MIDDLE_NAME, u.LASTFIRST, u.EMAIL_ADDR, u.TEACHERNUMBER, u.TEACHERLOGINID, u.LOGINID,
-               u.HOMESCHOOLID, u.SIF_STATEPRID, u.TITLE
+               u.HOMESCHOOLID, u.SIF_STATEPRID, u.TITLE, u.PTACCESS, u.PSACCESS
         FROM SCHOOLSTAFF ss JOIN USERS u ON u.DCID = ss.USERS_DCID
         """
     )

@@ -20,7 +20,8 @@ import uvicorn
 
 from plugin_builder.sql.analysis import analyze
 from plugin_builder.errors import PluginBuilderError, Problem
-from plugin_builder.preview.sources import Source, open_district, prepare_requirements
+from plugin_builder.preview.filler import prepare_district
+from plugin_builder.preview.sources import Source, open_district
 from plugin_builder.preview.synthetic import DEFAULT_TODAY
 from plugin_builder.serve.app import PowerQueryApi
 from plugin_builder.serve.auth import Credentials, new_credentials
@@ -39,7 +40,7 @@ class Prepared:
     today: dt.datetime
 
 
-def _unavailable(plugin: ServedPlugin, source: Source) -> None:
+def _unavailable(plugin: ServedPlugin, source: Source, district=None) -> None:
     """Queries reading a table or column the district lacks answer 500 with the reason; the others serve."""
     needs: dict[str, dict[str, set[str]]] = {}
     for query in plugin.queries.values():
@@ -48,7 +49,7 @@ def _unavailable(plugin: ServedPlugin, source: Source) -> None:
             tables.setdefault(use.table.upper(), set()).add(use.field.upper())
     dictionary = plugin.dictionary
     declared = {table: dict(dictionary.columns(table) or {}) for table in dictionary.extensions}
-    unrunnable, notes = prepare_requirements(source, needs, declared)
+    unrunnable, notes = prepare_district(source, district, needs, declared)
     plugin.notes.extend(notes)
     for name, why in sorted(unrunnable.items()):
         query = plugin.queries[name]
@@ -72,7 +73,7 @@ def prepare(
     plugin = load_zip_plugin(zip_path) if zip_path is not None else load_project_plugin(config)
     source, district = open_district(students, db, tables, seed, today)
     today = today or (district.today if district else DEFAULT_TODAY)
-    _unavailable(plugin, source)
+    _unavailable(plugin, source, district)
     generated_id, generated_secret = new_credentials()
     credentials = Credentials(client_id or generated_id, client_secret or generated_secret)
     if token_lifetime is not None:

@@ -27,6 +27,7 @@ with a test of its own in ``tests/test_oracle_compat.py``:
   indicator and ``(count)`` (``ON OVERFLOW TRUNCATE [ind] [WITH|WITHOUT COUNT]``).
 * ``MIN|MAX(x) KEEP (DENSE_RANK FIRST|LAST ORDER BY …)`` keeps Oracle's tie rule (the
   MIN or MAX among the rows of the first or last rank).
+* ``BITAND(a, b)`` and ``REGEXP_SUBSTR(s, pattern[, position])`` (RE2 patterns) are macros.
 * ``SUBSTR(x, 0, n)`` starts at 1 as in Oracle; ``DBMS_LOB.SUBSTR(lob, n, offset)`` is
   ``SUBSTR(lob, offset, n)``.
 * ``DUAL`` exists (:func:`prepare_connection` creates it, with the helper macros).
@@ -747,6 +748,10 @@ _MACROS = [
     "ELSE NULLIF(CAST(x AS VARCHAR), '') END",
     "CREATE OR REPLACE MACRO ORA_DATE_ADD(d, n) AS "
     "CAST(d AS TIMESTAMP) + to_microseconds(CAST(round(n * 86400000000) AS BIGINT))",
+    # BITAND and REGEXP_SUBSTR (the forms public plugins use: a pattern, and a start position).
+    "CREATE OR REPLACE MACRO BITAND(a, b) AS CAST(a AS BIGINT) & CAST(b AS BIGINT)",
+    "CREATE OR REPLACE MACRO REGEXP_SUBSTR(s, p) AS NULLIF(regexp_extract(s, p), ''), "
+    "(s, p, pos) AS NULLIF(regexp_extract(substr(s, pos), p), '')",
     "CREATE OR REPLACE MACRO ORA_DAYS_BETWEEN(a, b) AS "
     "(epoch(CAST(a AS TIMESTAMP)) - epoch(CAST(b AS TIMESTAMP))) / 86400.0",
     f"CREATE OR REPLACE MACRO ORA_LISTAGG_ERROR(s) AS "
