@@ -597,7 +597,7 @@ def _one_district(students: int | None, db: Path | None) -> None:
     "dictionary_file",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="With --zip: the district's extension tables (TABLE = [\"COL\", …]), as for lint; they are filled too.",
+    help='With --zip: the district\'s extension tables (TABLE = ["COL", …]), as for lint; they are filled too.',
 )
 @click.option(
     "--write-district",

@@ -276,7 +276,7 @@ def typed_value(table: str, column: str, duck_type: str, oracle_type: str, facts
     if length == 1:
         value = _pick(["Y", "N"], tag, facts)
     elif "EMAIL" in name:
-        value = f"'user' || a.N || '@example.org'"
+        value = "'user' || a.N || '@example.org'"
     elif "PHONE" in name or name.endswith(("FAX", "CELL")):
         value = f"'555-' || lpad(CAST({h} % 10000 AS VARCHAR), 4, '0')"
     elif "GENDER" in name or name in ("SEX",):
@@ -460,7 +460,7 @@ class Filler:
         if key in given:
             return f"a.{key}"
         if key == "YEARID":
-            return f"abs(a.TERMID) // 100" if "TERMID" in given else str(facts.yearid)
+            return "abs(a.TERMID) // 100" if "TERMID" in given else str(facts.yearid)
         if key == "TERMID":
             return str(facts.yearid * 100)
         if key == "GRADE_LEVEL":
@@ -942,6 +942,7 @@ def prepare_district(
 
     notes: list[str] = []
     if district is not None:
+        notes += complete_schema(source, needs, declared or {})
         wanted = {table for tables in needs.values() for table in tables} - set(source.from_csv)
         report = fill_tables(source.con, district, sorted(wanted), declared)
         for table, rows in sorted(report.rows.items()):
@@ -950,3 +951,76 @@ def prepare_district(
                 notes.append(f"{table}: {rows} synthetic rows ({report.how[table]})")
     unrunnable, more = prepare_requirements(source, needs, declared)
     return unrunnable, notes + more
+
+
+# District-defined tables: U_ (custom fields, database extensions), S_<state>_… (state
+# reporting), …_X and …_C extensions. Their columns differ from district to district.
+DISTRICT_TABLE_RE = re.compile(r"^(U_|S_[A-Z]{2}_)|_(X|C)$")
+
+
+def column_type_by_name(column: str) -> str:
+    """An Oracle type for a district-defined column nobody declares, from its name."""
+    name = column.upper()
+    if name in ("ID", "DCID") or name.endswith(("DCID", "ID")):
+        return "NUMBER(10,0)"
+    if name.endswith(("DATE", "_DT")):
+        return "DATE"
+    return "VARCHAR2(4000)"
+
+
+def complete_schema(source, needs: dict[str, dict[str, set[str]]], declared: dict[str, dict[str, str]]) -> list[str]:
+    """On the synthetic district: add each column a query reads that the district's table
+    lacks when the full dictionary knows it, or when the table is district-defined (typed by
+    name); create a district-defined table nobody knows from the columns the queries read.
+    The notes say what was made up."""
+    from plugin_builder.sql.dictionary import duckdb_type, table_info
+
+    read: dict[str, set[str]] = {}
+    for tables in needs.values():
+        for table, fields in tables.items():
+            read.setdefault(table.upper(), set()).update(f.upper() for f in fields)
+    notes = []
+    for table, fields in sorted(read.items()):
+        if table in source.from_csv or table in declared:
+            continue
+        info = table_info(table)
+        district_defined = bool(DISTRICT_TABLE_RE.search(table)) or (info is not None and info.status == "district")
+        have = source.columns.get(table)
+        known = load_dictionary().get(table) or load_full_dictionary().get(table)
+        if have is None and not known:
+            if not district_defined or not fields:
+                continue
+            columns = {f: column_type_by_name(f) for f in sorted(fields)}
+            source.con.execute(
+                f'CREATE TABLE "{table}" ({", ".join(f"{chr(34)}{c}{chr(34)} {duckdb_type(t)}" for c, t in columns.items())})'
+            )
+            source.columns[table] = set(columns)
+            notes.append(
+                f"{table} is in no dictionary: made from the {len(columns)} column(s) the queries read "
+                f"({', '.join(columns)}), typed by name (declare it with --dictionary or [dictionary] to type it)"
+            )
+            continue
+        if have is None:
+            continue
+        full = {c.upper(): t for c, t in (load_full_dictionary().get(table) or {}).items()}
+        added = []
+        for column in sorted(fields - have):
+            if column in full:
+                oracle_type = full[column]
+            elif district_defined:
+                oracle_type = column_type_by_name(column)
+            else:
+                continue
+            source.con.execute(f'ALTER TABLE "{table}" ADD COLUMN "{column}" {duckdb_type(oracle_type)}')
+            have.add(column)
+            added.append(column)
+        if added:
+            notes.append(
+                f"{table}: added {', '.join(added)} "
+                + (
+                    "(known to the dictionary)"
+                    if all(c in full for c in added)
+                    else "(district-defined, typed by name)"
+                )
+            )
+    return notes

@@ -10,7 +10,8 @@ Args come from ``--arg``, else from the arg's ``default=`` in the XML, else from
 (:func:`district_args`): a year arg (``column=…YEARID`` or a name with ``year``) is the
 current year's YEARID, a term arg (``…TERMID``, ``TERMS.ID`` or ``term``) the year term
 (YEARID × 100, which every school has), a school arg (``…SCHOOLID``, ``SCHOOL_NUMBER`` or
-``school``) the first school; a date arg as for a project (today, or three weeks before for a
+``school``) the first school (``~(curyearid)``, ``~(curtermid)`` and
+``~(curschoolid)`` in the SQL or a default are filled the same way); a date arg as for a project (today, or three weeks before for a
 start); any other arg is blank (NULL).
 """
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -125,7 +127,7 @@ def district_args(plugin: ForeignPlugin, yearid: int, school: int | None) -> dic
             if arg.name in values:
                 continue
             if arg.name in plugin.defaults:
-                values[arg.name] = plugin.defaults[arg.name]
+                values[arg.name] = substitute(plugin.defaults[arg.name], yearid, school)
                 continue
             if bind_kind(arg.column, plugin.dictionary) == "date":
                 continue  # as for a project (default_binds)
@@ -144,3 +146,25 @@ def yearid_of(district, today: dt.datetime) -> int:
     from plugin_builder.preview.synthetic import school_year_of
 
     return district.yearid if district is not None else school_year_of(today.date())
+
+
+# PowerSchool's substitution tags a plugin may use in its SQL or arg defaults.
+_TAGS = re.compile(r"~\((curyearid|curschoolid|curtermid)\)", re.IGNORECASE)
+
+
+def substitute(text: str, yearid: int, school: int | None) -> str:
+    """``~(curyearid)``, ``~(curtermid)`` and ``~(curschoolid)`` as PowerSchool fills them
+    for the signed-in user: the current year, its year term and the first school."""
+    values = {"curyearid": str(yearid), "curtermid": str(yearid * 100), "curschoolid": str(school or 0)}
+    return _TAGS.sub(lambda m: values[m.group(1).lower()], text)
+
+
+def substitute_queries(plugin: ForeignPlugin, yearid: int, school: int | None) -> list[str]:
+    """Fill the substitution tags of every query's SQL; notes name the queries that had some."""
+    notes = []
+    for query in plugin.queries:
+        filled = substitute(query.sql, yearid, school)
+        if filled != query.sql:
+            query.sql = filled
+            notes.append(f"query {query.full_name}: ~(cur…) tags filled with year {yearid}, school {school}")
+    return notes

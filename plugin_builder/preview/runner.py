@@ -254,12 +254,15 @@ def run_preview(
     folders = [Path(t) for t in tables] if isinstance(tables, (list, tuple)) else [Path(tables)] if tables else []
     source, district = open_district(students, db, folders, seed, today, note)
     today = today or (district.today if district else DEFAULT_TODAY)
-    unrunnable, notes = prepare_district(source, district, _needs(rendered), declared)
+    notes = []
     if foreign is not None:
-        from plugin_builder.preview.plugin import district_args, first_school, yearid_of
+        from plugin_builder.preview.plugin import district_args, first_school, substitute_queries, yearid_of
 
-        notes = foreign.notes + notes
-        args = {**district_args(foreign, yearid_of(district, today), first_school(source)), **(args or {})}
+        yearid, school = yearid_of(district, today), first_school(source)
+        notes = foreign.notes + substitute_queries(foreign, yearid, school)
+        args = {**district_args(foreign, yearid, school), **(args or {})}
+    unrunnable, prepared = prepare_district(source, district, _needs(rendered), declared)
+    notes += prepared
     if write_district is not None:
         from plugin_builder.preview.export import export_district
 
