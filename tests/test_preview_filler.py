@@ -419,3 +419,17 @@ def test_readme_lists_the_first_students(tmp_path):
     text = district_readme(con, "test", {"STUDENTS": 100})
     table = text.split("## Students")[1].split("##")[0]
     assert len([line for line in io.StringIO(table) if line.startswith("| 1")]) >= 1
+
+
+def test_regexp_replace_reads_a_number_as_text_and_an_empty_replacement_removes():
+    from plugin_builder.sql.oracle.compat import execute
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (n BIGINT, s VARCHAR)")
+    con.execute("INSERT INTO t VALUES (123, 'a1b2'), (7, 'xyz')")
+    rows = execute(
+        con,
+        "SELECT REGEXP_REPLACE(n, '[^0-9]', ''), REGEXP_REPLACE(s, '[^0-9]', ''), "
+        "CASE WHEN REGEXP_LIKE(n, '^1') THEN 1 ELSE 0 END, BITAND(n, 3), REGEXP_SUBSTR(s, '[0-9]') FROM t ORDER BY n",
+    ).fetchall()
+    assert rows == [("7", None, 0, 3, None), ("123", "12", 1, 3, "1")]

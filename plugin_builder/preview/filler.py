@@ -454,6 +454,8 @@ class Filler:
         """SQL for a key column: the anchor's value, a pick from the table it names, or the
         table's own id; None when the column is no key."""
         facts = self.facts
+        if name in given:  # the anchor has the column itself (a copy of another table)
+            return f'a."{name}"'
         if name in ("ID", "DCID") or name in (f"{table}ID", f"{table}DCID", f"{table}_ID"):
             return "a.N"
         key = KEY_ALIASES.get(name, name)
@@ -889,7 +891,45 @@ def _fee_transaction(facts: Facts) -> Generator:
     )
 
 
+def _schedulecc(facts: Facts) -> Generator:
+    """Next year's schedule (the scheduler's copy of CC): this year's enrollments a year on."""
+    first = facts.first.replace(year=facts.first.year + 1)
+    last = facts.last.replace(year=facts.last.year + 1)
+    return Generator(
+        f"SELECT * REPLACE (TERMID + 100 AS TERMID) FROM ({ANCHORS['enrollment'][0].format(yearid=facts.yearid)})",
+        "CCID",
+        {
+            "YEARID": "abs(a.TERMID) // 100",
+            "DATEENROLLED": _date_sql(first),
+            "DATELEFT": _date_sql(last + dt.timedelta(days=1)),
+        },
+        note="next year's schedule: this year's current enrollments, TERMID a year on",
+    )
+
+
+def _scheduleterms(facts: Facts) -> Generator:
+    return Generator(
+        f"SELECT * FROM TERMS WHERE YEARID = {facts.yearid + 1}",
+        "SCHOOLID, ID",
+        {},
+        note="next year's terms, as TERMS has them",
+    )
+
+
+def _schedulesections(facts: Facts) -> Generator:
+    return Generator(
+        f"SELECT * REPLACE (TERMID + 100 AS TERMID) FROM SECTIONS WHERE TERMID BETWEEN {facts.yearid} * 100 "
+        f"AND {facts.yearid} * 100 + 99",
+        "ID",
+        {},
+        note="next year's sections: this year's, TERMID a year on (the ids SCHEDULECC uses)",
+    )
+
+
 GENERATORS: dict[str, Callable[[Facts], Generator]] = {
+    "SCHEDULECC": _schedulecc,
+    "SCHEDULETERMS": _scheduleterms,
+    "SCHEDULESECTIONS": _schedulesections,
     "STOREDGRADES": _storedgrades,
     "PGFINALGRADES": _pgfinalgrades,
     "GRADESCALEITEM": _gradescaleitem,
@@ -1001,7 +1041,10 @@ def complete_schema(source, needs: dict[str, dict[str, set[str]]], declared: dic
             )
             continue
         if have is None:
-            continue
+            if not (fields - {c.upper() for c in known}):
+                continue
+            create_tables(source.con, [table])
+            have = source.columns[table] = {c.upper() for c, _ in _columns(source.con, table)}
         full = {c.upper(): t for c, t in (load_full_dictionary().get(table) or {}).items()}
         added = []
         for column in sorted(fields - have):

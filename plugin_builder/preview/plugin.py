@@ -11,7 +11,8 @@ Args come from ``--arg``, else from the arg's ``default=`` in the XML, else from
 current year's YEARID, a term arg (``…TERMID``, ``TERMS.ID`` or ``term``) the year term
 (YEARID × 100, which every school has), a school arg (``…SCHOOLID``, ``SCHOOL_NUMBER`` or
 ``school``) the first school (``~(curyearid)``, ``~(curtermid)`` and
-``~(curschoolid)`` in the SQL or a default are filled the same way); a date arg as for a project (today, or three weeks before for a
+``~(curschoolid)`` in the SQL or a default are filled the same way, and a ``<@restricted_table …/>``
+condition — the user's selection — is every row); a date arg as for a project (today, or three weeks before for a
 start); any other arg is blank (NULL).
 """
 
@@ -152,11 +153,15 @@ def yearid_of(district, today: dt.datetime) -> int:
 _TAGS = re.compile(r"~\((curyearid|curschoolid|curtermid)\)", re.IGNORECASE)
 
 
+_RESTRICTED = re.compile(r"<@restricted_table\b[^>]*/>", re.IGNORECASE)
+
+
 def substitute(text: str, yearid: int, school: int | None) -> str:
     """``~(curyearid)``, ``~(curtermid)`` and ``~(curschoolid)`` as PowerSchool fills them
-    for the signed-in user: the current year, its year term and the first school."""
+    for the signed-in user: the current year, its year term and the first school; a
+    ``<@restricted_table …/>`` condition (the user's current selection) as every row (1=1)."""
     values = {"curyearid": str(yearid), "curtermid": str(yearid * 100), "curschoolid": str(school or 0)}
-    return _TAGS.sub(lambda m: values[m.group(1).lower()], text)
+    return _RESTRICTED.sub("1=1", _TAGS.sub(lambda m: values[m.group(1).lower()], text))
 
 
 def substitute_queries(plugin: ForeignPlugin, yearid: int, school: int | None) -> list[str]:
@@ -166,5 +171,7 @@ def substitute_queries(plugin: ForeignPlugin, yearid: int, school: int | None) -
         filled = substitute(query.sql, yearid, school)
         if filled != query.sql:
             query.sql = filled
-            notes.append(f"query {query.full_name}: ~(cur…) tags filled with year {yearid}, school {school}")
+            notes.append(
+                f"query {query.full_name}: PowerSchool tags filled (year {yearid}, school {school}, restricted_table: every row)"
+            )
     return notes

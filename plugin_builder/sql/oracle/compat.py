@@ -27,7 +27,8 @@ with a test of its own in ``tests/test_oracle_compat.py``:
   indicator and ``(count)`` (``ON OVERFLOW TRUNCATE [ind] [WITH|WITHOUT COUNT]``).
 * ``MIN|MAX(x) KEEP (DENSE_RANK FIRST|LAST ORDER BY …)`` keeps Oracle's tie rule (the
   MIN or MAX among the rows of the first or last rank).
-* ``BITAND(a, b)`` and ``REGEXP_SUBSTR(s, pattern[, position])`` (RE2 patterns) are macros.
+* ``BITAND(a, b)`` and ``REGEXP_SUBSTR(s, pattern[, position])`` (RE2 patterns) are macros;
+  ``REGEXP_REPLACE``/``REGEXP_LIKE`` read a number as text, and ``REGEXP_REPLACE(x, p, '')`` removes.
 * ``SUBSTR(x, 0, n)`` starts at 1 as in Oracle; ``DBMS_LOB.SUBSTR(lob, n, offset)`` is
   ``SUBSTR(lob, offset, n)``.
 * ``DUAL`` exists (:func:`prepare_connection` creates it, with the helper macros).
@@ -507,6 +508,23 @@ def _rewrite_decode_first_type(node: exp.Expression, ctx: Context) -> exp.Expres
     return node
 
 
+def _rewrite_regexp_text(node: exp.Expression, ctx: Context) -> exp.Expression:
+    """REGEXP_REPLACE and REGEXP_LIKE read their subject as text (Oracle converts a number
+    as TO_CHAR does); REGEXP_REPLACE's '' (NULL by now) replacement removes the matches, as
+    REPLACE's does, and an empty result is NULL."""
+    if not isinstance(node, (exp.RegexpReplace, exp.RegexpLike)):
+        return node
+    subject = node.this
+    if not (isinstance(subject, exp.Literal) and subject.is_string):
+        node.set("this", exp.func("ORA_TO_CHAR", subject.copy()))
+    if isinstance(node, exp.RegexpLike):
+        return node
+    replacement = node.args.get("replacement")
+    if replacement is None or isinstance(replacement, exp.Null):
+        node.set("replacement", exp.Literal.string(""))
+    return exp.func("NULLIF", node, exp.Literal.string(""))
+
+
 def _rewrite_blank_padded_literals(node: exp.Expression, ctx: Context) -> exp.Expression:
     """Two text literals are CHAR values: Oracle compares them blank-padded ('a' = 'a ')."""
     if isinstance(node, (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)):
@@ -567,6 +585,7 @@ REWRITES: list[Callable[[exp.Expression, Context], exp.Expression]] = [
     _rewrite_decode_first_type,
     _rewrite_blank_padded_literals,
     _rewrite_xmlagg,
+    _rewrite_regexp_text,
 ]
 
 
