@@ -433,3 +433,15 @@ def test_regexp_replace_reads_a_number_as_text_and_an_empty_replacement_removes(
         "CASE WHEN REGEXP_LIKE(n, '^1') THEN 1 ELSE 0 END, BITAND(n, 3), REGEXP_SUBSTR(s, '[0-9]') FROM t ORDER BY n",
     ).fetchall()
     assert rows == [("7", None, 0, 3, None), ("123", "12", 1, 3, "1")]
+
+
+def test_julian_days_and_lower_case_date_masks():
+    from plugin_builder.sql.oracle.compat import execute
+
+    rows = execute(
+        duckdb.connect(),
+        "SELECT TO_CHAR(DATE '2000-01-01', 'J'), TO_CHAR(TO_DATE('01/15/2026', 'mm/dd/yyyy'), 'J'), "
+        "TO_CHAR(TO_DATE('2026-01-02', 'yyyy-mm-dd'), 'YYYY-MM-DD') FROM DUAL",
+        now=dt.datetime(2026, 1, 15, 10, 0),
+    ).fetchall()
+    assert rows == [("2451545", "2461056", "2026-01-02")]

@@ -10,7 +10,9 @@ Args come from ``--arg``, else from the arg's ``default=`` in the XML, else from
 (:func:`district_args`): a year arg (``column=…YEARID`` or a name with ``year``) is the
 current year's YEARID, a term arg (``…TERMID``, ``TERMS.ID`` or ``term``) the year term
 (YEARID × 100, which every school has), a school arg (``…SCHOOLID``, ``SCHOOL_NUMBER`` or
-``school``) the first school (``~(curyearid)``, ``~(curtermid)`` and
+``school``) the first school, a student or staff arg (``STUDENTS.STUDENT_NUMBER``, ``…STUDENTID``,
+``…STUDENTSDCID``, ``…TEACHERID``, ``…USERSDCID``, or ``student`` in its name) the first active
+student or teacher (``~(curyearid)``, ``~(curtermid)`` and
 ``~(curschoolid)`` in the SQL or a default are filled the same way, and a ``<@restricted_table …/>``
 condition — the user's selection — is every row); a date arg as for a project (today, or three weeks before for a
 start); any other arg is blank (NULL).
@@ -120,8 +122,45 @@ def first_school(source) -> int | None:
     return int(row[0]) if row and row[0] is not None else None
 
 
-def district_args(plugin: ForeignPlugin, yearid: int, school: int | None) -> dict[str, str]:
+def first_ids(source) -> dict[str, str]:
+    """The first active student's STUDENT_NUMBER, ID and DCID, and the first active teacher's
+    SCHOOLSTAFF.ID and USERS.DCID (empty where the district has none)."""
+    found: dict[str, str] = {}
+    queries = {
+        ("STUDENT_NUMBER", "STUDENTID", "STUDENTSDCID"): "SELECT STUDENT_NUMBER, ID, DCID FROM STUDENTS "
+        "WHERE ENROLL_STATUS = 0 ORDER BY ID LIMIT 1",
+        ("TEACHERID", "USERSDCID"): "SELECT ID, USERS_DCID FROM SCHOOLSTAFF WHERE STATUS = 1 AND SCHOOLID > 0 "
+        "ORDER BY ID LIMIT 1",
+    }
+    for keys, sql in queries.items():
+        try:
+            row = source.con.execute(sql).fetchone()
+        except Exception:  # noqa: BLE001 - a user's district may lack the table or a column
+            row = None
+        for key, value in zip(keys, row or ()):
+            if value is not None:
+                found[key] = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+    return found
+
+
+# Which of first_ids() an arg on TABLE.COLUMN (or named so) takes.
+_ID_ARGS = {
+    "STUDENTS.STUDENT_NUMBER": "STUDENT_NUMBER",
+    "STUDENTS.ID": "STUDENTID",
+    "STUDENTS.DCID": "STUDENTSDCID",
+    "SCHOOLSTAFF.ID": "TEACHERID",
+    "TEACHERS.ID": "TEACHERID",
+    "USERS.DCID": "USERSDCID",
+}
+_ID_COLUMNS = {"STUDENT_NUMBER": "STUDENT_NUMBER", "STUDENTID": "STUDENTID", "STUDENTSDCID": "STUDENTSDCID",
+               "TEACHERID": "TEACHERID", "USERSDCID": "USERSDCID", "USERS_DCID": "USERSDCID"}  # fmt: skip
+
+
+def district_args(
+    plugin: ForeignPlugin, yearid: int, school: int | None, ids: dict[str, str] | None = None
+) -> dict[str, str]:
     """A value for each arg of the plugin's queries that fits the district (see the module's docstring)."""
+    ids = ids or {}
     values: dict[str, str] = {}
     for query in plugin.queries:
         for arg in query.spec.args:
@@ -140,6 +179,12 @@ def district_args(plugin: ForeignPlugin, yearid: int, school: int | None) -> dic
                 values[arg.name] = str(yearid * 100)
             elif (column in ("SCHOOLID", "SCHOOL_NUMBER") or "school" in name) and school is not None:
                 values[arg.name] = str(school)
+            else:
+                key = _ID_ARGS.get(f"{table}.{column}") or _ID_COLUMNS.get(column)
+                if key is None and "student" in name:
+                    key = "STUDENT_NUMBER" if "number" in name else "STUDENTID"
+                if key in ids:
+                    values[arg.name] = ids[key]
     return values
 
 

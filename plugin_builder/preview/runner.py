@@ -256,11 +256,11 @@ def run_preview(
     today = today or (district.today if district else DEFAULT_TODAY)
     notes = []
     if foreign is not None:
-        from plugin_builder.preview.plugin import district_args, first_school, substitute_queries, yearid_of
+        from plugin_builder.preview.plugin import district_args, first_ids, first_school, substitute_queries, yearid_of
 
         yearid, school = yearid_of(district, today), first_school(source)
         notes = foreign.notes + substitute_queries(foreign, yearid, school)
-        args = {**district_args(foreign, yearid, school), **(args or {})}
+        args = {**district_args(foreign, yearid, school, first_ids(source)), **(args or {})}
     unrunnable, prepared = prepare_district(source, district, _needs(rendered), declared)
     notes += prepared
     if write_district is not None:
