@@ -263,6 +263,7 @@ def generate(
     _contacts(b)
     _contact_channels(b)
     _crowded_contacts(b)
+    _student_persons(b)
     _programs(b)
     _calendar(b)
     _attendance(b)
@@ -665,6 +666,8 @@ def _enrollments(b: _Build) -> None:
                CAST(SECTION_INDEX + 1 AS VARCHAR) AS SECTION_NUMBER, TEACHERID,
                CASE WHEN KIND = 'dropped' THEN -SECTIONID ELSE SECTIONID END AS SECTIONID,
                CASE WHEN KIND = 'dropped' THEN -TERMID ELSE TERMID END AS TERMID,
+               -- a dropped class keeps the section it pointed to in ORIGSECTIONID
+               CASE WHEN KIND = 'dropped' THEN SECTIONID END AS ORIGSECTIONID,
                FIRSTDAY AS DATEENROLLED,
                CASE KIND WHEN 'dropped' THEN FIRSTDAY + 10 WHEN 'sameday' THEN FIRSTDAY
                          WHEN 'early' THEN LEAST(LASTDAY, FIRSTDAY + 20 + (hash('left', N) % 60)::INTEGER)
@@ -673,7 +676,7 @@ def _enrollments(b: _Build) -> None:
         FROM flagged
         UNION ALL
         SELECT 5000000 + ROW_NUMBER() OVER (ORDER BY se.ID), 9000000 + ROW_NUMBER() OVER (ORDER BY se.ID),
-               stu.ID, se.SCHOOLID, se.COURSE_NUMBER, se.SECTION_NUMBER, se.TEACHER, se.ID, se.TERMID,
+               stu.ID, se.SCHOOLID, se.COURSE_NUMBER, se.SECTION_NUMBER, se.TEACHER, se.ID, se.TERMID, NULL,
                t.FIRSTDAY, t.LASTDAY + 1, se.TERMID // 100
         FROM SECTIONS se
         JOIN TERMS t ON t.ID = se.TERMID AND t.SCHOOLID = se.SCHOOLID
@@ -913,6 +916,40 @@ def _crowded_contacts(b: _Build) -> None:
                CODESETID AS RELATIONSHIPTYPECODESETID, 1 AS ISACTIVE, DATE '{b.start_year - 3}-08-01' AS STARTDATE,
                0 AS ISCUSTODIAL, 0 AS ISEMERGENCY, 0 AS LIVESWITHFLG
         FROM crowd
+        """
+    )
+
+
+STUDENT_PERSON_ID = 3_000_000
+
+
+def _student_persons(b: _Build) -> None:
+    """Each student's own PERSON (STUDENTS.PERSON_ID) and, for 95 %, a school e-mail address
+    (PERSONEMAILADDRESSASSOC → EMAILADDRESS), as PowerSchool keeps a student's contact info."""
+    x = b.x
+    x.execute(
+        f"""
+        INSERT INTO PERSON BY NAME
+        SELECT {STUDENT_PERSON_ID} + ID AS ID, {STUDENT_PERSON_ID} + 1000000 + ID AS DCID, FIRST_NAME AS FIRSTNAME,
+               LAST_NAME AS LASTNAME, MIDDLE_NAME AS MIDDLENAME, 1 AS ISACTIVE
+        FROM STUDENTS
+        """
+    )
+    x.execute(f"UPDATE STUDENTS SET PERSON_ID = {STUDENT_PERSON_ID} + ID")
+    x.execute(
+        """
+        INSERT INTO EMAILADDRESS BY NAME
+        SELECT 30000000 + ID AS EMAILADDRESSID,
+               'stu' || CAST(STUDENT_NUMBER AS BIGINT) || '@students.springfield.example.org' AS EMAILADDRESS
+        FROM STUDENTS WHERE rnd('stuemail', ID) < 0.95
+        """
+    )
+    x.execute(
+        f"""
+        INSERT INTO PERSONEMAILADDRESSASSOC BY NAME
+        SELECT EMAILADDRESSID + 1000000 AS PERSONEMAILADDRESSASSOCID, EMAILADDRESSID - 30000000 + {STUDENT_PERSON_ID} AS PERSONID,
+               EMAILADDRESSID, 1 AS ISPRIMARYEMAILADDRESS, 1 AS EMAILADDRESSPRIORITYORDER
+        FROM EMAILADDRESS WHERE EMAILADDRESSID >= 30000000
         """
     )
 
