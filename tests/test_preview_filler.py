@@ -445,3 +445,18 @@ def test_julian_days_and_lower_case_date_masks():
         now=dt.datetime(2026, 1, 15, 10, 0),
     ).fetchall()
     assert rows == [("2451545", "2461056", "2026-01-02")]
+
+
+def test_students_have_their_own_person_and_school_email_and_dropped_classes_their_section(district):
+    con, _, _ = district
+    students, with_person, with_email = con.execute(
+        """SELECT COUNT(*), COUNT(p.ID), COUNT(DISTINCT e.EMAILADDRESS) FROM STUDENTS s
+           LEFT JOIN PERSON p ON p.ID = s.PERSON_ID
+           LEFT JOIN PERSONEMAILADDRESSASSOC pe ON pe.PERSONID = s.PERSON_ID
+           LEFT JOIN EMAILADDRESS e ON e.EMAILADDRESSID = pe.EMAILADDRESSID"""
+    ).fetchone()
+    assert students == with_person and 0.9 * students <= with_email < students
+    dropped = con.execute(
+        "SELECT COUNT(*), COUNT(s.ID) FROM CC LEFT JOIN SECTIONS s ON s.ID = CC.ORIGSECTIONID WHERE CC.SECTIONID < 0"
+    ).fetchone()
+    assert dropped[0] > 0 and dropped[0] == dropped[1]
