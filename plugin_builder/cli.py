@@ -554,11 +554,35 @@ def _one_district(students: int | None, db: Path | None) -> None:
     metavar="NAME=VALUE",
     help="A query arg as DEM would pass it, e.g. --arg start_date=2026-01-12 (repeatable).",
 )
+@click.option(
+    "--zip",
+    "plugin_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Run the queries of this plugin (a ZIP or an unzipped folder, built anywhere) instead of the project's.",
+)
+@click.option(
+    "--dictionary",
+    "dictionary_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help='With --zip: the district\'s extension tables (TABLE = ["COL", …]), as for lint; they are filled too.',
+)
+@click.option(
+    "--write-district",
+    type=click.Path(path_type=Path),
+    default=None,
+    metavar="PATH",
+    help="Also write the district the queries ran on: a folder of <TABLE>.csv files (the --tables layout), or a .duckdb file; with a README.md of its ids.",
+)
 @click.option("--quiet", is_flag=True, help="No progress on stderr (there is none when stderr is not a terminal).")
 @format_option
 @strict_option
 def preview(
     config: Path,
+    plugin_path: Path | None,
+    dictionary_file: Path | None,
+    write_district: Path | None,
     students: int | None,
     db: Path | None,
     tables: tuple[Path, ...],
@@ -573,10 +597,13 @@ def preview(
 ) -> None:
     """Run every query on DuckDB, write OneRoster/Ed-Fi/Clever/attendance outputs, check them.
 
-    Runs on a deterministic synthetic district by default, or on a DuckDB file or CSV
-    extracts (--tables with --students or --db adds or replaces tables from <TABLE>.csv
-    files; a table a query reads that the district lacks is created empty), through an
-    Oracle-compatibility layer. Writes oneroster/ (CSVs, manifest.csv, datapackage.json, a
+    Runs the project's queries, or with --zip those of a plugin built elsewhere (args from
+    --arg, else the district's year, year term and first school). Runs on a deterministic
+    synthetic district by default — every table a query reads has rows that agree with its
+    students, sections and terms (docs/preview.md) — or on a DuckDB file or CSV extracts
+    (--tables with --students or --db adds or replaces tables from <TABLE>.csv files; a table
+    a query reads that a user's data lacks is created empty), through an
+    Oracle-compatibility layer. --write-district writes the district out with its ids. Writes oneroster/ (CSVs, manifest.csv, datapackage.json, a
     zip), edfi/*.json, clever/*.csv (and datapackage.json), attendance/*.json, and checks each
     against its format with the PV6xx rules, with validate's checks, the settings against the
     district (PV660) and what cleaning, cutting or quotes off lost (PV670-PV672). A query that
@@ -590,6 +617,11 @@ def preview(
     from plugin_builder.preview.runner import run_preview, summary_table
 
     _one_district(students, db)
+    config_given = click.get_current_context().get_parameter_source("config") == click.core.ParameterSource.COMMANDLINE
+    if plugin_path is not None and config_given:
+        raise click.UsageError("give either -c/--config or --zip, not both")
+    if dictionary_file is not None and plugin_path is None:
+        raise click.UsageError("--dictionary goes with --zip (a project declares its tables under [dictionary])")
     arg_values = {}
     for item in args:
         name, sep, value = item.partition("=")
@@ -608,6 +640,9 @@ def preview(
         progress=progress,
         select=select,
         args=arg_values,
+        plugin=plugin_path,
+        dictionary=dictionary_file,
+        write_district=write_district,
     )
     # text: the table on stdout, findings on stderr; a machine format alone on stdout
     click.echo(summary_table(result), err=fmt != "text")

@@ -1,5 +1,5 @@
-"""Preview of a project's own query: tables it reads that the district lacks are created
-empty, --tables adds rows on top of the synthetic district or a DuckDB file, and a query
+"""Preview of a project's own query: tables it reads that the district lacks are filled on
+the synthetic district and created empty on a user's data, --tables adds rows on top of the synthetic district or a DuckDB file, and a query
 that fails is reported while the others still run."""
 
 from __future__ import annotations
@@ -65,14 +65,26 @@ def rows(path):
         return list(csv.reader(handle))
 
 
-def test_a_table_the_district_lacks_is_created_empty(runner, tmp_path):
+def test_a_table_the_district_lacks_is_filled_on_the_synthetic_district_and_created_empty_on_a_users_db(
+    runner, tmp_path
+):
     root = grades_project(tmp_path)
     result = runner.invoke(
         main, ["preview", "-c", str(root / "plugin.toml"), "--students", "100", "-o", str(root / "out"), "--quiet"]
     )
     assert result.exit_code == 0, result.output
-    assert "STOREDGRADES is not in synthetic district" in result.output and "created empty" in result.output
-    assert rows(root / "out" / "grades" / "grades.csv") == [["student_number", "grade", "percent"]]
+    assert "STOREDGRADES: " in result.output and "synthetic rows (generated)" in result.output
+    assert len(rows(root / "out" / "grades" / "grades.csv")) > 1
+    db = tmp_path / "district.duckdb"
+    con = duckdb.connect(str(db))
+    generate(con, 100, seed=1)
+    con.close()
+    result = runner.invoke(
+        main, ["preview", "-c", str(root / "plugin.toml"), "--db", str(db), "-o", str(root / "own"), "--quiet"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "STOREDGRADES is not in DuckDB file" in result.output and "created empty" in result.output
+    assert rows(root / "own" / "grades" / "grades.csv") == [["student_number", "grade", "percent"]]
 
 
 def test_tables_add_rows_on_top_of_the_synthetic_district(runner, tmp_path):
@@ -165,7 +177,7 @@ def test_progress_for_every_phase_only_on_a_terminal(runner, tmp_path, monkeypat
     shown = runner.invoke(main, args).output
     for phase in (
         "generating a synthetic district",
-        r"\[\d/2\] student_grades: 0 rows",
+        r"\[\d/2\] student_grades: \d+ rows",
         r"writing clever",
         r"checking clever",
     ):

@@ -92,9 +92,10 @@ def lossless_sql(sql: str) -> tuple[str, int | None]:
 
 
 def twin_of(query: RenderedQuery, project) -> tuple[str, int | None] | None:
-    """The query's lossless twin (SQL, cut length), or None when it has no lossy step."""
+    """The query's lossless twin (SQL, cut length), or None when it has no lossy step.
+    ``project`` is None for a plugin built elsewhere: its SQL is all there is to undo."""
     sql = query.sql
-    if not project.csv.quotes:
+    if project is not None and not project.csv.quotes:
         lossless_project = dataclasses.replace(project, csv=dataclasses.replace(project.csv, quotes=True))
         sql = render_query(lossless_project, query.spec).sql
     twin, cut = lossless_sql(sql)

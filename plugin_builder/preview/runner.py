@@ -25,7 +25,8 @@ from plugin_builder.checks import project_dictionary
 from plugin_builder.pipeline import validate
 from plugin_builder.preview import checkers, losses, writers
 from plugin_builder.preview.checkers.settings import project_settings
-from plugin_builder.preview.sources import open_district, prepare_requirements
+from plugin_builder.preview.filler import prepare_district
+from plugin_builder.preview.sources import open_district
 from plugin_builder.preview.synthetic import DEFAULT_TODAY, District
 from plugin_builder.sql.analysis import field_uses
 from plugin_builder.sql.oracle.binds import arg_families, bind_kind, typed_binds
@@ -224,23 +225,41 @@ def run_preview(
     queries: list[RenderedQuery] | None = None,
     select: tuple[str, ...] = (),
     args: dict[str, str] | None = None,
+    plugin: Path | None = None,
+    dictionary: Path | None = None,
+    write_district: Path | None = None,
 ) -> PreviewResult:
     """Render and check the project as validate does, load the data, run every query (or
     those ``select`` globs match), write and check every output.
 
-    ``out`` is by default ``preview/`` beside plugin.toml (as build's ``dist/``). The folder
-    holds exactly this run's files: what the previous preview wrote there (its marker file
-    lists them) is removed first, and a folder holding files preview did not write is
-    refused rather than cleaned."""
+    With ``plugin`` (a ZIP or folder built elsewhere, and its ``dictionary`` file) its queries
+    run instead of the project's, with lint's findings in place of validate's;
+    ``write_district`` also writes the prepared district out (:mod:`plugin_builder.preview.export`).
+
+    ``out`` is by default ``preview/`` beside plugin.toml (as build's ``dist/``; ``preview/`` in
+    the current folder for a plugin built elsewhere). The folder holds exactly this run's
+    files: what the previous preview wrote there (its marker file lists them) is removed
+    first, and a folder holding files preview did not write is refused rather than cleaned."""
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     note = progress or (lambda _message: None)
-    validated = validate(config, select)
-    project = validated.project
-    rendered = queries if queries is not None else validated.tree.queries
+    foreign = project = None
+    if plugin is not None:
+        from plugin_builder.preview.plugin import load_plugin
+
+        foreign = load_plugin(plugin, dictionary, select)
+        rendered, declared, quotes, static = foreign.queries, foreign.declared, True, foreign.findings
+        default_out = Path("preview")
+    else:
+        validated = validate(config, select)
+        project = validated.project
+        rendered = queries if queries is not None else validated.tree.queries
+        declared = {table: dict(columns) for table, columns in project.dictionary.tables}
+        quotes, static = project.csv.quotes, validated.findings
+        default_out = project.root / "preview"
     for query in rendered:  # a value PowerSchool would refuse stops here, before any data is loaded
         typed_binds(query.spec.args, args or {})
-    out_dir = Path(out) if out is not None else project.root / "preview"
+    out_dir = Path(out) if out is not None else default_out
     owned_before = owned_files(out_dir)  # a folder preview does not own is refused before any work
     timings["render"] = time.perf_counter() - clock
 
@@ -248,9 +267,21 @@ def run_preview(
     folders = [Path(t) for t in tables] if isinstance(tables, (list, tuple)) else [Path(tables)] if tables else []
     source, district = open_district(students, db, folders, seed, today, note)
     today = today or (district.today if district else DEFAULT_TODAY)
-    declared = {table: dict(columns) for table, columns in project.dictionary.tables}
-    unrunnable, notes = prepare_requirements(source, _needs(rendered), declared, project_dictionary(project))
+    notes = []
+    if foreign is not None:
+        from plugin_builder.preview.plugin import district_args, first_ids, first_school, substitute_queries, yearid_of
+
+        yearid, school = yearid_of(district, today), first_school(source)
+        notes = foreign.notes + substitute_queries(foreign, yearid, school)
+        args = {**district_args(foreign, yearid, school, first_ids(source)), **(args or {})}
+    names = foreign.dictionary if foreign is not None else project_dictionary(project)
+    unrunnable, prepared = prepare_district(source, district, _needs(rendered), declared, names)
+    notes += prepared
     unrunnable.update(missing_required_args(rendered, args or {}))
+    if write_district is not None:
+        from plugin_builder.preview.export import export_district
+
+        notes.append(export_district(source, district, Path(write_district)))
     timings["load"] = time.perf_counter() - clock
     note(f"data: {source.description} (SYSDATE {today:%Y-%m-%d %H:%M})")
 
@@ -269,7 +300,8 @@ def run_preview(
     timings["losses"] = time.perf_counter() - clock
     # Rules on the district itself run while its database is open (it is closed after writing).
     kinds_run = {writers.output_kind(r) for r in results}
-    district_findings = checkers.check_district(source.con, kinds_run, project_settings(project), project)
+    settings = project_settings(project) if project is not None else {}
+    district_findings = checkers.check_district(source.con, kinds_run, settings, project)
 
     clock = time.perf_counter()
     _clear_previous(out_dir, owned_before)
@@ -278,7 +310,7 @@ def run_preview(
     clock = time.perf_counter()
     written = writers.Written()
     try:
-        write_outputs(results, out_dir, project.csv.quotes, progress, written)
+        write_outputs(results, out_dir, quotes, progress, written)
     finally:
         _mark_owned(out_dir, written)
     for result in results:
@@ -291,11 +323,11 @@ def run_preview(
     findings: list[Finding] = []
     for index, kind in enumerate(kinds, start=1):
         note(f"[{index}/{len(kinds)}] checking {kind} …")
-        findings.extend(check_outputs(out_dir, [kind], project.csv.quotes))
+        findings.extend(check_outputs(out_dir, [kind], quotes))
     if lost:  # what the lossy steps took away, in whichever output (custom groups too)
-        findings.extend(checkers.check_outputs(out_dir, kinds, project.csv.quotes, checkers.loss_rules(), lost))
-    # validate's findings with preview's: preview is as strict as validate (an error exits 1)
-    findings = sort_findings(validated.findings + findings + district_findings)
+        findings.extend(checkers.check_outputs(out_dir, kinds, quotes, checkers.loss_rules(), lost))
+    # validate's (or lint's) findings with preview's: preview is as strict as validate (an error exits 1)
+    findings = sort_findings(static + findings + district_findings)
     timings["check"] = time.perf_counter() - clock
 
     summary = []

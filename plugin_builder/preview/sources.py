@@ -3,7 +3,7 @@
 CSV layout (the same as ``tests/fixtures/district``): one ``<TABLE>.csv`` per table, file
 name = PowerSchool table name (any case), a header row of column names, comma-separated,
 ``"`` quoting, UTF-8; an empty field is NULL (Oracle has no empty strings). Columns are
-typed from the PowerSchool dictionary (dates as ``YYYY-MM-DD``, timestamps as
+typed from the PowerSchool dictionary, the full one for any table it lists (dates as ``YYYY-MM-DD``, timestamps as
 ``YYYY-MM-DD HH:MM:SS``); a table the dictionary does not know (``U_*`` extensions) is
 loaded as text.
 
@@ -193,7 +193,7 @@ def _load_csv(
     if not header_upper or any(not h for h in header_upper):
         return Problem("has no header row of column names", file=str(path), hint="first line: ID,DCID,…")
     if table not in columns:
-        if table in dictionary:
+        if table in dictionary or load_full_dictionary().get(table):  # typed as PowerSchool types it
             create_tables(con, [table])
         else:  # a district extension (U_…): text columns
             con.execute(f'CREATE TABLE "{table}" ("{header_upper[0]}" VARCHAR)')

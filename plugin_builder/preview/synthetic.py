@@ -204,6 +204,16 @@ def _term_rows(schools: tuple[School, ...], yearid: int) -> list[tuple]:
                     (dcid + 7000, year * 100 + offset, school.number, year, name, abbreviation, portion,
                      1 if portion == 1 else 0, firstday, lastday)
                 )  # fmt: skip
+    # The district office (school 0) has the year terms only, as PowerSchool districts keep
+    # them (public plugins find the current year with TERMS.SCHOOLID = 0).
+    for year in (yearid - 1, yearid, yearid + 1):
+        start_year = 1990 + year
+        dcid += 1
+        rows.append(
+            (dcid + 7000, year * 100, 0, year, f"{start_year}-{start_year + 1}",
+             f"{start_year % 100:02d}-{(start_year + 1) % 100:02d}", 1, 1,
+             dt.date(start_year, 8, 13), dt.date(start_year + 1, 6, 5))
+        )  # fmt: skip
     return rows
 
 
@@ -253,6 +263,7 @@ def generate(
     _contacts(b)
     _contact_channels(b)
     _crowded_contacts(b)
+    _student_persons(b)
     _programs(b)
     _calendar(b)
     _attendance(b)
@@ -510,6 +521,8 @@ def _staff(b: _Build) -> None:
         """
     )
     x.execute("UPDATE USERS SET LASTFIRST = LAST_NAME || ', ' || FIRST_NAME")
+    # PowerTeacher access for every current teacher and the district office; none for former teachers.
+    x.execute("UPDATE USERS SET PTACCESS = CASE WHEN DCID >= 95000 THEN 0 ELSE 1 END, PSACCESS = 1")
     # SCHOOLSTAFF: each teacher at the home school; every 20th also at the next school;
     # district-office staff at school 0; the former teachers inactive (STATUS 2).
     nschools = len(schools)
@@ -534,7 +547,7 @@ def _staff(b: _Build) -> None:
         INSERT INTO TEACHERS BY NAME
         SELECT ss.ID, ss.DCID, ss.USERS_DCID, ss.SCHOOLID, ss.STATUS, ss.STAFFSTATUS, u.FIRST_NAME, u.LAST_NAME,
                u.MIDDLE_NAME, u.LASTFIRST, u.EMAIL_ADDR, u.TEACHERNUMBER, u.TEACHERLOGINID, u.LOGINID,
-               u.HOMESCHOOLID, u.SIF_STATEPRID, u.TITLE
+               u.HOMESCHOOLID, u.SIF_STATEPRID, u.TITLE, u.PTACCESS, u.PSACCESS
         FROM SCHOOLSTAFF ss JOIN USERS u ON u.DCID = ss.USERS_DCID
         """
     )
@@ -653,6 +666,8 @@ def _enrollments(b: _Build) -> None:
                CAST(SECTION_INDEX + 1 AS VARCHAR) AS SECTION_NUMBER, TEACHERID,
                CASE WHEN KIND = 'dropped' THEN -SECTIONID ELSE SECTIONID END AS SECTIONID,
                CASE WHEN KIND = 'dropped' THEN -TERMID ELSE TERMID END AS TERMID,
+               -- a dropped class keeps the section it pointed to in ORIGSECTIONID
+               CASE WHEN KIND = 'dropped' THEN SECTIONID END AS ORIGSECTIONID,
                FIRSTDAY AS DATEENROLLED,
                CASE KIND WHEN 'dropped' THEN FIRSTDAY + 10 WHEN 'sameday' THEN FIRSTDAY
                          WHEN 'early' THEN LEAST(LASTDAY, FIRSTDAY + 20 + (hash('left', N) % 60)::INTEGER)
@@ -661,7 +676,7 @@ def _enrollments(b: _Build) -> None:
         FROM flagged
         UNION ALL
         SELECT 5000000 + ROW_NUMBER() OVER (ORDER BY se.ID), 9000000 + ROW_NUMBER() OVER (ORDER BY se.ID),
-               stu.ID, se.SCHOOLID, se.COURSE_NUMBER, se.SECTION_NUMBER, se.TEACHER, se.ID, se.TERMID,
+               stu.ID, se.SCHOOLID, se.COURSE_NUMBER, se.SECTION_NUMBER, se.TEACHER, se.ID, se.TERMID, NULL,
                t.FIRSTDAY, t.LASTDAY + 1, se.TERMID // 100
         FROM SECTIONS se
         JOIN TERMS t ON t.ID = se.TERMID AND t.SCHOOLID = se.SCHOOLID
@@ -901,6 +916,40 @@ def _crowded_contacts(b: _Build) -> None:
                CODESETID AS RELATIONSHIPTYPECODESETID, 1 AS ISACTIVE, DATE '{b.start_year - 3}-08-01' AS STARTDATE,
                0 AS ISCUSTODIAL, 0 AS ISEMERGENCY, 0 AS LIVESWITHFLG
         FROM crowd
+        """
+    )
+
+
+STUDENT_PERSON_ID = 3_000_000
+
+
+def _student_persons(b: _Build) -> None:
+    """Each student's own PERSON (STUDENTS.PERSON_ID) and, for 95 %, a school e-mail address
+    (PERSONEMAILADDRESSASSOC → EMAILADDRESS), as PowerSchool keeps a student's contact info."""
+    x = b.x
+    x.execute(
+        f"""
+        INSERT INTO PERSON BY NAME
+        SELECT {STUDENT_PERSON_ID} + ID AS ID, {STUDENT_PERSON_ID} + 1000000 + ID AS DCID, FIRST_NAME AS FIRSTNAME,
+               LAST_NAME AS LASTNAME, MIDDLE_NAME AS MIDDLENAME, 1 AS ISACTIVE
+        FROM STUDENTS
+        """
+    )
+    x.execute(f"UPDATE STUDENTS SET PERSON_ID = {STUDENT_PERSON_ID} + ID")
+    x.execute(
+        """
+        INSERT INTO EMAILADDRESS BY NAME
+        SELECT 30000000 + ID AS EMAILADDRESSID,
+               'stu' || CAST(STUDENT_NUMBER AS BIGINT) || '@students.springfield.example.org' AS EMAILADDRESS
+        FROM STUDENTS WHERE rnd('stuemail', ID) < 0.95
+        """
+    )
+    x.execute(
+        f"""
+        INSERT INTO PERSONEMAILADDRESSASSOC BY NAME
+        SELECT EMAILADDRESSID + 1000000 AS PERSONEMAILADDRESSASSOCID, EMAILADDRESSID - 30000000 + {STUDENT_PERSON_ID} AS PERSONID,
+               EMAILADDRESSID, 1 AS ISPRIMARYEMAILADDRESS, 1 AS EMAILADDRESSPRIORITYORDER
+        FROM EMAILADDRESS WHERE EMAILADDRESSID >= 30000000
         """
     )
 

@@ -21,7 +21,8 @@ import uvicorn
 
 from plugin_builder.sql.analysis import analyze
 from plugin_builder.errors import PluginBuilderError, Problem
-from plugin_builder.preview.sources import Source, open_district, prepare_requirements
+from plugin_builder.preview.filler import prepare_district
+from plugin_builder.preview.sources import Source, open_district
 from plugin_builder.preview.synthetic import DEFAULT_TODAY
 from plugin_builder.serve.app import PowerQueryApi
 from plugin_builder.serve.auth import Credentials, new_credentials
@@ -64,7 +65,7 @@ def open_plugin_district(
     source, district = open_district(students, db, tables, seed, today)
     dictionary = plugin.dictionary
     declared = {table: dict(dictionary.columns(table) or {}) for table in dictionary.extensions}
-    unrunnable, notes = prepare_requirements(source, query_needs(plugin), declared)
+    unrunnable, notes = prepare_district(source, district, query_needs(plugin), declared, dictionary)
     plugin.notes.extend(notes)
     for name, why in sorted(unrunnable.items()):
         query = plugin.queries[name]

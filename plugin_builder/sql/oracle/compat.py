@@ -27,6 +27,8 @@ with a test of its own in ``tests/test_oracle_compat.py``:
   indicator and ``(count)`` (``ON OVERFLOW TRUNCATE [ind] [WITH|WITHOUT COUNT]``).
 * ``MIN|MAX(x) KEEP (DENSE_RANK FIRST|LAST ORDER BY …)`` keeps Oracle's tie rule (the
   MIN or MAX among the rows of the first or last rank).
+* ``BITAND(a, b)`` and ``REGEXP_SUBSTR(s, pattern[, position])`` (RE2 patterns) are macros;
+  ``REGEXP_REPLACE``/``REGEXP_LIKE`` read a number as text, and ``REGEXP_REPLACE(x, p, '')`` removes.
 * ``SUBSTR(x, 0, n)`` starts at 1 as in Oracle; ``DBMS_LOB.SUBSTR(lob, n, offset)`` is
   ``SUBSTR(lob, offset, n)``.
 * ``DUAL`` exists (:func:`prepare_connection` creates it, with the helper macros).
@@ -38,8 +40,8 @@ Limits (documented in docs/preview.md too):
   types DATE or TIMESTAMP (by column name). A date column renamed in a CTE and then used
   in ``+``/``-``/``TRUNC`` is not recognised (DuckDB then reports a type error).
 * ``TO_CHAR(date, fmt)`` knows YYYY YY MM MON MONTH DD DY DAY HH HH12 HH24 MI SS AM PM,
-  ``FM`` and ``"quoted"`` text; another element (``Q``, ``WW``, ``J``, ``RR``, ``TH`` …) is
-  rejected; ``Month``/``Day`` are not blank-padded to 9 characters without ``FM``.
+  ``FM`` and ``"quoted"`` text, and ``'J'`` alone (the Julian day); another element (``Q``,
+  ``WW``, ``J`` within a format, ``RR``, ``TH`` …) is rejected; ``TO_DATE`` masks in any case; ``Month``/``Day`` are not blank-padded to 9 characters without ``FM``.
 * ``TO_CHAR(date)`` without a format prints ISO (``2026-01-15``), not the NLS default;
   number formats with group separators (``9,999``), ``$``, ``S`` or ``EEEE`` are rejected.
 * ``ROWNUM``, ``CONNECT BY``, analytic ``KEEP … OVER`` and ``(+)`` joins are not translated.
@@ -350,6 +352,8 @@ def _rewrite_to_char(node: exp.Expression, ctx: Context) -> exp.Expression:
         if oracle_format is None:
             return node
         oracle_format = oracle_format.strip("'").replace("''", "'")
+        if oracle_format.upper() == "J":
+            return _julian_day(node.this)
         return exp.func("STRFTIME", node.this, exp.Literal.string(oracle_format_to_strftime(oracle_format)))
     if not isinstance(node, exp.ToChar):
         return node
@@ -360,7 +364,54 @@ def _rewrite_to_char(node: exp.Expression, ctx: Context) -> exp.Expression:
         raise NotEmulated("TO_CHAR with a computed format")
     if _LOOKS_NUMERIC_RE.match(fmt.this) and date_kind(node.this) is None:
         return _number_format(node.this, fmt.this)
+    if fmt.this.upper() == "J":
+        return _julian_day(node.this)
     return exp.func("STRFTIME", node.this, exp.Literal.string(oracle_format_to_strftime(fmt.this)))
+
+
+def _uppercase_date_masks(sql: str) -> str:
+    """TO_DATE/TO_TIMESTAMP masks in upper case (Oracle reads 'mm/dd/yyyy' as 'MM/DD/YYYY';
+    sqlglot knows the upper-case elements only); "quoted" text in a mask is kept."""
+    from sqlglot.dialects.oracle import Oracle as OracleDialect
+    from sqlglot.tokens import TokenType
+
+    try:
+        tokens = OracleDialect().tokenize(sql)
+    except sqlglot.errors.SqlglotError:
+        return sql
+    spans = []
+    for index, token in enumerate(tokens):
+        if token.text.upper() not in ("TO_DATE", "TO_TIMESTAMP") or index + 1 >= len(tokens):
+            continue
+        if tokens[index + 1].token_type != TokenType.L_PAREN:
+            continue
+        depth = 0
+        for position in range(index + 1, len(tokens)):
+            kind = tokens[position].token_type
+            depth += 1 if kind == TokenType.L_PAREN else -1 if kind == TokenType.R_PAREN else 0
+            if depth == 0:
+                break
+            if depth == 1 and kind == TokenType.COMMA and position + 1 < len(tokens):
+                mask = tokens[position + 1]
+                if mask.token_type == TokenType.STRING:
+                    spans.append((mask.start, mask.end))
+                break
+    if not spans:
+        return sql
+    pieces, last = [], 0
+    for start, end in spans:
+        text = sql[start : end + 1]
+        parts = text.split('"')
+        text = '"'.join(part.upper() if i % 2 == 0 else part for i, part in enumerate(parts))
+        pieces += [sql[last:start], text]
+        last = end + 1
+    return "".join(pieces) + sql[last:]
+
+
+def _julian_day(value: exp.Expression) -> exp.Expression:
+    """TO_CHAR(date, 'J'): the Julian day number (days since 1 January 4712 BC) as text."""
+    day = exp.func("julian", exp.cast(value.copy(), "DATE"))
+    return exp.cast(exp.cast(day, "BIGINT"), "VARCHAR")
 
 
 _TRUNC_UNITS = {
@@ -506,6 +557,23 @@ def _rewrite_decode_first_type(node: exp.Expression, ctx: Context) -> exp.Expres
     return node
 
 
+def _rewrite_regexp_text(node: exp.Expression, ctx: Context) -> exp.Expression:
+    """REGEXP_REPLACE and REGEXP_LIKE read their subject as text (Oracle converts a number
+    as TO_CHAR does); REGEXP_REPLACE's '' (NULL by now) replacement removes the matches, as
+    REPLACE's does, and an empty result is NULL."""
+    if not isinstance(node, (exp.RegexpReplace, exp.RegexpLike)):
+        return node
+    subject = node.this
+    if not (isinstance(subject, exp.Literal) and subject.is_string):
+        node.set("this", exp.func("ORA_TO_CHAR", subject.copy()))
+    if isinstance(node, exp.RegexpLike):
+        return node
+    replacement = node.args.get("replacement")
+    if replacement is None or isinstance(replacement, exp.Null):
+        node.set("replacement", exp.Literal.string(""))
+    return exp.func("NULLIF", node, exp.Literal.string(""))
+
+
 def _rewrite_blank_padded_literals(node: exp.Expression, ctx: Context) -> exp.Expression:
     """Two text literals are CHAR values: Oracle compares them blank-padded ('a' = 'a ')."""
     if isinstance(node, (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)):
@@ -566,6 +634,7 @@ REWRITES: list[Callable[[exp.Expression, Context], exp.Expression]] = [
     _rewrite_decode_first_type,
     _rewrite_blank_padded_literals,
     _rewrite_xmlagg,
+    _rewrite_regexp_text,
 ]
 
 
@@ -719,7 +788,7 @@ def to_duckdb(
     refused = sql_refusals(sql, dictionary, tuple(sorted(families.items())))
     if refused:
         raise OracleRefusal(refused[0])
-    tree = sqlglot.parse_one(sql, read="oracle")
+    tree = sqlglot.parse_one(_uppercase_date_masks(sql), read="oracle")
     _not_emulated(tree)
     _expand_rownum(tree)
     _group_by_constants(tree)
@@ -747,6 +816,10 @@ _MACROS = [
     "ELSE NULLIF(CAST(x AS VARCHAR), '') END",
     "CREATE OR REPLACE MACRO ORA_DATE_ADD(d, n) AS "
     "CAST(d AS TIMESTAMP) + to_microseconds(CAST(round(n * 86400000000) AS BIGINT))",
+    # BITAND and REGEXP_SUBSTR (the forms public plugins use: a pattern, and a start position).
+    "CREATE OR REPLACE MACRO BITAND(a, b) AS CAST(a AS BIGINT) & CAST(b AS BIGINT)",
+    "CREATE OR REPLACE MACRO REGEXP_SUBSTR(s, p) AS NULLIF(regexp_extract(s, p), ''), "
+    "(s, p, pos) AS NULLIF(regexp_extract(substr(s, pos), p), '')",
     "CREATE OR REPLACE MACRO ORA_DAYS_BETWEEN(a, b) AS "
     "(epoch(CAST(a AS TIMESTAMP)) - epoch(CAST(b AS TIMESTAMP))) / 86400.0",
     f"CREATE OR REPLACE MACRO ORA_LISTAGG_ERROR(s) AS "
