@@ -745,6 +745,8 @@ _MACROS = [
     "WHEN typeof(x) LIKE 'DECIMAL%' AND CAST(x AS VARCHAR) LIKE '%.%' "
     "THEN rtrim(rtrim(CAST(x AS VARCHAR), '0'), '.') "
     "ELSE NULLIF(CAST(x AS VARCHAR), '') END",
+    # A CLOB is text without VARCHAR2's 4000-byte limit.
+    "CREATE OR REPLACE MACRO TO_CLOB(x) AS NULLIF(CAST(x AS VARCHAR), '')",
     "CREATE OR REPLACE MACRO ORA_DATE_ADD(d, n) AS "
     "CAST(d AS TIMESTAMP) + to_microseconds(CAST(round(n * 86400000000) AS BIGINT))",
     "CREATE OR REPLACE MACRO ORA_DAYS_BETWEEN(a, b) AS "
