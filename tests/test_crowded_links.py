@@ -87,3 +87,23 @@ def test_clob_lists_opt_in_keeps_every_link_on_both_sides(district):
     students = _agents(agency)
     assert len(students) == 1000 and len(set(students)) == 1000
     assert len(agency["agentSourcedIds"].encode()) > 4000
+
+
+@pytest.mark.slow
+def test_preview_names_the_cut_list_with_its_count_and_no_query_pages_unstably(runner, project_dir):
+    """The guardian's cut list is a PV660 warning naming the user and the count (not a broken
+    link, PV623), and every catalogue query's ORDER BY identifies a row of its output (PV681)."""
+    import json
+
+    from plugin_builder.cli import main
+
+    args = ["preview", "-c", str(project_dir / "plugin.toml"), "--students", "1200", "-o", str(project_dir / "out")]
+    result = runner.invoke(main, [*args, "--quiet", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    findings = json.loads(result.stdout)["findings"]
+    assert [f["code"] for f in findings] == ["PV660"]
+    cut = findings[0]
+    assert cut["severity"] == "warning" and cut["file"] == "oneroster/users.csv" and cut["line"] >= 2
+    assert f"guardian C{AGENCY_PERSON_ID}: agentSourcedIds keeps " in cut["message"]
+    kept = int(cut["message"].split(" keeps ")[1].split(" of ")[0])
+    assert f"keeps {kept} of 1000 ids ({1000 - kept} cut" in cut["message"]

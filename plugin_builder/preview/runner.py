@@ -172,6 +172,24 @@ def run_queries(
     return results
 
 
+def _query_run(query: RenderedQuery, result: writers.QueryResult) -> checkers.QueryRun:
+    """What the run-scope rules judge: the query's SQL and rows, and its template's lines."""
+
+    def line_of(sql_line: int) -> tuple[str, int] | None:
+        source = query.source_of(sql_line)
+        return (source.file, source.line) if source is not None else None
+
+    return checkers.QueryRun(
+        query.spec.name,
+        _shown(query),
+        query.sql,
+        result.headers,
+        result.rows,
+        builtin=query.spec.origin == "builtin",
+        line_of=line_of,
+    )
+
+
 def _shown(query: RenderedQuery) -> str:
     """The template as findings show it (relative to the project or the catalogue)."""
     source = next((s for s in query.line_map if s is not None), None)
@@ -252,6 +270,8 @@ def run_preview(
     # Rules on the district itself run while its database is open (it is closed after writing).
     kinds_run = {writers.output_kind(r) for r in results}
     district_findings = checkers.check_district(source.con, kinds_run)
+    by_name = {q.spec.name: q for q in runnable}
+    run_findings = checkers.check_runs(_query_run(by_name[r.name], r) for r in results if r.name in by_name)
 
     clock = time.perf_counter()
     out_dir = Path(out)
@@ -271,7 +291,7 @@ def run_preview(
     for index, kind in enumerate(kinds, start=1):
         note(f"[{index}/{len(kinds)}] checking {kind} …")
         findings.extend(check_outputs(out_dir, [kind], project.csv.quotes))
-    findings = sort_findings(findings + district_findings)
+    findings = sort_findings(findings + district_findings + run_findings)
     timings["check"] = time.perf_counter() - clock
 
     summary = []

@@ -11,6 +11,8 @@ bad value is found the way a receiver would find it:
   (``data/*.datapackage.json``, written beside the CSVs as ``datapackage.json``);
 * Ed-Fi JSON by the DS 5.0 schema, Schoology attendance bodies by their JSON Schema, both
   compiled by ``fastjsonschema``;
+* the queries preview ran, with their rows (scope ``run``): an ORDER BY that does not
+  identify a row (``paging.py``);
 * what no descriptor says (the OneRoster manifest and ZIP, contacts and students pointing at
   each other, one primary teacher at a time, dates in order) by the rules below.
 
@@ -18,7 +20,7 @@ Examples in the docstrings are runnable: ``== <path>`` starts a file of the prev
 (``tests/test_rule_fixtures.py`` runs them).
 """
 
-from plugin_builder.preview.checkers import clever, edfi, files, oneroster, schoology  # noqa: F401  (registers the rules)
+from plugin_builder.preview.checkers import clever, edfi, files, lists, oneroster, paging, schoology  # noqa: F401  (registers the rules)
 from plugin_builder.preview.checkers.outputs import (
     KINDS,
     MAX_PER_RULE,
@@ -30,15 +32,18 @@ from plugin_builder.preview.checkers.outputs import (
     output_kind,
     output_rules,
 )
+from plugin_builder.preview.checkers.paging import QueryRun, check_runs
 
 __all__ = [
     "KINDS",
     "MAX_PER_RULE",
     "DistrictData",
     "Outputs",
+    "QueryRun",
     "Table",
     "check_district",
     "check_outputs",
+    "check_runs",
     "output_kind",
     "output_rules",
 ]
