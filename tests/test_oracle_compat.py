@@ -81,8 +81,14 @@ def test_to_char_date_format_literals_and_unknown_elements(con):
         "August 4, 2025",
         "1/15/2026",
     )
-    with pytest.raises(UnsupportedOracle, match="'Q'"):
-        to_duckdb("SELECT TO_CHAR(SYSDATE, 'Q') FROM DUAL")
+    # Q, the quarter (no strftime element), and number masks with group separators (G or ',')
+    assert one(
+        con,
+        """SELECT TO_CHAR(DATE '2025-08-04', 'YYYY-"Q"Q'), TO_CHAR(SYSDATE, 'Q'), TO_CHAR(1234567, 'FM999G999G999'),
+                  TO_CHAR(1234, '999,999'), TO_CHAR(-1234.5, 'FM999,999.00') FROM DUAL""",
+    ) == ("2025-Q3", "1", "1,234,567", "   1,234", "-1,234.50")
+    with pytest.raises(UnsupportedOracle, match="'WW'"):
+        to_duckdb("SELECT TO_CHAR(SYSDATE, 'WW') FROM DUAL")
 
 
 def test_to_char_numbers(con):
@@ -211,7 +217,7 @@ def test_substr_start_zero_and_dbms_lob_substr(con):
 
 
 def test_unsupported_constructs_are_named(con):
-    with pytest.raises(UnsupportedOracle, match="^not emulated: TO_CHAR number format '9,999'"):
-        to_duckdb("SELECT TO_CHAR(1234, '9,999') FROM DUAL")
+    with pytest.raises(UnsupportedOracle, match="^not emulated: TO_CHAR number format '99,99'"):
+        to_duckdb("SELECT TO_CHAR(1234, '99,99') FROM DUAL")
     with pytest.raises(UnsupportedOracle, match="^not emulated: CONNECT BY"):
         to_duckdb("SELECT LEVEL AS l FROM DUAL CONNECT BY LEVEL <= 3")

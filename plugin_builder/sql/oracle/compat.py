@@ -81,10 +81,12 @@ _FORMATS = [
     ("SS", "%S"),
     ("AM", "%p"),
     ("PM", "%p"),
+    ("Q", "\x00Q"),  # the quarter: no strftime element, spliced in by _date_format
 ]
 _FILL_MODE = {"%d": "%-d", "%m": "%-m", "%H": "%-H", "%I": "%-I", "%M": "%-M", "%S": "%-S"}
 _FORMAT_RE = re.compile("|".join(re.escape(k) for k, _ in _FORMATS), re.I)
-_NUMBER_FORMAT_RE = re.compile(r"^(FM)?([09]*)(?:\.([09]+))?$", re.I)
+_NUMBER_FORMAT_RE = re.compile(r"^(FM)?([09G,]*)(?:[.D]([09]+))?$", re.I)
+_GROUPED_RE = re.compile(r"[09]{1,3}(?:[G,][09]{3})*", re.I)  # a separator every three digits
 _LOOKS_NUMERIC_RE = re.compile(r"^(FM)?[09$,.SGLVDE]*[09][09$,.SGLVDE]*$", re.I)  # date formats have no 0/9
 
 
@@ -319,15 +321,22 @@ def _number_format(value: exp.Expression, fmt: str) -> exp.Expression:
     match = _NUMBER_FORMAT_RE.match(fmt)
     if not match or not (match.group(2) or match.group(3)):
         raise NotEmulated(f"TO_CHAR number format {fmt!r}")
-    fill_mode, integer, decimals = bool(match.group(1)), match.group(2) or "", match.group(3) or ""
+    fill_mode, mask, decimals = bool(match.group(1)), match.group(2) or "", match.group(3) or ""
+    integer = re.sub(r"[G,]", "", mask, flags=re.I)
+    grouped = integer != mask  # G or ',': the group separator (',' in PowerSchool's US locale)
+    if grouped and not _GROUPED_RE.fullmatch(mask):
+        raise NotEmulated(f"TO_CHAR number format {fmt!r} (group separators not every three digits)")
     zero_at = integer.find("0")
     min_digits = len(integer) - zero_at if zero_at >= 0 else (0 if decimals else 1)
-    width = len(integer) + (len(decimals) + 1 if decimals else 0) + 1  # + sign position
+    if grouped and min_digits > 1:
+        raise NotEmulated(f"TO_CHAR number format {fmt!r} (leading zeros with group separators)")
+    width = len(mask) + (len(decimals) + 1 if decimals else 0) + 1  # + sign position
     x = value.sql("duckdb")
+    comma = "," if grouped else ""
     if decimals:
-        body = f"printf('%0{min_digits + len(decimals) + 1}.{len(decimals)}f', abs(CAST({x} AS DOUBLE)))"
+        body = f"printf('%0{comma}{min_digits + len(decimals) + 1}.{len(decimals)}f', abs(CAST({x} AS DOUBLE)))"
     else:
-        body = f"printf('%0{min_digits}d', CAST(round(abs({x})) AS BIGINT))"
+        body = f"printf('%0{comma}{min_digits}d', CAST(round(abs({x})) AS BIGINT))"
     positive = "''" if fill_mode else "' '"
     signed = f"(CASE WHEN {x} < 0 THEN '-' ELSE {positive} END || {body})"
     digits = len(integer)
@@ -350,7 +359,7 @@ def _rewrite_to_char(node: exp.Expression, ctx: Context) -> exp.Expression:
         if oracle_format is None:
             return node
         oracle_format = oracle_format.strip("'").replace("''", "'")
-        return exp.func("STRFTIME", node.this, exp.Literal.string(oracle_format_to_strftime(oracle_format)))
+        return _date_format(node.this, oracle_format)
     if not isinstance(node, exp.ToChar):
         return node
     fmt = node.args.get("format")
@@ -360,7 +369,24 @@ def _rewrite_to_char(node: exp.Expression, ctx: Context) -> exp.Expression:
         raise NotEmulated("TO_CHAR with a computed format")
     if _LOOKS_NUMERIC_RE.match(fmt.this) and date_kind(node.this) is None:
         return _number_format(node.this, fmt.this)
-    return exp.func("STRFTIME", node.this, exp.Literal.string(oracle_format_to_strftime(fmt.this)))
+    return _date_format(node.this, fmt.this)
+
+
+def _date_format(value: exp.Expression, fmt: str) -> exp.Expression:
+    """TO_CHAR(date, fmt): STRFTIME, with the quarter (Q) spliced in where the mask has it."""
+    pieces = oracle_format_to_strftime(fmt).split("\x00Q")
+    parts: list[exp.Expression] = []
+    for index, piece in enumerate(pieces):
+        if index:
+            parts.append(exp.cast(exp.func("QUARTER", value.copy()), "VARCHAR"))
+        if piece:
+            parts.append(exp.func("STRFTIME", value.copy(), exp.Literal.string(piece)))
+    if not parts:
+        return exp.func("STRFTIME", value, exp.Literal.string(""))
+    result = parts[0]
+    for part in parts[1:]:
+        result = exp.DPipe(this=result, expression=part)
+    return result
 
 
 _TRUNC_UNITS = {
@@ -468,10 +494,26 @@ def _rewrite_keep_dense_rank(node: exp.Expression, ctx: Context) -> exp.Expressi
     return _parse(f"{function}({value} ORDER BY {', '.join(keys)}, {value} {tie} {nulls})")
 
 
+@cache
+def _text_columns() -> frozenset[str]:
+    """Column names that are text (VARCHAR2, CHAR) in every dictionary table that has them."""
+    from plugin_builder.sql.dictionary import duckdb_type, load_dictionary
+
+    kinds: dict[str, set[str]] = {}
+    for columns in load_dictionary().values():
+        for name, oracle_type in columns.items():
+            kinds.setdefault(name, set()).add(duckdb_type(oracle_type))
+    return frozenset(name for name, types in kinds.items() if types == {"VARCHAR"})
+
+
 def _is_text(node: exp.Expression) -> bool:
     """Whether an already rewritten expression is known to be text (a DECODE's first result)."""
     if isinstance(node, exp.Paren):
         return _is_text(node.this)
+    if isinstance(node, exp.Column):
+        return node.name.upper() in _text_columns()
+    if isinstance(node, exp.DPipe):
+        return True
     if isinstance(node, exp.Literal):
         return node.is_string
     if isinstance(
@@ -503,6 +545,16 @@ def _rewrite_decode_first_type(node: exp.Expression, ctx: Context) -> exp.Expres
         if not (_is_text(value) or isinstance(value, exp.Null)):
             converted = exp.func("ORA_TO_CHAR", value)
             value.replace(converted)
+    return node
+
+
+def _rewrite_nvl_first_type(node: exp.Expression, ctx: Context) -> exp.Expression:
+    """NVL converts its second value to the first one's type: NVL(text, 0) gives the text '0'."""
+    if not (isinstance(node, exp.Coalesce) and node.args.get("is_nvl")) or not _is_text(node.this):
+        return node
+    for value in node.expressions:
+        if not (_is_text(value) or isinstance(value, exp.Null)):
+            value.replace(exp.func("ORA_TO_CHAR", value.copy()))
     return node
 
 
@@ -564,6 +616,7 @@ REWRITES: list[Callable[[exp.Expression, Context], exp.Expression]] = [
     _rewrite_listagg,
     _rewrite_keep_dense_rank,
     _rewrite_decode_first_type,
+    _rewrite_nvl_first_type,
     _rewrite_blank_padded_literals,
     _rewrite_xmlagg,
 ]
