@@ -107,3 +107,15 @@ def test_preview_names_the_cut_list_with_its_count_and_no_query_pages_unstably(r
     assert f"guardian C{AGENCY_PERSON_ID}: agentSourcedIds keeps " in cut["message"]
     kept = int(cut["message"].split(" keeps ")[1].split(" of ")[0])
     assert f"keeps {kept} of 1000 ids ({1000 - kept} cut" in cut["message"]
+
+
+@pytest.mark.parametrize("clob_lists", [False, True])
+def test_every_catalogue_query_passes_the_oracle_model(clob_lists):
+    """No ORA-01790 (or any refusal) in the catalogue, with the lists as VARCHAR2 or as CLOBs."""
+    project = load_project(EXAMPLE_CONFIG)
+    project = dataclasses.replace(project, csv=dataclasses.replace(project.csv, clob_lists=clob_lists))
+    refused = {
+        spec.name: [str(r) for r in sql_refusals(render_query(project, spec).sql)] for spec in load_catalog(project)
+    }
+    assert {name: found for name, found in refused.items() if found} == {}
+    assert len(refused) >= 13
