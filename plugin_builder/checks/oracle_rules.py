@@ -366,6 +366,25 @@ def sql_to_date_of_date(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
     yield from _model_hits(ctx, query, "to_date")
 
 
+@rule("SQ325", "sql.text-number-comparison", Severity.WARNING, scope="query")
+def sql_text_number_comparison(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
+    """A text column is not compared with a number (ORA-01722 at run time, on the data).
+
+    Oracle converts the text side to a NUMBER: the query runs while every value is a number
+    and fails on the first row that is not (``'K'`` in a grade kept as text, a blank-padded
+    code). A warning: it depends on the data. Compare text with text.
+
+    Bad::
+
+        SELECT s.DCID AS id FROM STUDENTS s WHERE s.STATE_STUDENTNUMBER = 12345 ORDER BY 1
+
+    Good::
+
+        SELECT s.DCID AS id FROM STUDENTS s WHERE s.STATE_STUDENTNUMBER = '12345' ORDER BY 1
+    """
+    yield from _model_hits(ctx, query, "implicit")
+
+
 IDENTIFIER_MAX_BYTES = 30
 
 

@@ -1082,7 +1082,8 @@ def to_duckdb(
     """
     binds = binds or {}
     families = families if families is not None else bind_families(binds)
-    refused = sql_refusals(sql, dictionary, tuple(sorted(families.items())))
+    # An implicit conversion that fails only on some data (ORA-01722) is a warning, not a refusal.
+    refused = [r for r in sql_refusals(sql, dictionary, tuple(sorted(families.items()))) if r.kind != "implicit"]
     if refused:
         raise OracleRefusal(refused[0])
     from plugin_builder.sql.sqlparse import without_restricted_tags

@@ -869,6 +869,23 @@ def _group_refusals(typed: exp.Expression, typer: _Typer) -> Iterator[Refusal]:
                 "format a DATE with it, or use a number mask ('FM9999')",
                 node,
             )
+    for node in typed.find_all(exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.In):
+        sides = [node.this, *(node.expressions if isinstance(node, exp.In) else [node.expression])]
+        groups = [typer.group(side) for side in sides]
+        if NUMBER not in groups or CHAR not in groups:
+            continue
+        text = next(side for side, g in zip(sides, groups) if g == CHAR)
+        if isinstance(text, exp.Literal):
+            continue  # a literal is converted once: '5' = n works, 'x' = n is the user's to see
+        number = next(side for side, g in zip(sides, groups) if g == NUMBER)
+        yield Refusal(
+            "ORA-01722",
+            f"{_name(text)} is text compared with the number {_name(number)}: Oracle converts the text to a NUMBER "
+            "and the query fails (invalid number) on the first row whose text is not a number",
+            f"compare text with text ({_name(text)} = '…', or TO_CHAR of the number)",
+            text,
+            "implicit",
+        )
     for node in typed.find_all(exp.Extract):
         unit = node.this.name.upper() if isinstance(node.this, (exp.Var, exp.Identifier)) else ""
         value = node.expression
