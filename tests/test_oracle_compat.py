@@ -81,8 +81,14 @@ def test_to_char_date_format_literals_and_unknown_elements(con):
         "August 4, 2025",
         "1/15/2026",
     )
-    with pytest.raises(UnsupportedOracle, match="'Q'"):
-        to_duckdb("SELECT TO_CHAR(SYSDATE, 'Q') FROM DUAL")
+    # Q, the quarter (no strftime element), and number masks with group separators (G or ',')
+    assert one(
+        con,
+        """SELECT TO_CHAR(DATE '2025-08-04', 'YYYY-"Q"Q'), TO_CHAR(SYSDATE, 'Q'), TO_CHAR(1234567, 'FM999G999G999'),
+                  TO_CHAR(1234, '999,999'), TO_CHAR(-1234.5, 'FM999,999.00') FROM DUAL""",
+    ) == ("2025-Q3", "1", "1,234,567", "   1,234", "-1,234.50")
+    with pytest.raises(UnsupportedOracle, match="'WW'"):
+        to_duckdb("SELECT TO_CHAR(SYSDATE, 'WW') FROM DUAL")
 
 
 def test_to_char_numbers(con):
@@ -211,7 +217,48 @@ def test_substr_start_zero_and_dbms_lob_substr(con):
 
 
 def test_unsupported_constructs_are_named(con):
-    with pytest.raises(UnsupportedOracle, match="^not emulated: TO_CHAR number format '9,999'"):
-        to_duckdb("SELECT TO_CHAR(1234, '9,999') FROM DUAL")
+    with pytest.raises(UnsupportedOracle, match="^not emulated: TO_CHAR number format '99,99'"):
+        to_duckdb("SELECT TO_CHAR(1234, '99,99') FROM DUAL")
     with pytest.raises(UnsupportedOracle, match="^not emulated: CONNECT BY"):
-        to_duckdb("SELECT LEVEL AS l FROM DUAL CONNECT BY LEVEL <= 3")
+        to_duckdb("SELECT s.ID AS id FROM STUDENTS s START WITH s.ID = 1 CONNECT BY PRIOR s.ID = s.SCHOOLID")
+
+
+def test_what_oracle_runs_the_preview_runs_and_returns_as_oracle(con):
+    """Issue 17, points 5 and 6: constructs working plugins use, with Oracle's values."""
+    con.execute(
+        "INSERT INTO STUDENTS (ID, DCID, SCHOOLID, LASTFIRST, DOB) VALUES "
+        "(901, 9901, 100, 'Lee, Ann Marie', DATE '2021-06-01'), (902, 9902, 999, 'Kim, Bo', DATE '2015-01-20')"
+    )
+    create_tables(con, ["SCHOOLS"])
+    con.execute("INSERT INTO SCHOOLS (SCHOOL_NUMBER, NAME) VALUES (100, 'Lincoln')")
+    assert one(con, "SELECT TRUNC(MONTHS_BETWEEN(SYSDATE, s.DOB) / 12) FROM STUDENTS s WHERE s.ID = 901") == 4
+    assert one(
+        con, "SELECT INSTR('Lee, Ann Marie', ' ', -1), INSTR('a b c', ' ', -3), INSTR('abc', ' ', -1) FROM DUAL"
+    ) == (9, 2, 0)
+    assert one(con, "SELECT LENGTH(RPAD('a', 5000, 'x')), LENGTH(LPAD('a', 4500)) FROM DUAL") == (4000, 4000)
+    rows = con.execute(
+        to_duckdb(
+            "SELECT s.ID AS id, sch.NAME AS name FROM STUDENTS s, SCHOOLS sch "
+            "WHERE s.SCHOOLID = sch.SCHOOL_NUMBER(+) AND s.ID > 900 ORDER BY 1"
+        )
+    ).fetchall()
+    assert rows == [(901, "Lincoln"), (902, None)]
+    split = "SELECT REGEXP_SUBSTR('a,b,,c', '[^,]+', 1, LEVEL) AS p FROM DUAL CONNECT BY REGEXP_SUBSTR('a,b,,c', '[^,]+', 1, LEVEL) IS NOT NULL"
+    assert [r[0] for r in con.execute(to_duckdb(split)).fetchall()] == ["a", "b", "c"]
+    assert [r[0] for r in con.execute(to_duckdb("SELECT LEVEL AS n FROM DUAL CONNECT BY LEVEL <= 0")).fetchall()] == [1]
+    assert con.execute(to_duckdb("SELECT s.ID AS id FROM STUDENTS s WHERE ROWNUM > 1")).fetchall() == []
+    assert one(
+        con,
+        "SELECT REGEXP_SUBSTR('k-12 ab', '([a-z])-([0-9]+)', 1, 1, 'i', 2), REGEXP_REPLACE('ab12', '[0-9]', ''), "
+        "REGEXP_INSTR('ab12', '[0-9]'), TO_NUMBER('x' DEFAULT -1 ON CONVERSION ERROR), REPLACE('a,b', ',') FROM DUAL",
+    ) == ("12", "ab", 3, -1, "ab")
+    assert one(con, "SELECT MAX(COUNT(*)) FROM STUDENTS s WHERE s.ID > 900 GROUP BY s.SCHOOLID") == 1
+    recursive = "WITH r (n) AS (SELECT 1 FROM DUAL UNION ALL SELECT r.n + 1 FROM r WHERE r.n < 3) SELECT r.n AS n FROM r ORDER BY 1"
+    assert [r[0] for r in con.execute(to_duckdb(recursive)).fetchall()] == [1, 2, 3]
+    restricted = 'SELECT COUNT(*) FROM STUDENTS s WHERE <@restricted_table table="STUDENTS" selector="selectedstudents"/> AND s.ID > 900'
+    assert one(con, restricted) == 2
+    with pytest.raises(duckdb.Error, match="ORA-01476"):
+        con.execute(to_duckdb("SELECT s.ID / 0 FROM STUDENTS s")).fetchall()
+    with pytest.raises(duckdb.Error, match="ORA-01489"):
+        con.execute(to_duckdb("SELECT RPAD('a', 4000, 'x') || 'b' FROM DUAL")).fetchall()
+    assert one(con, "SELECT LENGTH(TO_CLOB(RPAD('a', 4000, 'x')) || 'b') FROM DUAL") == 4001  # a CLOB has no limit

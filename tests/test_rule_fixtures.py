@@ -26,6 +26,8 @@ Case kinds (the plugin around a case is a minimal valid one):
   tables, checked by preview's district-scope rules (PV643, PV660) as after a preview that
   wrote every kind of output; ``-- setting: section.key = ["value", …]`` lines give the
   project's settings (PV660).
+* ``.run``: ``-- run``, statements filling the district's tables, then ``== query`` and one
+  query, which preview's run-scope rules judge with its rows (PV681).
 * ``.preview``: files of a preview folder, each after a ``== <path>`` line, checked by
   preview's rules (PV6xx). ``== oneroster.zip`` lists the ZIP's entries; without it a
   OneRoster folder gets the ZIP preview would write; ``== lost <file> <column>
@@ -252,6 +254,30 @@ def district_findings(sql: str, tmp_path: Path | None = None):
     return check_district(con, KINDS, settings, project)
 
 
+def run_findings(text: str, case_name: str):
+    """Preview's run-scope rules on one query run on a district filled by ``-- run`` statements:
+    the lines before ``== query`` insert rows, the lines after are the query."""
+    import duckdb
+
+    from plugin_builder.preview.checkers import QueryRun, check_runs
+    from plugin_builder.sql.dictionary import create_tables
+    from plugin_builder.sql.oracle import compat
+
+    lines = text.splitlines()
+    split = lines.index("== query")
+    con = duckdb.connect()
+    create_tables(con)
+    statements = "\n".join(line for line in lines[:split] if not line.lstrip().startswith("--"))
+    for statement in statements.split(";"):
+        if statement.strip():
+            con.execute(statement)
+    sql = "\n".join(lines[split + 1 :]).strip("\n")
+    cursor = compat.execute(con, sql)
+    headers = [d[0] for d in cursor.description]
+    run = QueryRun("example", case_name, sql, headers, cursor.fetchall(), line_of=lambda n: (case_name, n + split + 1))
+    return check_runs([run])
+
+
 def findings_for(case: Path, tmp_path: Path):
     if case.is_dir() and case.name.endswith(".project"):
         from plugin_builder.pipeline import validate
@@ -267,6 +293,8 @@ def findings_for(case: Path, tmp_path: Path):
                 (work / copy.relative_to(case)).write_bytes((builtin_queries_dir() / name).read_bytes())
             case = work
         return validate(case / "plugin.toml").findings
+    if case.suffix == ".run":
+        return run_findings(case.read_text(encoding="utf-8"), case.name)
     if case.suffix == ".district":
         return district_findings(case.read_text(encoding="utf-8"), tmp_path)
     if case.suffix == ".preview":  # surrogateescape: a case may hold bytes that are not UTF-8
@@ -384,6 +412,8 @@ def _example_kind(block: str) -> str | None:
         return ".named_queries.xml"
     if first.startswith("-- district"):
         return ".district"
+    if first.startswith("-- run"):
+        return ".run"
     if first.upper().startswith(("SELECT", "WITH ", "-- ")):
         return ".sql"
     return None

@@ -496,7 +496,7 @@ ORDER BY s.ID
   </query>
   <query name="org.example.handmade.students.quarter" coreTable="students" flattened="true">
     <columns><column column="STUDENTS.ID">quarter</column></columns>
-    <sql><![CDATA[SELECT TO_CHAR(s.ENTRYDATE, 'Q') AS quarter FROM STUDENTS s]]></sql>
+    <sql><![CDATA[SELECT TO_CHAR(s.ENTRYDATE, 'WW') AS quarter FROM STUDENTS s]]></sql>
   </query>
   <query name="org.example.handmade.students.extension" coreTable="students" flattened="true">
     <columns><column column="STUDENTS.ID">laptop</column></columns>

@@ -58,7 +58,7 @@ class Rule:
     code: str
     name: str
     severity: Severity
-    scope: str  # "plugin", "query", or preview's "output" and "district"
+    scope: str  # "plugin", "query", or preview's "output", "district" and "run" (a query it ran)
     func: Callable[..., Iterable[Hit]]
 
     @property
@@ -185,7 +185,7 @@ def run_rules(ctx: CheckContext, rules: Iterable[Rule] | None = None) -> list[Fi
     """Run the plugin- and query-scope rules (all registered ones unless ``rules``) on one plugin."""
     findings: list[Finding] = []
     for rule_ in rules or RULES.values():
-        if rule_.scope in ("output", "district"):  # preview's rules judge its outputs and database
+        if rule_.scope in ("output", "district", "run"):  # preview's rules judge its outputs and database
             continue  # preview's rules judge written files: plugin_builder.preview.checkers
         if rule_.scope == "plugin":
             try:

@@ -176,6 +176,24 @@ def run_queries(
     return results
 
 
+def _query_run(query: RenderedQuery, result: writers.QueryResult) -> checkers.QueryRun:
+    """What the run-scope rules judge: the query's SQL and rows, and its template's lines."""
+
+    def line_of(sql_line: int) -> tuple[str, int] | None:
+        source = query.source_of(sql_line)
+        return (source.file, source.line) if source is not None else None
+
+    return checkers.QueryRun(
+        query.spec.name,
+        _shown(query),
+        query.sql,
+        result.headers,
+        result.rows,
+        builtin=query.spec.origin == "builtin",
+        line_of=line_of,
+    )
+
+
 def _shown(query: RenderedQuery) -> str:
     """The template as findings show it (relative to the project or the catalogue)."""
     source = next((s for s in query.line_map if s is not None), None)
@@ -302,6 +320,8 @@ def run_preview(
     kinds_run = {writers.output_kind(r) for r in results}
     settings = project_settings(project) if project is not None else {}
     district_findings = checkers.check_district(source.con, kinds_run, settings, project)
+    by_name = {q.spec.name: q for q in runnable}
+    run_findings = checkers.check_runs(_query_run(by_name[r.name], r) for r in results if r.name in by_name)
 
     clock = time.perf_counter()
     _clear_previous(out_dir, owned_before)
@@ -327,7 +347,7 @@ def run_preview(
     if lost:  # what the lossy steps took away, in whichever output (custom groups too)
         findings.extend(checkers.check_outputs(out_dir, kinds, quotes, checkers.loss_rules(), lost))
     # validate's (or lint's) findings with preview's: preview is as strict as validate (an error exits 1)
-    findings = sort_findings(static + findings + district_findings)
+    findings = sort_findings(static + findings + district_findings + run_findings)
     timings["check"] = time.perf_counter() - clock
 
     summary = []

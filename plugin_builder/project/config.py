@@ -68,6 +68,7 @@ class QueriesSection:
 @dataclass(frozen=True)
 class CsvSection:
     quotes: bool = True
+    clob_lists: bool = False  # opt-in: OneRoster lists as unlimited CLOBs (XMLAGG), unverified in DEM
 
 
 @dataclass(frozen=True)

@@ -196,6 +196,11 @@ class _Resolver:
     def _output_names(self, scope: Scope) -> set[str] | None:
         """The names a derived table or CTE exposes; None when it selects *."""
         query = scope.expression
+        cte = query.parent if query is not None else None
+        while isinstance(cte, exp.SetOperation):  # a recursive CTE's own rows: its first branch
+            cte = cte.parent
+        if isinstance(cte, exp.CTE) and isinstance(cte.args.get("alias"), exp.TableAlias) and cte.args["alias"].columns:
+            return {identifier_name(c) for c in cte.args["alias"].columns}  # WITH r (n) AS (…)
         while isinstance(query, exp.SetOperation):
             query = query.left
         if not isinstance(query, exp.Select):
@@ -562,6 +567,7 @@ def analyze(sql: str, dictionary: Dictionary | None = None) -> Analysis:
             ok=False,
             issues=sorted(set(duplicates + resolver.issues), key=lambda i: (i.line or 0, i.column or 0, i.kind)),
         )
+    _mark_recursive_ctes(parsed.statement)
     try:
         root = build_scope(parsed.statement)
         scopes = list(root.traverse()) if root is not None else []
@@ -646,3 +652,13 @@ __all__ = [
     "identifier_name",
     "position",
 ]
+
+
+def _mark_recursive_ctes(statement: exp.Expression) -> None:
+    """Oracle's recursive WITH has no RECURSIVE keyword: a CTE that reads itself is one, so
+    that it is a source inside its own definition."""
+    for with_ in statement.find_all(exp.With):
+        for cte in with_.expressions:
+            name = cte.alias_or_name.upper()
+            if any(t.name.upper() == name and not t.db for t in cte.this.find_all(exp.Table)):
+                with_.set("recursive", True)

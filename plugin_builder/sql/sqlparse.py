@@ -111,3 +111,8 @@ def strip_sql_comments(sql: str, blank_strings: bool = False) -> str:
     """Blank out -- and /* */ comments (and with ``blank_strings`` the inside of string
     literals and quoted identifiers), keeping every other character at its position."""
     return _LEXEMES.sub(_blank_comment_or_string if blank_strings else _blank_comment, sql)
+
+
+def without_restricted_tags(sql: str) -> str:
+    """The SQL with each ``<@restricted_table …/>`` read as ``1=1`` (same positions)."""
+    return _substitute_tags(sql)

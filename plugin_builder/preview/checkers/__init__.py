@@ -11,6 +11,8 @@ bad value is found the way a receiver would find it:
   (``data/*.datapackage.json``, written beside the CSVs as ``datapackage.json``);
 * Ed-Fi JSON by the DS 5.0 schema, Schoology attendance bodies by their JSON Schema, both
   compiled by ``fastjsonschema``;
+* the queries preview ran, with their rows (scope ``run``): an ORDER BY that does not
+  identify a row (``paging.py``);
 * what no descriptor says (the OneRoster manifest and ZIP, contacts and students pointing at
   each other, one primary teacher at a time, dates in order) by the rules below.
 
@@ -22,8 +24,10 @@ from plugin_builder.preview.checkers import (  # noqa: F401  (registers the rule
     clever,
     edfi,
     files,
+    lists,
     losses,
     oneroster,
+    paging,
     schoology,
     schools,
     settings,
@@ -42,6 +46,7 @@ from plugin_builder.preview.checkers.outputs import (
     output_kind,
     output_rules,
 )
+from plugin_builder.preview.checkers.paging import QueryRun, check_runs
 
 __all__ = [
     "KINDS",
@@ -49,10 +54,12 @@ __all__ = [
     "DistrictData",
     "Lost",
     "Outputs",
+    "QueryRun",
     "Setting",
     "Table",
     "check_district",
     "check_outputs",
+    "check_runs",
     "loss_rules",
     "output_kind",
     "output_rules",

@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+import re
 
 from sqlglot import exp
 
@@ -121,40 +122,6 @@ def _schema(dictionary: Dictionary) -> tuple[object, dict[str, frozenset[str]]]:
     return entry[1], entry[2]
 
 
-def _needs_types(nodes: _Nodes, clobs: Mapping[str, frozenset[str]], bind_families: Mapping[str, str]) -> bool:
-    """Whether a type-based refusal is possible: a TO_DATE with a mask, a CLOB bind, a value made
-    a CLOB, or a CLOB column of a table the statement reads."""
-    if any(node.args.get("format") is not None for node in nodes.of(exp.StrToDate, exp.StrToTime)):
-        return True
-    if any(family == "CLOB" for family in bind_families.values()):
-        return True
-    if any(
-        node.this == exp.DataType.Type.TEXT and "CLOB" in node.sql("oracle").upper() for node in nodes.of(exp.DataType)
-    ):
-        return True
-    candidates: set[str] = set()
-    for table in nodes.of(exp.Table):
-        candidates |= clobs.get(table.name.upper(), frozenset())
-    return bool(candidates) and any(
-        column.name.upper() in candidates and not _converted(column) for column in nodes.of(exp.Column)
-    )
-
-
-def _converted(column: exp.Column) -> bool:
-    """Whether a column goes straight into a conversion to a comparable type (TO_CHAR, CAST,
-    LENGTH, DBMS_LOB.*): then no CLOB can flow from it."""
-    parent = column.parent
-    while isinstance(parent, exp.Paren):
-        parent = parent.parent
-    if isinstance(parent, (exp.ToChar, exp.Cast, exp.Length)):
-        return True
-    return (
-        isinstance(parent, exp.Anonymous)
-        and isinstance(parent.parent, exp.Dot)
-        and parent.parent.this.name.upper() == "DBMS_LOB"
-    )
-
-
 def annotated(
     statement: exp.Expression, dictionary: Dictionary, bind_families: Mapping[str, str]
 ) -> exp.Expression | None:
@@ -193,11 +160,6 @@ def _qualify_single_source(statement: exp.Expression) -> None:
         for column in select.find_all(exp.Column):
             if not column.table and column.find_ancestor(exp.Select) is select and column.name.upper() != "ROWNUM":
                 column.set("table", exp.to_identifier(name))
-
-
-def _is_clob(node: exp.Expression) -> bool:
-    kind = node.type
-    return kind is not None and kind.this in (exp.DataType.Type.TEXT,) and "CLOB" in kind.sql("oracle").upper()
 
 
 def _is_condition(node: exp.Expression) -> bool:
@@ -289,8 +251,86 @@ def _syntax_refusals(nodes: _Nodes, dictionary: Dictionary) -> Iterator[Refusal]
                     branch.this,
                 )
     yield from _quoted_case(nodes, dictionary)
+    yield from _limits(nodes)
     if isinstance(nodes.statement, exp.SetOperation):
         yield from _compound_order_by(nodes.statement)
+
+
+IN_LIST_MAX = 1000  # ORA-01795
+LITERAL_MAX_BYTES = 4000  # ORA-01704
+DECODE_MAX_ARGS = 255  # ORA-00939
+IDENTIFIER_MAX_BYTES = 128  # ORA-00972 (19c, COMPATIBLE >= 12.2)
+
+
+def _limits(nodes: _Nodes) -> Iterator[Refusal]:
+    """Oracle's size limits and argument counts that other engines do not have."""
+    for node in nodes.of(exp.Count):
+        inner = node.this
+        if isinstance(inner, exp.Distinct) and len(inner.expressions) > 1:
+            yield Refusal(
+                "ORA-00909",
+                f"COUNT(DISTINCT …) takes one expression, not {len(inner.expressions)}",
+                "count one combined value: COUNT(DISTINCT a || '|' || b), or COUNT(*) over a SELECT DISTINCT a, b",
+                node,
+            )
+    for node in nodes.of(exp.In):
+        if len(node.expressions) > IN_LIST_MAX:
+            yield Refusal(
+                "ORA-01795",
+                f"an IN list of {len(node.expressions)} items; Oracle allows {IN_LIST_MAX}",
+                "join a table of the values, or split the list with OR … IN (…)",
+                node,
+            )
+    for node in nodes.of(exp.Literal):
+        if node.is_string and len(node.this.encode("utf-8")) > LITERAL_MAX_BYTES:
+            yield Refusal(
+                "ORA-01704",
+                f"a string literal of {len(node.this.encode('utf-8'))} bytes; Oracle allows {LITERAL_MAX_BYTES}",
+                "split it into literals joined with || (TO_CLOB for more than 4,000 bytes)",
+                node,
+            )
+    for node in nodes.of(exp.DecodeCase):
+        if len(node.expressions) > DECODE_MAX_ARGS:
+            yield Refusal(
+                "ORA-00939",
+                f"DECODE with {len(node.expressions)} arguments; Oracle allows {DECODE_MAX_ARGS}",
+                "write a CASE, or join a table of the pairs",
+                node,
+            )
+    seen = set()
+    for node in nodes.of(exp.Identifier):
+        size = len(node.this.encode("utf-8"))
+        if size > IDENTIFIER_MAX_BYTES and node.this not in seen:
+            seen.add(node.this)
+            yield Refusal(
+                "ORA-00972",
+                f"identifier {node.this[:40]!r}… is {size} bytes; Oracle 19c allows {IDENTIFIER_MAX_BYTES}",
+                "use a shorter name",
+                node,
+            )
+    for node in nodes.of(exp.Cast):
+        to = node.args.get("to")
+        if isinstance(to, exp.DataType) and to.this in (exp.DataType.Type.VARCHAR, exp.DataType.Type.NVARCHAR):
+            if not to.expressions:
+                yield Refusal(
+                    "ORA-00906",
+                    f"CAST(… AS {to.sql('oracle')}) needs a length (missing left parenthesis)",
+                    f"write CAST(… AS {to.sql('oracle')}(n)), or TO_CHAR(…)",
+                    node,
+                )
+
+
+_CAST_TEXT_RE = re.compile(r"\bAS\s+TEXT\s*\)", re.I)
+
+
+def _text_refusals(text: str) -> Iterator[Refusal]:
+    """What the parse hides: sqlglot reads ``TEXT`` as CLOB, Oracle has no such type."""
+    for match in _CAST_TEXT_RE.finditer(text):
+        where = exp.Var(this="TEXT")
+        where.meta["start"] = match.start() + match.group(0).upper().index("TEXT")
+        yield Refusal(
+            "ORA-00902", "TEXT is not an Oracle datatype (invalid datatype)", "write VARCHAR2(n) or CLOB", where
+        )
 
 
 def _group_by_position(select: exp.Select) -> Iterator[Refusal]:
@@ -497,6 +537,12 @@ def _compound_order_by(statement: exp.SetOperation) -> Iterator[Refusal]:
 
 
 def _typed_refusals(typed: exp.Expression) -> Iterator[Refusal]:
+    typer = _Typer()
+
+    def _is_clob(node: exp.Expression) -> bool:
+        return typer.group(node) == CLOB
+
+    yield from _group_refusals(typed, typer)
     for node in typed.find_all(exp.StrToDate, exp.StrToTime):
         argument = node.this
         # Without a mask the DATE goes through NLS_DATE_FORMAT both ways and comes back (as
@@ -525,6 +571,10 @@ def _typed_refusals(typed: exp.Expression) -> Iterator[Refusal]:
         for value in window.args.get("partition_by") or []:
             if _is_clob(value):
                 yield _clob(value, "PARTITION BY")
+        order = window.args.get("order")
+        for item in order.expressions if order is not None else []:
+            if _is_clob(item.this):
+                yield _clob(item.this, "an analytic ORDER BY")
     for node in typed.find_all(exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.In, exp.Like):
         sides = [node.this, *(node.expressions if isinstance(node, exp.In) else [node.expression])]
         for side in sides:
@@ -532,6 +582,11 @@ def _typed_refusals(typed: exp.Expression) -> Iterator[Refusal]:
                 continue  # LIKE takes a CLOB
             if side is not None and _is_clob(side):
                 yield _clob(side, "a comparison")
+        query = node.args.get("query") if isinstance(node, exp.In) else None
+        if query is not None:
+            selected = _first_select(query.this if isinstance(query, exp.Subquery) else query).expressions
+            if selected and _is_clob(selected[0]):
+                yield _clob(selected[0].unalias(), "IN (SELECT …)")
     for select in typed.find_all(exp.Select):
         if select.args.get("distinct") is not None:
             for item in select.expressions:
@@ -551,6 +606,324 @@ def _typed_refusals(typed: exp.Expression) -> Iterator[Refusal]:
         for item in _first_select(union).expressions:
             if _is_clob(item):
                 yield _clob(item.unalias(), "UNION, INTERSECT or MINUS")
+
+
+# --------------------------------------------------------------------------- type groups
+
+CHAR, NUMBER, DATE, CLOB = "VARCHAR2", "NUMBER", "DATE", "CLOB"  # Oracle's type groups
+_CHAR_FUNCTIONS = (exp.Substring, exp.Trim, exp.Upper, exp.Lower, exp.Initcap, exp.Pad)
+_CLOB_KEEPING = {"SUBSTR", "RTRIM", "LTRIM", "TRIM", "REPLACE", "UPPER", "LOWER", "REGEXP_REPLACE", "TRANSLATE"}
+_DATE_MASK_RE = re.compile(r"Y|RR|MM|MON|DD|DY|DAY|HH|SS|\bQ\b|^F?M?Q$|WW|IW")
+_NUMBER_MASK_RE = re.compile(r"[90]")
+
+
+def group_of_type(kind: exp.DataType | None) -> str | None:
+    """Oracle's type group of a sqlglot type (None: unknown or NULL)."""
+    if kind is None:
+        return None
+    if kind.this == exp.DataType.Type.TEXT:
+        return CLOB if "CLOB" in kind.sql("oracle").upper() else CHAR
+    if kind.this in _TEXT:
+        return CHAR
+    if kind.this in _DATES or kind.this in (exp.DataType.Type.TIMESTAMPTZ, exp.DataType.Type.TIMESTAMPLTZ):
+        return DATE
+    if kind.is_type(*exp.DataType.NUMERIC_TYPES):
+        return NUMBER
+    return None
+
+
+class _Typer:
+    """The type group of every expression of a typed statement: table columns from the
+    dictionary (sqlglot's annotation), and what sqlglot does not know, Oracle's way: a CLOB
+    made by TO_CLOB, XMLCAST(… AS CLOB), .GETCLOBVAL() or ``||`` with a CLOB; CASE, NVL,
+    COALESCE and DECODE by their first typed branch; a CTE's or subquery's column by its
+    selected expression."""
+
+    def __init__(self) -> None:
+        self.memo: dict[int, str | None] = {}
+
+    def group(self, node: exp.Expression | None) -> str | None:
+        if node is None:
+            return None
+        key = id(node)
+        if key not in self.memo:
+            self.memo[key] = None  # a cycle (a recursive CTE) stays unknown
+            self.memo[key] = self._group(node)
+        return self.memo[key]
+
+    def _group(self, node: exp.Expression) -> str | None:
+        while isinstance(node, (exp.Paren, exp.Alias)):
+            node = node.this
+        if isinstance(node, exp.Null):
+            return None
+        if isinstance(node, exp.Literal):
+            return CHAR if node.is_string else NUMBER
+        if isinstance(node, (exp.Cast, exp.TryCast)):
+            return group_of_type(node.args.get("to"))
+        if isinstance(node, exp.Anonymous):
+            name = node.name.upper()
+            if name == "TO_CLOB":
+                return CLOB
+            if name == "XMLCAST" and node.expressions and isinstance(node.expressions[0], exp.Alias):
+                target = node.expressions[0].alias.upper()
+                return CLOB if target == "CLOB" else CHAR if target.startswith("VARCHAR") else None
+            if name in _CLOB_KEEPING and node.expressions:
+                return CLOB if self.group(node.expressions[0]) == CLOB else CHAR
+        if isinstance(node, exp.Dot) and isinstance(node.expression, exp.Anonymous):
+            method = node.expression.name.upper()
+            if method == "GETCLOBVAL":
+                return CLOB
+            if method == "GETSTRINGVAL":
+                return CHAR
+        if isinstance(node, (exp.DPipe, exp.Concat)):
+            parts = [node.this, node.expression] if isinstance(node, exp.DPipe) else node.expressions
+            return CLOB if any(self.group(p) == CLOB for p in parts) else CHAR
+        if isinstance(node, _CHAR_FUNCTIONS):
+            return CLOB if self.group(node.this) == CLOB else CHAR
+        if isinstance(node, exp.ToChar):
+            return CHAR
+        if isinstance(node, exp.Case):
+            return self._first(self.results(node))
+        if isinstance(node, exp.Coalesce):
+            return self._first([node.this, *node.expressions])
+        if isinstance(node, exp.DecodeCase):
+            return self._first(self.results(node)) or CHAR
+        if isinstance(node, exp.Column):
+            carried = self._carried(node)
+            if carried is not False:
+                return carried
+        if isinstance(node, (exp.Subquery,)):
+            query = _first_select(node.this)
+            return self.group(query.expressions[0]) if len(query.expressions) == 1 else None
+        return group_of_type(node.type)
+
+    def _first(self, values: list) -> str | None:
+        for value in values:
+            found = self.group(value)
+            if found is not None:
+                return found
+        return None
+
+    @staticmethod
+    def results(node: exp.Expression) -> list[exp.Expression]:
+        """What a CASE or DECODE returns, branch by branch."""
+        if isinstance(node, exp.Case):
+            found = [branch.args.get("true") for branch in node.args.get("ifs") or []]
+            return [r for r in [*found, node.args.get("default")] if r is not None]
+        if isinstance(node, exp.DecodeCase):
+            args = node.expressions
+            found = [args[i] for i in range(2, len(args), 2)]
+            if len(args) % 2 == 0:
+                found.append(args[-1])
+            return found
+        return []
+
+    def _carried(self, column: exp.Column) -> str | None | bool:
+        """The group of the expression a CTE or subquery selects under this column's name;
+        False when the column comes from a table (the dictionary types it)."""
+        select = column.find_ancestor(exp.Select)
+        while select is not None:
+            source = _source_named(select, column.table)
+            if source is not None:
+                query = source
+                if isinstance(source, exp.Table):
+                    query = _cte_named(select, source.name)
+                    if query is None:
+                        return False
+                elif isinstance(source, exp.Subquery):
+                    query = source.this
+                else:
+                    return False
+                for item in _first_select(query).expressions:
+                    if item.alias_or_name.upper() == column.name.upper():
+                        return self.group(item)
+                return False
+            if not column.table:
+                return False
+            select = select.find_ancestor(exp.Select)  # a correlated column of an outer block
+        return False
+
+
+def _source_named(select: exp.Select, name: str) -> exp.Expression | None:
+    """The FROM/JOIN source of a block with this alias (the only source when ``name`` is empty)."""
+    sources = []
+    from_ = select.args.get("from_") or select.args.get("from")
+    if from_ is not None:
+        sources.append(from_.this)
+    sources.extend(join.this for join in select.args.get("joins") or [])
+    if not name:
+        return sources[0] if len(sources) == 1 else None
+    for source in sources:
+        if source.alias_or_name.upper() == name.upper():
+            return source
+    return None
+
+
+def _cte_named(node: exp.Expression, name: str) -> exp.Expression | None:
+    current: exp.Expression | None = node
+    while current is not None:
+        scope_with = current.args.get("with_") or current.args.get("with")
+        if scope_with is not None:
+            for cte in scope_with.expressions:
+                if cte.alias_or_name.upper() == name.upper():
+                    return cte.this
+        current = current.parent
+    return None
+
+
+def _set_branches(node: exp.Expression) -> list[exp.Select]:
+    if isinstance(node, exp.SetOperation):
+        return _set_branches(node.this) + _set_branches(node.expression)
+    if isinstance(node, exp.Subquery):
+        return _set_branches(node.this)
+    return [node] if isinstance(node, exp.Select) else []
+
+
+def _non_numeric_literal(node: exp.Expression) -> bool:
+    while isinstance(node, exp.Paren):
+        node = node.this
+    if not (isinstance(node, exp.Literal) and node.is_string):
+        return False
+    try:
+        float(node.this.strip())
+    except ValueError:
+        return True
+    return False
+
+
+def _mixed(where: str, groups: list[str], node: exp.Expression, ora: str = "ORA-00932") -> Refusal:
+    first, other = groups[0], next(g for g in groups if g != groups[0])
+    return Refusal(
+        ora,
+        f"{where} mixes {first} and {other}: Oracle does not convert across type groups",
+        "convert every branch to one type: TO_CHAR(…), TO_NUMBER(…), TO_CLOB(…) or DBMS_LOB.SUBSTR(…, 4000, 1)",
+        node,
+        "mixed",
+    )
+
+
+def _group_refusals(typed: exp.Expression, typer: _Typer) -> Iterator[Refusal]:
+    """Set operators, CASE, COALESCE, NVL and DECODE whose branches mix type groups; TO_CHAR
+    with a date mask of text or a number; EXTRACT of a time field from a DATE."""
+    for operation in typed.find_all(exp.SetOperation):
+        if isinstance(operation.parent, exp.SetOperation):
+            continue  # judged with its outermost operation, every branch at once
+        branches = _set_branches(operation)
+        width = min((len(b.expressions) for b in branches), default=0)
+        for index in range(width):
+            items = [b.expressions[index] for b in branches]
+            groups = [typer.group(item) for item in items]
+            known = [g for g in groups if g is not None]
+            if len(set(known)) > 1:
+                odd = next(item for item, g in zip(items, groups) if g is not None and g != known[0])
+                name = items[0].alias_or_name or str(index + 1)
+                refusal = _mixed(
+                    f"column {index + 1} ({name}) of the {operation.key.upper()}", known, odd.unalias(), "ORA-01790"
+                )
+                yield Refusal(
+                    refusal.ora,
+                    refusal.message.replace(
+                        "Oracle does not convert",
+                        "expression must have same datatype as corresponding expression; Oracle does not convert",
+                    ),
+                    refusal.hint,
+                    refusal.node,
+                    refusal.kind,
+                )
+    for case in typed.find_all(exp.Case):
+        groups = [g for g in (typer.group(r) for r in typer.results(case)) if g is not None]
+        if len(set(groups)) > 1:
+            yield _mixed("the CASE", groups, case)
+    for node in typed.find_all(exp.Coalesce):
+        values = [node.this, *node.expressions]
+        groups = [typer.group(v) for v in values]
+        if not node.args.get("is_nvl"):
+            known = [g for g in groups if g is not None]
+            if len(set(known)) > 1:
+                yield _mixed("COALESCE", known, node)
+            continue
+        yield from _converted_to_first("NVL", values, groups, node)
+    for node in typed.find_all(exp.DecodeCase):
+        results = typer.results(node)
+        yield from _converted_to_first("DECODE", results, [typer.group(r) for r in results], node)
+    for node in typed.find_all(exp.ToChar):
+        mask = node.args.get("format")
+        if not (isinstance(mask, exp.Literal) and mask.is_string):
+            continue
+        text = re.sub(r'"[^"]*"', "", mask.this.upper())
+        if not _DATE_MASK_RE.search(text) or _NUMBER_MASK_RE.search(text):
+            continue
+        group = typer.group(node.this)
+        if group == CHAR:
+            yield Refusal(
+                "ORA-01722",
+                f"TO_CHAR({_describe(node.this)}, '{mask.this}'): the value is text, so Oracle reads it as "
+                "TO_CHAR(number) and converts the text to a NUMBER: invalid number on every real row",
+                f"make it a DATE first: TO_CHAR(TO_DATE({_name(node.this)}, '<its format>'), '{mask.this}')",
+                node,
+            )
+        elif group == NUMBER:
+            yield Refusal(
+                "ORA-01481",
+                f"TO_CHAR({_describe(node.this)}, '{mask.this}'): a date mask on a NUMBER (invalid number format model)",
+                "format a DATE with it, or use a number mask ('FM9999')",
+                node,
+            )
+    for node in typed.find_all(exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.In):
+        sides = [node.this, *(node.expressions if isinstance(node, exp.In) else [node.expression])]
+        groups = [typer.group(side) for side in sides]
+        if NUMBER not in groups or CHAR not in groups:
+            continue
+        text = next(side for side, g in zip(sides, groups) if g == CHAR)
+        if isinstance(text, exp.Literal):
+            continue  # a literal is converted once: '5' = n works, 'x' = n is the user's to see
+        number = next(side for side, g in zip(sides, groups) if g == NUMBER)
+        yield Refusal(
+            "ORA-01722",
+            f"{_name(text)} is text compared with the number {_name(number)}: Oracle converts the text to a NUMBER "
+            "and the query fails (invalid number) on the first row whose text is not a number",
+            f"compare text with text ({_name(text)} = '…', or TO_CHAR of the number)",
+            text,
+            "implicit",
+        )
+    for node in typed.find_all(exp.Extract):
+        unit = node.this.name.upper() if isinstance(node.this, (exp.Var, exp.Identifier)) else ""
+        value = node.expression
+        if (
+            unit in ("HOUR", "MINUTE", "SECOND")
+            and value.type is not None
+            and value.type.this == exp.DataType.Type.DATE
+        ):
+            yield Refusal(
+                "ORA-30076",
+                f"EXTRACT({unit} FROM {_describe(value)}): a DATE has no {unit} field for EXTRACT (invalid extract field)",
+                f"write TO_NUMBER(TO_CHAR({_name(value)}, 'HH24')) or EXTRACT({unit} FROM CAST({_name(value)} AS TIMESTAMP))",
+                node,
+            )
+
+
+def _converted_to_first(where: str, values: list, groups: list, node: exp.Expression) -> Iterator[Refusal]:
+    """NVL and DECODE convert the other values to the first one's type: text takes anything;
+    a NUMBER or DATE cannot take the other (ORA-00932), nor a NUMBER a text that is no number."""
+    first = next((g for g in groups if g is not None), None)
+    if first is None:
+        return
+    for value, group in zip(values, groups):
+        if group is None or group == first:
+            continue
+        if first == NUMBER and group == CHAR:
+            if _non_numeric_literal(value):
+                yield Refusal(
+                    "ORA-01722",
+                    f"{where} returns a NUMBER, so {_name(value)} is converted to one: invalid number",
+                    f"convert the first value: TO_CHAR(…) in {where}",
+                    value,
+                )
+        elif first in (CHAR, CLOB) and group in (CHAR, CLOB, NUMBER, DATE):
+            continue
+        else:
+            yield _mixed(where, [first, group], node)
+            return
 
 
 def _describe(node: exp.Expression) -> str:
@@ -583,9 +956,8 @@ def refusals(
     dictionary = dictionary or powerschool_dictionary()
     nodes = _Nodes(statement)
     found = list(_syntax_refusals(nodes, dictionary))
-    typed = None
-    if _needs_types(nodes, _schema(dictionary)[1], bind_families or {}):
-        typed = annotated(statement, dictionary, bind_families or {})
+    # Every expression is typed (set operators, CASE, NVL, TO_CHAR masks …), not only CLOB columns.
+    typed = annotated(statement, dictionary, bind_families or {})
     if typed is not None:
         found.extend(_typed_refusals(typed))
     seen = set()
@@ -606,7 +978,17 @@ def sql_refusals(
     and ``preview`` judge the same rendered query once per run."""
     from plugin_builder.sql.sqlparse import parse_sql
 
-    statement = parse_sql(sql).statement
+    parsed = parse_sql(sql)
+    statement = parsed.statement
     if statement is None:
         return ()
-    return tuple(refusals(statement, dictionary or powerschool_dictionary(), dict(families)))
+    found = refusals(statement, dictionary or powerschool_dictionary(), dict(families))
+    blanked = _blank_literals(parsed.text)
+    return (*_text_refusals(blanked), *found)
+
+
+def _blank_literals(text: str) -> str:
+    """The SQL with its comments and string literals blanked (same length and positions)."""
+    from plugin_builder.sql.sqlparse import strip_sql_comments
+
+    return strip_sql_comments(text, blank_strings=True)

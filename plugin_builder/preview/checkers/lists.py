@@ -1,0 +1,89 @@
+"""Aggregated lists cut at Oracle's 4,000 bytes (PV660).
+
+The catalogue builds OneRoster's lists with ``LISTAGG … ON OVERFLOW TRUNCATE``: no row can fail
+the export, and a list that would pass 4,000 bytes keeps the whole ids that fit. Every
+student–contact pair is listed from both sides, so the ids a cut list drops are still linked
+from the other side; this rule names every cut list with the count it lost.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+
+from plugin_builder.checks.engine import Hit, rule
+from plugin_builder.findings import Severity
+from plugin_builder.preview.checkers.outputs import Outputs, _split
+
+LIST_MAX_BYTES = 4000  # VARCHAR2 in SQL: LISTAGG's limit
+SHOWN_IDS = 5
+
+
+def cut_lists(sourced_ids: list[str], lists: list[str]) -> dict[str, list[str]]:
+    """For each user whose ``agentSourcedIds`` was cut at 4,000 bytes: the ids that list it but
+    that it does not list (a list that had room for the next id was not cut: PV623 judges it)."""
+    listed = {sid: set(_split(value)) for sid, value in zip(sourced_ids, lists)}
+    length = {sid: len(value.encode()) for sid, value in zip(sourced_ids, lists)}
+    listed_by: dict[str, list[str]] = defaultdict(list)
+    for sid in sourced_ids:
+        for other in listed[sid]:
+            listed_by[other].append(sid)
+    cut = {}
+    for sid in sourced_ids:
+        missing = sorted(o for o in listed_by.get(sid, ()) if o not in listed[sid])
+        if missing and length[sid] + 1 + min(len(m.encode()) for m in missing) > LIST_MAX_BYTES:
+            cut[sid] = missing
+    return cut
+
+
+@rule("PV673", "oneroster.list-cut", Severity.WARNING, scope="output")
+def oneroster_list_cut(outputs: Outputs) -> Iterator[Hit]:
+    """A user's ``agentSourcedIds`` was cut at 4,000 bytes (``LISTAGG … ON OVERFLOW TRUNCATE``): named with the count it lost.
+
+    Each student still lists the contact, so the link survives from the side that holds few;
+    a receiver that reads links only from the contact's side misses the dropped ones. (In the
+    Bad example the guardian's list is 500 seven-byte ids, 3,999 bytes: no room for ``S1``.)
+
+    Bad::
+
+        == oneroster/users.csv
+        sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,userIds,givenName,familyName,middleName,identifier,email,sms,phone,agentSourcedIds,grades,password
+        S1,,,true,o1,student,ann,,Ann,Lee,,,,,,C9,09,
+        S2,,,true,o1,student,bo,,Bo,Lee,,,,,,C9,09,
+        C9,,,true,o1,guardian,ag,,Agency,Care,,,,,,"{CUT_LIST}",,
+
+    Good::
+
+        == oneroster/users.csv
+        sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,userIds,givenName,familyName,middleName,identifier,email,sms,phone,agentSourcedIds,grades,password
+        S1,,,true,o1,student,ann,,Ann,Lee,,,,,,C9,09,
+        S2,,,true,o1,student,bo,,Bo,Lee,,,,,,C9,09,
+        C9,,,true,o1,guardian,ag,,Agency,Care,,,,,,"S1,S2",,
+    """
+    found = outputs.tables("oneroster").get("users.csv")
+    if found is None or not outputs.full_lists or "agentSourcedIds" not in found[1]:
+        return
+    rel, users = found
+    ids = users.col("sourcedId")
+    lists = users.col("agentSourcedIds")
+    lines = dict(zip(ids, users.lines))
+    role = dict(zip(ids, users.col("role"))) if "role" in users else {}
+    value = dict(zip(ids, lists))
+    for sid, missing in cut_lists(ids, lists).items():
+        kept = len(_split(value[sid]))
+        shown = ", ".join(missing[:SHOWN_IDS]) + (
+            f" and {len(missing) - SHOWN_IDS} more" if len(missing) > SHOWN_IDS else ""
+        )
+        yield Hit(
+            f"{role.get(sid, 'user')} {sid}: agentSourcedIds keeps {kept} of {kept + len(missing)} ids "
+            f"({len(missing)} cut at Oracle's 4,000 bytes: {shown}); each of them still lists {sid}",
+            file=rel,
+            line=lines.get(sid),
+            hint="receivers must read links from both sides; [csv] clob_lists = true keeps the whole list "
+            "(opt-in: run the canary query in docs/catalog.md first)",
+        )
+
+
+# The Bad example's cut list, written out where the docstring is read (it runs as a fixture).
+CUT_LIST_EXAMPLE = ",".join(f"S{100000 + i}" for i in range(500))
+oneroster_list_cut.__doc__ = (oneroster_list_cut.__doc__ or "").replace('"{CUT_LIST}"', f'"{CUT_LIST_EXAMPLE}"', 1)
