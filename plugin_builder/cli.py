@@ -606,7 +606,8 @@ def preview(
     Oracle-compatibility layer. --write-district writes the district out with its ids. Writes oneroster/ (CSVs, manifest.csv, datapackage.json, a
     zip), edfi/*.json, clever/*.csv (and datapackage.json), attendance/*.json, and checks each
     against its format with the PV6xx rules, with validate's checks, the settings against the
-    district (PV660) and what cleaning, cutting or quotes off lost (PV670-PV672). A query that
+    district (PV660), what cleaning, cutting or quotes off lost (PV670-PV673) and whether each
+    ORDER BY identifies a row (PV681). A query that
     cannot run (a required arg without --arg NAME=…, a name the data lacks) is reported and
     the others still run. The folder (default preview/ beside plugin.toml) holds exactly this
     run's files; one holding files preview did not write is refused.
