@@ -95,44 +95,46 @@ _FAMILY_TYPES = {
 }
 
 
-_SCHEMAS: dict[int, tuple[Dictionary, object, frozenset[str]]] = {}
+_SCHEMAS: dict[tuple[int, frozenset[str], frozenset[str] | None], tuple[Dictionary, object]] = {}
 
 
-def _schema(dictionary: Dictionary) -> tuple[object, dict[str, frozenset[str]]]:
-    """sqlglot's schema of the dictionary (built once per dictionary: it has hundreds of
-    tables) and the names of its CLOB columns."""
+def _schema(dictionary: Dictionary, statement: exp.Expression) -> object:
+    """sqlglot's schema of the dictionary tables ``statement`` reads, with the columns it names:
+    only those, since sqlglot normalises every name it is given and the dictionary has a
+    thousand tables (STUDENTS alone has hundreds of columns)."""
     from sqlglot.schema import MappingSchema
 
-    entry = _SCHEMAS.get(id(dictionary))
+    names = frozenset(table.name.upper() for table in statement.find_all(exp.Table))
+    # and of their columns the statement names (all of them for a *)
+    used = None if statement.find(exp.Star) else frozenset(c.name.upper() for c in statement.find_all(exp.Column))
+    key = (id(dictionary), names, used)
+    entry = _SCHEMAS.get(key)
     if entry is None or entry[0] is not dictionary:
         # Tables known by name only have no columns to give sqlglot; a column of unknown type is UNKNOWN.
-        tables = {
-            table: {column: kind or "UNKNOWN" for column, kind in columns.items()}
-            for table, columns in dictionary.tables.items()
-            if columns
-        }
-        # TABLE -> its CLOB columns: a query is typed only when a table it reads has one.
-        clobs: dict[str, frozenset[str]] = {}
-        for table, columns in dictionary.tables.items():
-            found = frozenset(column for column, kind in columns.items() if "CLOB" in kind.upper())
-            if found:
-                clobs[table] = found
-        entry = (dictionary, MappingSchema(tables, dialect="oracle"), clobs)
-        _SCHEMAS[id(dictionary)] = entry
-    return entry[1], entry[2]
+        tables = {}
+        for name in sorted(names):
+            columns = dictionary.tables.get(name)
+            if columns:
+                tables[name] = {
+                    column: kind or "UNKNOWN" for column, kind in columns.items() if used is None or column in used
+                } or {next(iter(columns)): "UNKNOWN"}  # a table sqlglot knows, though none of its columns is named
+        entry = (dictionary, MappingSchema(tables, dialect="oracle"))
+        _SCHEMAS[key] = entry
+    return entry[1]
 
 
 def annotated(
-    statement: exp.Expression, dictionary: Dictionary, bind_families: Mapping[str, str]
+    statement: exp.Expression, dictionary: Dictionary, bind_families: Mapping[str, str], owned: bool = False
 ) -> exp.Expression | None:
-    """A typed copy of the statement (None when sqlglot cannot qualify it).
+    """A typed copy of the statement (None when sqlglot cannot qualify it); with ``owned``
+    (a parse nobody else holds) the statement itself is typed, saving the copy.
 
     Each bind becomes a typed NULL of its arg's family, so ``TO_DATE(:d, …)`` of a DATE
     arg is seen as TO_DATE of a DATE.
     """
     from sqlglot.optimizer.annotate_types import annotate_types
 
-    copy = statement.copy()
+    copy = statement if owned else statement.copy()
     for placeholder in list(copy.find_all(exp.Placeholder)):
         family = bind_families.get(placeholder.name)
         if family in _FAMILY_TYPES:
@@ -140,7 +142,7 @@ def annotated(
             typed.meta.update(placeholder.meta)
             placeholder.replace(typed)
     _qualify_single_source(copy)
-    schema, _clobs = _schema(dictionary)
+    schema = _schema(dictionary, copy)
     try:
         # No qualify step: it costs more than the typing, and annotate_types resolves each
         # column through its scope (a column it cannot place stays UNKNOWN, never refused).
@@ -946,18 +948,24 @@ def refusals(
     statement: exp.Expression,
     dictionary: Dictionary | None = None,
     bind_families: Mapping[str, str] | None = None,
+    scratch: exp.Expression | None = None,
 ) -> list[Refusal]:
     """Every construct of the statement Oracle refuses, in the order found.
 
     ``bind_families`` maps an arg name to the type family of its ``column=`` (DATE, NUMBER,
     VARCHAR2 …). Refusals found by syntax point at nodes of ``statement``; those found by
-    type point at nodes of a typed copy (same positions in ``meta``).
+    type point at nodes of a typed copy (same positions in ``meta``). ``scratch``, a parse of
+    the same text that nobody else holds, is typed in place of a copy (copying costs more
+    than parsing).
     """
     dictionary = dictionary or powerschool_dictionary()
     nodes = _Nodes(statement)
     found = list(_syntax_refusals(nodes, dictionary))
     # Every expression is typed (set operators, CASE, NVL, TO_CHAR masks …), not only CLOB columns.
-    typed = annotated(statement, dictionary, bind_families or {})
+    if scratch is not None:
+        typed = annotated(scratch, dictionary, bind_families or {}, owned=True)
+    else:
+        typed = annotated(statement, dictionary, bind_families or {})
     if typed is not None:
         found.extend(_typed_refusals(typed))
     seen = set()
@@ -982,7 +990,8 @@ def sql_refusals(
     statement = parsed.statement
     if statement is None:
         return ()
-    found = refusals(statement, dictionary or powerschool_dictionary(), dict(families))
+    scratch = parse_sql.__wrapped__(sql).statement  # the same parse, not the cached one the rules share
+    found = refusals(statement, dictionary or powerschool_dictionary(), dict(families), scratch)
     blanked = _blank_literals(parsed.text)
     return (*_text_refusals(blanked), *found)
 
