@@ -142,10 +142,11 @@ def run_queries(
         started = time.perf_counter()
         if progress:
             progress(f"[{index}/{len(queries)}] {query.spec.name} …")
-        reason = None
+        reason = "its <sql> is empty (there is nothing to run)" if not query.sql.strip() else None
         try:
-            cursor = execute(con, query.sql, binds, today, arg_families(query.spec.args))
-            rows = cursor.fetchall()
+            if reason is None:
+                cursor = execute(con, query.sql, binds, today, arg_families(query.spec.args))
+                rows = cursor.fetchall()
         except (UnsupportedOracle, sqlglot.errors.SqlglotError) as exc:
             reason = f"cannot run on DuckDB: {exc} (see docs/preview.md, limits)"
         except duckdb.Error as exc:
