@@ -214,4 +214,4 @@ def test_unsupported_constructs_are_named(con):
     with pytest.raises(UnsupportedOracle, match="^not emulated: TO_CHAR number format '9,999'"):
         to_duckdb("SELECT TO_CHAR(1234, '9,999') FROM DUAL")
     with pytest.raises(UnsupportedOracle, match="^not emulated: CONNECT BY"):
-        to_duckdb("SELECT LEVEL AS l FROM DUAL CONNECT BY LEVEL <= 3")
+        to_duckdb("SELECT LEVEL AS l FROM TERMS t START WITH t.ID = 1 CONNECT BY PRIOR t.ID = t.SCHOOLID")

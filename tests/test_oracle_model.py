@@ -188,7 +188,7 @@ def test_xmlagg_lists_have_no_4000_byte_limit(district):
 
 def test_what_is_not_emulated_is_said_by_name():
     with pytest.raises(NotEmulated, match="^not emulated: CONNECT BY"):
-        to_duckdb("SELECT LEVEL AS l FROM DUAL CONNECT BY LEVEL <= 3")
+        to_duckdb("SELECT LEVEL AS l FROM STUDENTS s START WITH s.ID = 1 CONNECT BY PRIOR s.ID = s.SCHOOLID")
     with pytest.raises(NotEmulated, match=r"^not emulated: \(\+\) outer joins"):
         to_duckdb("SELECT s.ID AS id FROM STUDENTS s, CC c WHERE s.ID = c.STUDENTID(+)")
     with pytest.raises(NotEmulated, match="^not emulated: XMLAGG"):

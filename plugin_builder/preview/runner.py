@@ -274,7 +274,13 @@ def run_preview(
 
         yearid, school = yearid_of(district, today), first_school(source)
         notes = foreign.notes + substitute_queries(foreign, yearid, school)
-        args = {**district_args(foreign, yearid, school, first_ids(source)), **(args or {})}
+        dates = {  # a date arg, required or not, is given as for a project (default_binds)
+            name: value
+            for query in rendered
+            for name, value in default_binds(query, district, today).items()
+            if value is not None
+        }
+        args = {**district_args(foreign, yearid, school, first_ids(source)), **dates, **(args or {})}
     names = foreign.dictionary if foreign is not None else project_dictionary(project)
     unrunnable, prepared = prepare_district(source, district, _needs(rendered), declared, names)
     notes += prepared

@@ -198,11 +198,15 @@ def date_kind(node: exp.Expression) -> str | None:
     if isinstance(node, exp.AddMonths):
         return date_kind(node.this)
     if isinstance(node, exp.Column):
-        return _column_kinds().get(node.name.upper())
+        return node.meta.get("ora_date_kind") or _column_kinds().get(node.name.upper())
     if isinstance(node, exp.Anonymous) and node.name.upper() in ("ORA_DATE_ADD", "LAST_DAY"):
         return "timestamp"
     if isinstance(node, exp.Case):
         kinds = {date_kind(i.args["true"]) for i in node.args.get("ifs", [])}
+        if node.args.get("default") is not None and not isinstance(node.args["default"], exp.Null):
+            kinds.add(date_kind(node.args["default"]))
+        if kinds == {"date", "timestamp"}:
+            return "timestamp"  # DATE and TIMESTAMP results make a TIMESTAMP CASE
         return kinds.pop() if len(kinds) == 1 else None
     if isinstance(node, exp.Coalesce):
         # NVL(date, SYSDATE): a DATE and a TIMESTAMP give a TIMESTAMP
@@ -618,11 +622,98 @@ def _rewrite_xmlagg(node: exp.Expression, ctx: Context) -> exp.Expression:
     return _parse(f"NULLIF(STRING_AGG({content.sql('duckdb')}, ''{order_sql}), '')")
 
 
+_DSINTERVAL_RE = re.compile(r"^\s*([+-])?(\d+)\s+(\d{1,2}):(\d{1,2}):(\d{1,2}(?:\.\d+)?)\s*$")
+
+
+def _rewrite_to_dsinterval(node: exp.Expression, ctx: Context) -> exp.Expression:
+    """TO_DSINTERVAL('D HH:MI:SS') is that many days, as a number: this layer counts
+    TIMESTAMP - TIMESTAMP in days, so comparing with it and adding it to a date give Oracle's results."""
+    if not (isinstance(node, exp.Anonymous) and node.name.upper() == "TO_DSINTERVAL"):
+        return node
+    arg = node.expressions[0] if len(node.expressions) == 1 else None
+    match = _DSINTERVAL_RE.match(arg.this) if isinstance(arg, exp.Literal) and arg.is_string else None
+    if match is None:
+        raise NotEmulated("TO_DSINTERVAL of anything but a 'D HH:MI:SS' literal")
+    sign, days, hours, minutes, seconds = match.groups()
+    total = (Decimal(days) * 86400 + int(hours) * 3600 + int(minutes) * 60 + Decimal(seconds)) / 86400
+    return exp.Literal.number(f"{'-' if sign == '-' else ''}{total.normalize():f}")
+
+
+@cache
+def _numeric_columns() -> frozenset[str]:
+    """Column names typed NUMBER in every dictionary table that has them."""
+    from plugin_builder.sql.dictionary import load_dictionary
+
+    types: dict[str, set[str]] = {}
+    for columns in load_dictionary().values():
+        for name, oracle_type in columns.items():
+            types.setdefault(name, set()).add(oracle_type.split("(")[0].upper())
+    return frozenset(name for name, found in types.items() if found == {"NUMBER"})
+
+
+def _rewrite_substr_of_number(node: exp.Expression, ctx: Context) -> exp.Expression:
+    """SUBSTR(number, …) reads the number as text, as TO_CHAR prints it (Oracle converts it)."""
+    if isinstance(node, exp.Substring):
+        subject = node.this
+        numeric = (isinstance(subject, exp.Literal) and not subject.is_string) or (
+            isinstance(subject, exp.Column) and subject.name.upper() in _numeric_columns()
+        )
+        if numeric:
+            node.set("this", exp.func("ORA_TO_CHAR", subject.copy()))
+    return node
+
+
+def _rewrite_in_text_subquery_for_number(node: exp.Expression, ctx: Context) -> exp.Expression:
+    """``number_column [NOT] IN (SELECT text …)``: Oracle converts the text to a number."""
+    if isinstance(node, exp.In) and isinstance(node.args.get("query"), (exp.Subquery, exp.Select)):
+        subject, query = node.this, node.args["query"]
+        select = query.this if isinstance(query, exp.Subquery) else query
+        if (
+            isinstance(subject, exp.Column)
+            and subject.name.upper() in _numeric_columns()
+            and isinstance(select, exp.Select)
+            and len(select.expressions) == 1
+        ):
+            item = select.expressions[0]
+            value = item.this if isinstance(item, exp.Alias) else item
+            if _is_text(value):
+                value.replace(exp.cast(value.copy(), "DOUBLE"))
+    return node
+
+
+def _rewrite_ps_schema(node: exp.Expression, ctx: Context) -> exp.Expression:
+    """``PS.TABLE``: PowerSchool's tables belong to the schema PS, which the preview district is."""
+    if isinstance(node, exp.Table) and node.args.get("db") is not None and node.text("db").upper() == "PS":
+        node.set("db", None)
+    return node
+
+
+def _rewrite_custom_field_functions(node: exp.Expression, ctx: Context) -> exp.Expression:
+    """PS_CUSTOMFIELDS.GETSTUDENTSCF(id, field) and its kin read PowerSchool's legacy custom
+    fields; the preview district sets none, so each is NULL, as Oracle returns for a field never set."""
+    if (
+        isinstance(node, exp.Dot)
+        and isinstance(node.this, exp.Identifier)
+        and node.this.name.upper() == "PS_CUSTOMFIELDS"
+        and isinstance(node.expression, exp.Anonymous)
+    ):
+        name = node.expression.name.upper()
+        if re.fullmatch(r"GET\w*CF", name):
+            return exp.Null()  # untyped: Oracle compares the VARCHAR2 with a number as a number
+        raise NotEmulated(f"PS_CUSTOMFIELDS.{name}")
+    return node
+
+
 REWRITES: list[Callable[[exp.Expression, Context], exp.Expression]] = [
     _rewrite_empty_string_is_null,
     _rewrite_binds,
     _rewrite_sysdate,
     _rewrite_substr_start,
+    _rewrite_to_dsinterval,
+    _rewrite_custom_field_functions,
+    _rewrite_substr_of_number,
+    _rewrite_in_text_subquery_for_number,
+    _rewrite_ps_schema,
     _rewrite_empty_results_are_null,
     _rewrite_concat_ignores_null,
     _rewrite_to_char,
@@ -678,6 +769,60 @@ def _not_emulated(tree: exp.Expression) -> None:
                 raise NotEmulated(f"{name} outside XMLCAST(XMLAGG(XMLELEMENT(…) ORDER BY …) AS CLOB)")
     if any(e.name.upper() == "XMLAGG" for e in tree.find_all(exp.Dot)):
         raise NotEmulated("XMLAGG(…).GETCLOBVAL(); write XMLCAST(XMLAGG(XMLELEMENT(…)) AS CLOB)")
+
+
+CONNECT_BY_MAX_LEVELS = 10000
+_DUAL_LEVELS = (
+    "SELECT l.lvl FROM (SELECT range AS lvl FROM range(1, {cap} + 1)) AS l WHERE l.lvl < ("
+    "SELECT CASE WHEN MIN(c.lvl) IS NULL THEN error('ORA-30009: not enough memory for CONNECT BY operation "
+    "(preview stops at {cap} levels)') ELSE MIN(c.lvl) END "
+    "FROM (SELECT range AS lvl FROM range(2, {cap} + 2)) AS c WHERE NOT COALESCE(ORA_CONNECT_BY_CONDITION, FALSE))"
+)
+
+
+def _is_level(node: exp.Expression) -> bool:
+    return isinstance(node, exp.Column) and not node.table and node.name.upper() == "LEVEL"
+
+
+def _expand_dual_connect_by(tree: exp.Expression) -> None:
+    """``SELECT … LEVEL … FROM DUAL CONNECT BY <condition on LEVEL>`` (no PRIOR, no START WITH:
+    the row generator public plugins use to split a list) as Oracle runs it: level 1 always,
+    then each next level while the condition holds for it."""
+    for connect in list(tree.find_all(exp.Connect)):
+        select = connect.parent
+        source = select.args.get("from_") if isinstance(select, exp.Select) else None
+        table = source.this if source is not None else None
+        condition = connect.args.get("connect")
+        if (
+            not isinstance(table, exp.Table)
+            or table.name.upper() != "DUAL"
+            or select.args.get("joins")
+            or connect.args.get("start") is not None
+            or connect.args.get("nocycle")
+            or condition is None
+            or condition.find(exp.Prior) is not None
+        ):
+            continue
+        levels = sqlglot.parse_one(_DUAL_LEVELS.format(cap=CONNECT_BY_MAX_LEVELS), read="duckdb")
+        test = condition.copy()
+        for column in list(test.find_all(exp.Column)):
+            if _is_level(column):
+                column.replace(exp.column("lvl", table="c"))
+        if _is_level(test):
+            test = exp.column("lvl", table="c")
+        placeholder = next(c for c in levels.find_all(exp.Column) if c.name == "ORA_CONNECT_BY_CONDITION")
+        placeholder.replace(test)
+        alias = table.alias or "DUAL"
+        select.set(
+            "from_",
+            exp.From(this=exp.Subquery(this=levels, alias=exp.TableAlias(this=exp.to_identifier("ora_levels")))),
+        )
+        select.set("connect", None)
+        for column in list(select.find_all(exp.Column)):
+            if _is_level(column) and column.find_ancestor(exp.Select) is select:
+                column.replace(exp.column("lvl", table="ora_levels"))
+            elif column.table and column.table.upper() == alias.upper() and column.find_ancestor(exp.Select) is select:
+                column.replace(exp.Null())  # DUAL's own column (DUMMY) is not read by this idiom
 
 
 def _rownum_limit(condition: exp.Expression) -> int | None:
@@ -747,6 +892,32 @@ def _expand_rownum(tree: exp.Expression) -> None:
             select.set("limit", exp.Limit(expression=exp.Literal.number(limit)))
 
 
+def _derived_date_columns(tree: exp.Expression) -> None:
+    """A column of a WITH query or subquery whose select-list expression is a date (a CASE of
+    dates, SYSDATE …) is a date where it is used outside, so ``effdate + 5`` adds days."""
+    derived = {
+        select.parent.alias.upper()
+        for select in tree.find_all(exp.Select)
+        if isinstance(select.parent, (exp.CTE, exp.Subquery)) and select.parent.alias
+    }
+    if not derived:
+        return
+    for _ in range(3):  # a WITH query may use the date column of an earlier one
+        kinds: dict[str, set[str | None]] = {}
+        for select in tree.find_all(exp.Select):
+            holder = select.parent
+            if isinstance(holder, (exp.CTE, exp.Subquery)) and holder.alias:
+                for item in select.expressions:
+                    if isinstance(item, exp.Alias):
+                        kinds.setdefault(item.alias.upper(), set()).add(date_kind(item.this))
+        for column in tree.find_all(exp.Column):
+            name = column.name.upper()
+            found = kinds.get(name, set())
+            if len(found) == 1 and None not in found and name not in _column_kinds():
+                if not column.table or column.table.upper() in derived:
+                    column.meta["ora_date_kind"] = next(iter(found))
+
+
 def _group_by_constants(tree: exp.Expression) -> None:
     """``GROUP BY 1`` groups by the constant 1 in Oracle (DuckDB reads a position)."""
     for group in tree.find_all(exp.Group):
@@ -789,9 +960,11 @@ def to_duckdb(
     if refused:
         raise OracleRefusal(refused[0])
     tree = sqlglot.parse_one(_uppercase_date_masks(sql), read="oracle")
+    _expand_dual_connect_by(tree)
     _not_emulated(tree)
     _expand_rownum(tree)
     _group_by_constants(tree)
+    _derived_date_columns(tree)
     _expand_array_binds(tree, binds)
     ctx = Context(binds, now or dt.datetime.now().replace(microsecond=0), families)
     # Children before parents (reversed pre-order), so every rewrite sees rewritten children.
@@ -819,7 +992,8 @@ _MACROS = [
     # BITAND and REGEXP_SUBSTR (the forms public plugins use: a pattern, and a start position).
     "CREATE OR REPLACE MACRO BITAND(a, b) AS CAST(a AS BIGINT) & CAST(b AS BIGINT)",
     "CREATE OR REPLACE MACRO REGEXP_SUBSTR(s, p) AS NULLIF(regexp_extract(s, p), ''), "
-    "(s, p, pos) AS NULLIF(regexp_extract(substr(s, pos), p), '')",
+    "(s, p, pos) AS NULLIF(regexp_extract(substr(s, pos), p), ''), "
+    "(s, p, pos, occurrence) AS NULLIF(regexp_extract_all(substr(s, pos), p)[occurrence], '')",
     "CREATE OR REPLACE MACRO ORA_DAYS_BETWEEN(a, b) AS "
     "(epoch(CAST(a AS TIMESTAMP)) - epoch(CAST(b AS TIMESTAMP))) / 86400.0",
     f"CREATE OR REPLACE MACRO ORA_LISTAGG_ERROR(s) AS "
