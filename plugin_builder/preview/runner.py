@@ -25,7 +25,7 @@ from plugin_builder.checks import project_dictionary
 from plugin_builder.pipeline import validate
 from plugin_builder.preview import checkers, losses, writers
 from plugin_builder.preview.checkers.settings import project_settings
-from plugin_builder.preview.filler import prepare_district
+from plugin_builder.preview.filler import filter_literals, prepare_district
 from plugin_builder.preview.sources import open_district
 from plugin_builder.preview.synthetic import DEFAULT_TODAY, District
 from plugin_builder.sql.analysis import field_uses
@@ -282,7 +282,8 @@ def run_preview(
         }
         args = {**district_args(foreign, yearid, school, first_ids(source)), **dates, **(args or {})}
     names = foreign.dictionary if foreign is not None else project_dictionary(project)
-    unrunnable, prepared = prepare_district(source, district, _needs(rendered), declared, names)
+    literals = filter_literals(q.sql for q in rendered)
+    unrunnable, prepared = prepare_district(source, district, _needs(rendered), declared, names, literals)
     notes += prepared
     unrunnable.update(missing_required_args(rendered, args or {}))
     if write_district is not None:
