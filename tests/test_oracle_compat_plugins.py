@@ -89,3 +89,12 @@ def test_a_date_from_a_with_query_takes_days(con):
 
 def test_the_ps_schema_is_the_district(con):
     assert rows(con, "SELECT COUNT(*) FROM PS.STUDENTS") == [(3,)]
+
+
+def test_a_collection_expression_is_named(con):
+    sql = (
+        "SELECT u.ID, n.COLUMN_VALUE FROM STUDENTS u CROSS JOIN TABLE(CAST(MULTISET("
+        "SELECT LEVEL FROM DUAL CONNECT BY LEVEL <= 3) AS SYS.ODCINUMBERLIST)) n"
+    )
+    with pytest.raises(UnsupportedOracle, match=r"^not emulated: TABLE\(…\) collection expressions"):
+        rows(con, sql)
