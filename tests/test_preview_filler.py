@@ -535,3 +535,11 @@ def test_preview_zip_gives_a_required_date_arg_today_and_names_an_empty_query(ru
     assert "query com.vendor.empty did not run: its <sql> is empty" in result.output
     assert "AsOfDate has no value" not in result.output
     assert _rows(out / "queries" / "com.vendor.asof.csv")  # enrolled today
+
+
+def test_a_generic_store_code_is_a_term_bins():
+    con = duckdb.connect()
+    fill_tables(con, generate(con, 300, seed=3), ["STANDARDGRADESECTION"], {})
+    codes = {r[0] for r in con.execute("SELECT DISTINCT STORECODE FROM STANDARDGRADESECTION").fetchall()}
+    bins = {r[0] for r in con.execute("SELECT DISTINCT STORECODE FROM TERMBINS").fetchall()}
+    assert codes and codes <= bins and "Y1" in bins

@@ -165,6 +165,7 @@ POOLS = {
     "ATTENDANCE_CODEID": "SELECT ID AS V FROM ATTENDANCE_CODE",
     "PROGRAMID": "SELECT ID AS V FROM GEN WHERE CAT = 'specprog'",
     "LOGTYPEID": "SELECT ID AS V FROM GEN WHERE CAT = 'logtype'",
+    "STORECODE": "SELECT DISTINCT STORECODE AS V FROM TERMBINS",  # a grade's bin: Q1, S1, Y1 …
 }
 
 FIRST_NAMES = ["Ava", "Liam", "Zoë", "José", "Noah", "Chloé", "Mateo", "Emma", "Jamal", "Mia"]
@@ -494,6 +495,8 @@ class Filler:
         if key == "GRADE_LEVEL":
             return None
         pool = POOLS.get(key)
+        if key == "STORECODE" and table != "TERMBINS" and "TERMBINS" not in self._busy:
+            self.fill("TERMBINS")
         if pool is None and name.endswith("CODESETID"):
             pool = POOLS["CODESETID"]
         if pool is None:

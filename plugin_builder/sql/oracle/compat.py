@@ -32,6 +32,10 @@ with a test of its own in ``tests/test_oracle_compat.py``:
 * ``SUBSTR(x, 0, n)`` starts at 1 as in Oracle; ``DBMS_LOB.SUBSTR(lob, n, offset)`` is
   ``SUBSTR(lob, offset, n)``.
 * ``DUAL`` exists (:func:`prepare_connection` creates it, with the helper macros).
+* Constructs of public plugins (``preview --zip``): ``CONNECT BY`` on ``DUAL`` without
+  ``PRIOR`` (a level generator), ``REGEXP_SUBSTR`` with an occurrence, ``TO_DSINTERVAL``
+  literals (days), ``PS_CUSTOMFIELDS.GET…CF`` (a field never set: NULL), ``SUBSTR`` of a
+  number, a number ``IN`` a text subquery, a date column of a WITH query, ``PS.TABLE``.
 
 Limits (documented in docs/preview.md too):
 
@@ -44,7 +48,7 @@ Limits (documented in docs/preview.md too):
   ``WW``, ``J`` within a format, ``RR``, ``TH`` …) is rejected; ``TO_DATE`` masks in any case; ``Month``/``Day`` are not blank-padded to 9 characters without ``FM``.
 * ``TO_CHAR(date)`` without a format prints ISO (``2026-01-15``), not the NLS default;
   number formats with group separators (``9,999``), ``$``, ``S`` or ``EEEE`` are rejected.
-* ``ROWNUM``, ``CONNECT BY``, analytic ``KEEP … OVER`` and ``(+)`` joins are not translated.
+* ``CONNECT BY`` with ``PRIOR``/``START WITH``, ``TABLE(…)`` and ``(+)`` joins are not translated.
 * TIMESTAMP - TIMESTAMP is a number of days (Oracle: an INTERVAL).
 """
 
