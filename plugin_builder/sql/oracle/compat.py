@@ -965,7 +965,7 @@ def to_duckdb(
         raise OracleRefusal(refused[0])
     tree = sqlglot.parse_one(_uppercase_date_masks(sql), read="oracle")
     _expand_dual_connect_by(tree)
-    if any(not t.name and isinstance(t.this, exp.Anonymous) for t in tree.find_all(exp.Table)):
+    if any(isinstance(t.this, exp.Anonymous) and t.this.name.upper() == "TABLE" for t in tree.find_all(exp.Table)):
         raise NotEmulated("TABLE(…) collection expressions (TABLE(CAST(MULTISET(…) AS …)))")
     _not_emulated(tree)
     _expand_rownum(tree)
