@@ -108,6 +108,16 @@ def test_restricted_table_tag_and_connect_by_parse():
     assert FieldUse("STUDENTS", "SCHOOLID", "filter") in analysis.uses
 
 
+def test_a_table_collection_expression_reads_no_table():
+    # TABLE(CAST(MULTISET(…) AS …)) has no name: its COLUMN_VALUE is no real table's column
+    sql = (
+        "SELECT u.DCID, n.COLUMN_VALUE FROM USERS u CROSS JOIN TABLE(CAST(MULTISET("
+        "SELECT LEVEL FROM DUAL CONNECT BY LEVEL <= 3) AS SYS.ODCINUMBERLIST)) n WHERE n.COLUMN_VALUE > 1"
+    )
+    assert field_uses(sql) == [FieldUse("USERS", "DCID", "select")]
+    assert [t[0] for t in analyze(sql).tables] == ["USERS"]
+
+
 def test_parse_error_message_has_no_terminal_colour(tmp_path):
     from plugin_builder.sql.sqlparse import parse_sql
 

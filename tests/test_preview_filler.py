@@ -463,3 +463,83 @@ def test_students_have_their_own_person_and_school_email_and_dropped_classes_the
         "SELECT COUNT(*), COUNT(s.ID) FROM CC LEFT JOIN SECTIONS s ON s.ID = CC.ORIGSECTIONID WHERE CC.SECTIONID < 0"
     ).fetchone()
     assert dropped[0] > 0 and dropped[0] == dropped[1]
+
+
+# ---- values and keys a query's filters need ------------------------------------------------
+
+
+def test_a_literal_a_query_filters_on_is_one_rows_value_and_keys_wait_for_their_table():
+    from plugin_builder.preview.filler import filter_literals
+
+    sql = """SELECT st.ID, ts.NAME FROM STUDENTTEST st
+        JOIN STUDENTTESTSCORE sts ON sts.STUDENTTESTID = st.ID
+        JOIN TESTSCORE ts ON ts.ID = sts.TESTSCOREID AND ts.TESTID = st.TESTID
+        JOIN TEST t ON t.ID = st.TESTID
+        WHERE t.NAME = 'IGCSE' AND ts.NAME IN ('Maths', 'Reading') AND t.TEST_TYPE NOT IN (7)
+          AND t.NAME <> 'Other' AND (SELECT t2.ID FROM TEST t2 WHERE t2.NAME = 'IGCSE') > 0"""
+    literals = filter_literals([sql])
+    assert literals == {"TEST": {"NAME": ["'IGCSE'"]}, "TESTSCORE": {"NAME": ["'Maths'", "'Reading'"]}}
+    con = duckdb.connect()
+    report = fill_tables(
+        con, generate(con, 300, seed=3), ["STUDENTTEST", "STUDENTTESTSCORE", "TESTSCORE", "TEST"], {}, literals
+    )
+    assert report.rows["TEST"] > 1
+    # one row each, as a name is in a real district: a scalar subquery on it finds one row
+    assert con.execute("SELECT NAME FROM TEST WHERE NAME = 'IGCSE'").fetchall() == [("IGCSE",)]
+    assert sorted(con.execute("SELECT NAME FROM TESTSCORE WHERE NAME IN ('Maths', 'Reading')").fetchall()) == [
+        ("Maths",),
+        ("Reading",),
+    ]
+    # STUDENTTEST (filled first in name order) points at tests that exist
+    assert (
+        con.execute(
+            "SELECT COUNT(*) FROM STUDENTTEST st LEFT JOIN TEST t ON t.ID = st.TESTID WHERE t.ID IS NULL"
+        ).fetchone()[0]
+        == 0
+    )
+    assert (
+        con.execute(
+            "SELECT COUNT(*) FROM STUDENTTESTSCORE s LEFT JOIN TESTSCORE ts ON ts.ID = s.TESTSCOREID WHERE ts.ID IS NULL"
+        ).fetchone()[0]
+        == 0
+    )
+    # a literal the column cannot hold is not written
+    assert filter_literals(["SELECT 1 FROM TEST t WHERE t.ID = 'x'"]) == {"TEST": {"ID": ["'x'"]}}
+    other = duckdb.connect()
+    fill_tables(other, generate(other, 300, seed=3), ["TEST"], {}, {"TEST": {"TEST_TYPE": ["'x'"]}})
+    assert other.execute("SELECT COUNT(*) FROM TEST WHERE TEST_TYPE IS NOT NULL").fetchone()[0] > 0
+
+
+QUERIES_WITH_A_DATE_XML = """<queries>
+  <query name="com.vendor.asof" coreTable="students" flattened="true">
+    <args><arg name="AsOfDate" column="students.entrydate" required="true"/></args>
+    <columns><column column="STUDENTS.ID">id</column></columns>
+    <sql><![CDATA[SELECT s.ID FROM STUDENTS s WHERE :AsOfDate BETWEEN s.ENTRYDATE AND s.EXITDATE]]></sql>
+  </query>
+  <query name="com.vendor.empty" coreTable="students" flattened="true">
+    <columns><column column="STUDENTS.ID">id</column></columns>
+    <sql><![CDATA[
+    ]]></sql>
+  </query>
+</queries>
+"""
+
+
+def test_preview_zip_gives_a_required_date_arg_today_and_names_an_empty_query(runner, tmp_path):
+    folder = write_tree(
+        tmp_path / "vendor",
+        {"plugin.xml": PLUGIN_XML, "queries_root/vendor.named_queries.xml": QUERIES_WITH_A_DATE_XML},
+    )
+    out = tmp_path / "out"
+    result = runner.invoke(main, ["preview", "--zip", str(folder), "--students", "300", "-o", str(out)])
+    assert "query com.vendor.empty did not run: its <sql> is empty" in result.output
+    assert "AsOfDate has no value" not in result.output
+    assert _rows(out / "queries" / "com.vendor.asof.csv")  # enrolled today
+
+
+def test_a_generic_store_code_is_a_term_bins():
+    con = duckdb.connect()
+    fill_tables(con, generate(con, 300, seed=3), ["STANDARDGRADESECTION"], {})
+    codes = {r[0] for r in con.execute("SELECT DISTINCT STORECODE FROM STANDARDGRADESECTION").fetchall()}
+    bins = {r[0] for r in con.execute("SELECT DISTINCT STORECODE FROM TERMBINS").fetchall()}
+    assert codes and codes <= bins and "Y1" in bins

@@ -59,6 +59,20 @@ class ArgDef:
     line: int | None
     attrs: dict[str, str] = field(default_factory=dict)
 
+    # How PowerSchool reads the other attributes (one mapping for preview --zip and serve).
+    @property
+    def required(self) -> bool:
+        return (self.attrs.get("required") or "").strip().lower() == "true"
+
+    @property
+    def type(self) -> str:
+        """``primitive`` (the default) or ``array``, lower-case."""
+        return (self.attrs.get("type") or "primitive").strip().lower()
+
+    @property
+    def description(self) -> str:
+        return self.attrs.get("description", "")
+
 
 @dataclass
 class ColumnDef:

@@ -165,6 +165,7 @@ POOLS = {
     "ATTENDANCE_CODEID": "SELECT ID AS V FROM ATTENDANCE_CODE",
     "PROGRAMID": "SELECT ID AS V FROM GEN WHERE CAT = 'specprog'",
     "LOGTYPEID": "SELECT ID AS V FROM GEN WHERE CAT = 'logtype'",
+    "STORECODE": "SELECT DISTINCT STORECODE AS V FROM TERMBINS",  # a grade's bin: Q1, S1, Y1 …
 }
 
 FIRST_NAMES = ["Ava", "Liam", "Zoë", "José", "Noah", "Chloé", "Mateo", "Emma", "Jamal", "Mia"]
@@ -364,9 +365,12 @@ class Filler:
         con: duckdb.DuckDBPyConnection,
         facts: Facts,
         declared: dict[str, dict[str, str]] | None = None,
+        literals: dict[str, dict[str, list[str]]] | None = None,
     ):
         self.con = con
         self.facts = facts
+        self.literals = literals or {}  # table -> column -> SQL literals a query filters on
+        self.wanted: set[str] = set()  # the tables to fill: a key into one of them waits for its rows
         self.declared = {t.upper(): {c.upper(): ty for c, ty in cols.items()} for t, cols in (declared or {}).items()}
         self.report = FillReport()
         self._busy: set[str] = set()
@@ -415,15 +419,23 @@ class Filler:
                 columns = [c for c, _ in _columns(self.con, table)]
                 anchor = choose_anchor(table, [c.upper() for c in columns])
                 sql, order = ANCHORS[anchor]
-                added = self._insert(table, sql.format(yearid=self.facts.yearid), order, {})
+                added = self._insert(table, sql.format(yearid=self.facts.yearid), order, {}, self.literals.get(table))
                 self.report.how[table] = f"generic, one row per {anchor}" if anchor != "none" else "generic"
         finally:
             self._busy.discard(table)
         self.report.rows[table] = added
         return added
 
-    def _insert(self, table: str, anchor_sql: str, order: str, values: dict[str, str]) -> int:
+    def _insert(
+        self,
+        table: str,
+        anchor_sql: str,
+        order: str,
+        values: dict[str, str],
+        literals: dict[str, list[str]] | None = None,
+    ) -> int:
         facts = self.facts
+        literals = literals or {}
         oracle = _oracle_types(table, self.declared)
         given = _anchor_columns(self.con, anchor_sql)
         pools: dict[str, str] = {}
@@ -433,8 +445,13 @@ class Filler:
             expr = values.get(name)
             if expr is None and name not in values:
                 expr = self._key_value(table, name, given, pools)
+                options = self._fitting(literals.get(name, ()), duck_type, oracle.get(name, ""))
                 if expr is None:
                     expr = typed_value(table, name, duck_type, oracle.get(name, ""), facts)
+                if options and expr is not None and not expr.startswith(("a.", "p_")):
+                    # the values a query filters on, one row each (as a code or name is in a real district)
+                    listed = f"[{', '.join(f'CAST({o} AS {duck_type})' for o in options)}]"
+                    expr = f"CASE WHEN a.N <= {len(options)} THEN {listed}[a.N::INTEGER] ELSE {expr} END"
             if expr is not None:
                 exprs.append(f'CAST({expr} AS {duck_type}) AS "{column}"')
         if not exprs:
@@ -449,6 +466,16 @@ class Filler:
             f"FROM (SELECT ROW_NUMBER() OVER (ORDER BY {order}) AS N, * FROM ({anchor_sql})) a{joins}"
         )
         return (self.row_count(table) or 0) - before
+
+    def _fitting(self, literals, duck_type: str, oracle_type: str) -> list[str]:
+        """The literals a column of this type can hold (a value it cannot hold matches no row in Oracle either)."""
+        length = _length(oracle_type)
+        fitting = []
+        for literal in literals:
+            value = self.con.execute(f"SELECT TRY_CAST({literal} AS {duck_type})").fetchone()[0]
+            if value is not None and (length is None or len(str(value).encode()) <= length):
+                fitting.append(literal)
+        return fitting
 
     def _key_value(self, table: str, name: str, given: set[str], pools: dict[str, str]) -> str | None:
         """SQL for a key column: the anchor's value, a pick from the table it names, or the
@@ -468,6 +495,8 @@ class Filler:
         if key == "GRADE_LEVEL":
             return None
         pool = POOLS.get(key)
+        if key == "STORECODE" and table != "TERMBINS" and "TERMBINS" not in self._busy:
+            self.fill("TERMBINS")
         if pool is None and name.endswith("CODESETID"):
             pool = POOLS["CODESETID"]
         if pool is None:
@@ -476,8 +505,8 @@ class Filler:
                 target, kind = match.group(1), match.group(2)
                 for candidate in (target, target + "S"):
                     if candidate in self.declared or load_full_dictionary().get(candidate):
-                        if candidate in GENERATORS and candidate not in self._busy:
-                            self.fill(candidate)
+                        if (candidate in GENERATORS or candidate in self.wanted) and candidate not in self._busy:
+                            self.fill(candidate)  # a table read later in name order is filled first
                         count = self.row_count(candidate)
                         has = {c.upper() for c, _ in _columns(self.con, candidate)} if count else set()
                         if count and kind in has:
@@ -945,6 +974,52 @@ GENERATORS: dict[str, Callable[[Facts], Generator]] = {
 }
 
 
+def filter_literals(sqls) -> dict[str, dict[str, list[str]]]:
+    """TABLE -> COLUMN -> the SQL literals the queries compare it with: ``t.COL = 'x'`` and
+    ``t.COL IN ('x', 'y')`` (not negated), ``t`` an alias or name of a real table in the same
+    statement (or the only table of the block, for an unqualified column). Sorted, unique."""
+    import sqlglot
+    from sqlglot import exp
+
+    found: dict[str, dict[str, set[str]]] = {}
+    for sql in sqls:
+        try:
+            tree = sqlglot.parse_one(sql, read="oracle")
+        except Exception:  # noqa: BLE001 - what does not parse is reported by the query's run
+            continue
+        if tree is None:
+            continue
+        names: dict[str, set[str]] = {}
+        for table in tree.find_all(exp.Table):
+            if table.name:
+                names.setdefault((table.alias or table.name).upper(), set()).add(table.name.upper())
+        for node in tree.find_all(exp.EQ, exp.In):
+            if isinstance(node.parent, exp.Not):
+                continue
+            if isinstance(node, exp.EQ):
+                pairs = [(node.this, [node.expression]), (node.expression, [node.this])]
+            else:
+                pairs = [(node.this, node.expressions)]
+            for column, values in pairs:
+                if not isinstance(column, exp.Column) or not values:
+                    continue
+                if not all(isinstance(v, exp.Literal) and (not v.is_string or v.this) for v in values):
+                    continue
+                if column.table:
+                    tables = names.get(column.table.upper(), set())
+                else:
+                    select = column.find_ancestor(exp.Select)
+                    source = select.args.get("from_") if select is not None else None
+                    own = source.this if source is not None and not select.args.get("joins") else None
+                    tables = {own.name.upper()} if isinstance(own, exp.Table) and own.name else set()
+                if len(tables) != 1:
+                    continue
+                table = next(iter(tables))
+                for value in values:
+                    found.setdefault(table, {}).setdefault(column.name.upper(), set()).add(value.sql("duckdb"))
+    return {t: {c: sorted(v) for c, v in sorted(cols.items())} for t, cols in sorted(found.items())}
+
+
 def facts_of(district) -> Facts:
     """The filler's facts of a synthetic district (:class:`~plugin_builder.preview.synthetic.District`)."""
     return Facts(district.seed, district.yearid, district.year_start, district.year_end, district.today.date())
@@ -955,11 +1030,15 @@ def fill_tables(
     district,
     tables,
     declared: dict[str, dict[str, str]] | None = None,
+    literals: dict[str, dict[str, list[str]]] | None = None,
 ) -> FillReport:
     """Fill each of ``tables`` that is empty (created first when the dictionary or
-    ``declared`` knows it), in name order; the report says how many rows each got."""
-    filler = Filler(con, facts_of(district), declared)
-    for table in sorted({t.upper() for t in tables}):
+    ``declared`` knows it), in name order; the report says how many rows each got. A
+    generically filled column that ``literals`` names (:func:`filter_literals`) takes those
+    values in turn, so a query's ``WHERE t.NAME IN ('a', 'b')`` finds rows."""
+    filler = Filler(con, facts_of(district), declared, literals)
+    filler.wanted = {t.upper() for t in tables}
+    for table in sorted(filler.wanted):
         filler.fill(table)
     return filler.report
 
@@ -970,6 +1049,7 @@ def prepare_district(
     needs: dict[str, dict[str, set[str]]],
     declared: dict[str, dict[str, str]] | None = None,
     dictionary=None,
+    literals: dict[str, dict[str, list[str]]] | None = None,
 ) -> tuple[dict[str, str], list[str]]:
     """Make a district ready for these queries — what ``preview`` and ``serve`` both call.
 
@@ -986,7 +1066,7 @@ def prepare_district(
     if district is not None:
         notes += complete_schema(source, needs, declared or {})
         wanted = {table for tables in needs.values() for table in tables} - set(source.from_csv)
-        report = fill_tables(source.con, district, sorted(wanted), declared)
+        report = fill_tables(source.con, district, sorted(wanted), declared, literals)
         for table, rows in sorted(report.rows.items()):
             source.columns[table] = {c.upper() for c, _ in _columns(source.con, table)}
             if rows:

@@ -94,13 +94,7 @@ def load_plugin(
             core_table=(query.core_table or "").strip(),
             columns=tuple(ColumnSpec(alias=c.alias, column=c.column or "") for c in query.columns),
             args=tuple(
-                ArgSpec(
-                    name=a.name,
-                    column=a.column or "",
-                    required=_flag(a.attrs.get("required")),
-                    type=(a.attrs.get("type") or "primitive").strip().lower(),
-                )
-                for a in query.args
+                ArgSpec(name=a.name, column=a.column or "", required=a.required, type=a.type) for a in query.args
             ),
             file_name=f"{query.name}.csv",
             flattened=_flag(query.flattened) or query.flattened is None,

@@ -25,7 +25,7 @@ from plugin_builder.checks import project_dictionary
 from plugin_builder.pipeline import validate
 from plugin_builder.preview import checkers, losses, writers
 from plugin_builder.preview.checkers.settings import project_settings
-from plugin_builder.preview.filler import prepare_district
+from plugin_builder.preview.filler import filter_literals, prepare_district
 from plugin_builder.preview.sources import open_district
 from plugin_builder.preview.synthetic import DEFAULT_TODAY, District
 from plugin_builder.sql.analysis import field_uses
@@ -142,10 +142,11 @@ def run_queries(
         started = time.perf_counter()
         if progress:
             progress(f"[{index}/{len(queries)}] {query.spec.name} …")
-        reason = None
+        reason = "its <sql> is empty (there is nothing to run)" if not query.sql.strip() else None
         try:
-            cursor = execute(con, query.sql, binds, today, arg_families(query.spec.args))
-            rows = cursor.fetchall()
+            if reason is None:
+                cursor = execute(con, query.sql, binds, today, arg_families(query.spec.args))
+                rows = cursor.fetchall()
         except (UnsupportedOracle, sqlglot.errors.SqlglotError) as exc:
             reason = f"cannot run on DuckDB: {exc} (see docs/preview.md, limits)"
         except duckdb.Error as exc:
@@ -291,9 +292,16 @@ def run_preview(
 
         yearid, school = yearid_of(district, today), first_school(source)
         notes = foreign.notes + substitute_queries(foreign, yearid, school)
-        args = {**district_args(foreign, yearid, school, first_ids(source)), **(args or {})}
+        dates = {  # a date arg, required or not, is given as for a project (default_binds)
+            name: value
+            for query in rendered
+            for name, value in default_binds(query, district, today).items()
+            if value is not None
+        }
+        args = {**district_args(foreign, yearid, school, first_ids(source)), **dates, **(args or {})}
     names = foreign.dictionary if foreign is not None else project_dictionary(project)
-    unrunnable, prepared = prepare_district(source, district, _needs(rendered), declared, names)
+    literals = filter_literals(q.sql for q in rendered)
+    unrunnable, prepared = prepare_district(source, district, _needs(rendered), declared, names, literals)
     notes += prepared
     unrunnable.update(missing_required_args(rendered, args or {}))
     if write_district is not None:

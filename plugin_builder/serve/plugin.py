@@ -97,10 +97,10 @@ def served_plugin(
             ArgSpec(
                 name=arg.name,
                 column=arg.column,
-                required=_flag(arg.attrs.get("required")),
-                is_array=(arg.attrs.get("type") or "").strip().lower() == "array",
+                required=arg.required,
+                is_array=arg.type == "array",
                 default=arg.default,
-                description=arg.attrs.get("description", ""),
+                description=arg.description,
             )
             for arg in query.args
         )

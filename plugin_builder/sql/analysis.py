@@ -332,7 +332,7 @@ class _Resolver:
             return
         if isinstance(source, exp.Table):
             table = source.name.upper()
-            if table in SYSTEM_TABLES:
+            if table in SYSTEM_TABLES or not table:  # no name: TABLE(CAST(…)) reads no real table
                 return
             if self.dictionary.has_table(table) and not self.dictionary.wrong_table(table):
                 verdict = self.dictionary.judge_column(table, name)

@@ -32,6 +32,10 @@ with a test of its own in ``tests/test_oracle_compat.py``:
 * ``SUBSTR(x, 0, n)`` starts at 1 as in Oracle; ``DBMS_LOB.SUBSTR(lob, n, offset)`` is
   ``SUBSTR(lob, offset, n)``.
 * ``DUAL`` exists (:func:`prepare_connection` creates it, with the helper macros).
+* Constructs of public plugins (``preview --zip``): ``CONNECT BY`` on ``DUAL`` without
+  ``PRIOR`` (a level generator), ``REGEXP_SUBSTR`` with an occurrence, ``TO_DSINTERVAL``
+  literals (days), ``PS_CUSTOMFIELDS.GET…CF`` (a field never set: NULL), ``SUBSTR`` of a
+  number, a number ``IN`` a text subquery, a date column of a WITH query, ``PS.TABLE``.
 
 Limits (documented in docs/preview.md too):
 
@@ -44,7 +48,7 @@ Limits (documented in docs/preview.md too):
   ``WW``, ``J`` within a format, ``RR``, ``TH`` …) is rejected; ``TO_DATE`` masks in any case; ``Month``/``Day`` are not blank-padded to 9 characters without ``FM``.
 * ``TO_CHAR(date)`` without a format prints ISO (``2026-01-15``), not the NLS default;
   number formats with group separators (``9,999``), ``$``, ``S`` or ``EEEE`` are rejected.
-* ``ROWNUM``, ``CONNECT BY``, analytic ``KEEP … OVER`` and ``(+)`` joins are not translated.
+* ``CONNECT BY`` with ``PRIOR``/``START WITH``, ``TABLE(…)`` and ``(+)`` joins are not translated.
 * TIMESTAMP - TIMESTAMP is a number of days (Oracle: an INTERVAL).
 """
 
@@ -200,11 +204,15 @@ def date_kind(node: exp.Expression) -> str | None:
     if isinstance(node, exp.AddMonths):
         return date_kind(node.this)
     if isinstance(node, exp.Column):
-        return _column_kinds().get(node.name.upper())
+        return node.meta.get("ora_date_kind") or _column_kinds().get(node.name.upper())
     if isinstance(node, exp.Anonymous) and node.name.upper() in ("ORA_DATE_ADD", "LAST_DAY"):
         return "timestamp"
     if isinstance(node, exp.Case):
         kinds = {date_kind(i.args["true"]) for i in node.args.get("ifs", [])}
+        if node.args.get("default") is not None and not isinstance(node.args["default"], exp.Null):
+            kinds.add(date_kind(node.args["default"]))
+        if kinds == {"date", "timestamp"}:
+            return "timestamp"  # DATE and TIMESTAMP results make a TIMESTAMP CASE
         return kinds.pop() if len(kinds) == 1 else None
     if isinstance(node, exp.Coalesce):
         # NVL(date, SYSDATE): a DATE and a TIMESTAMP give a TIMESTAMP
@@ -798,6 +806,88 @@ def _rewrite_xmlagg(node: exp.Expression, ctx: Context) -> exp.Expression:
     return _parse(f"NULLIF(STRING_AGG({content.sql('duckdb')}, ''{order_sql}), '')")
 
 
+_DSINTERVAL_RE = re.compile(r"^\s*([+-])?(\d+)\s+(\d{1,2}):(\d{1,2}):(\d{1,2}(?:\.\d+)?)\s*$")
+
+
+def _rewrite_to_dsinterval(node: exp.Expression, ctx: Context) -> exp.Expression:
+    """TO_DSINTERVAL('D HH:MI:SS') is that many days, as a number: this layer counts
+    TIMESTAMP - TIMESTAMP in days, so comparing with it and adding it to a date give Oracle's results."""
+    if not (isinstance(node, exp.Anonymous) and node.name.upper() == "TO_DSINTERVAL"):
+        return node
+    arg = node.expressions[0] if len(node.expressions) == 1 else None
+    match = _DSINTERVAL_RE.match(arg.this) if isinstance(arg, exp.Literal) and arg.is_string else None
+    if match is None:
+        raise NotEmulated("TO_DSINTERVAL of anything but a 'D HH:MI:SS' literal")
+    sign, days, hours, minutes, seconds = match.groups()
+    total = (Decimal(days) * 86400 + int(hours) * 3600 + int(minutes) * 60 + Decimal(seconds)) / 86400
+    return exp.Literal.number(f"{'-' if sign == '-' else ''}{total.normalize():f}")
+
+
+@cache
+def _numeric_columns() -> frozenset[str]:
+    """Column names typed NUMBER in every dictionary table that has them."""
+    from plugin_builder.sql.dictionary import load_dictionary
+
+    types: dict[str, set[str]] = {}
+    for columns in load_dictionary().values():
+        for name, oracle_type in columns.items():
+            types.setdefault(name, set()).add(oracle_type.split("(")[0].upper())
+    return frozenset(name for name, found in types.items() if found == {"NUMBER"})
+
+
+def _rewrite_substr_of_number(node: exp.Expression, ctx: Context) -> exp.Expression:
+    """SUBSTR(number, …) reads the number as text, as TO_CHAR prints it (Oracle converts it)."""
+    if isinstance(node, exp.Substring):
+        subject = node.this
+        numeric = (isinstance(subject, exp.Literal) and not subject.is_string) or (
+            isinstance(subject, exp.Column) and subject.name.upper() in _numeric_columns()
+        )
+        if numeric:
+            node.set("this", exp.func("ORA_TO_CHAR", subject.copy()))
+    return node
+
+
+def _rewrite_in_text_subquery_for_number(node: exp.Expression, ctx: Context) -> exp.Expression:
+    """``number_column [NOT] IN (SELECT text …)``: Oracle converts the text to a number."""
+    if isinstance(node, exp.In) and isinstance(node.args.get("query"), (exp.Subquery, exp.Select)):
+        subject, query = node.this, node.args["query"]
+        select = query.this if isinstance(query, exp.Subquery) else query
+        if (
+            isinstance(subject, exp.Column)
+            and subject.name.upper() in _numeric_columns()
+            and isinstance(select, exp.Select)
+            and len(select.expressions) == 1
+        ):
+            item = select.expressions[0]
+            value = item.this if isinstance(item, exp.Alias) else item
+            if _is_text(value):
+                value.replace(exp.cast(value.copy(), "DOUBLE"))
+    return node
+
+
+def _rewrite_ps_schema(node: exp.Expression, ctx: Context) -> exp.Expression:
+    """``PS.TABLE``: PowerSchool's tables belong to the schema PS, which the preview district is."""
+    if isinstance(node, exp.Table) and node.args.get("db") is not None and node.text("db").upper() == "PS":
+        node.set("db", None)
+    return node
+
+
+def _rewrite_custom_field_functions(node: exp.Expression, ctx: Context) -> exp.Expression:
+    """PS_CUSTOMFIELDS.GETSTUDENTSCF(id, field) and its kin read PowerSchool's legacy custom
+    fields; the preview district sets none, so each is NULL, as Oracle returns for a field never set."""
+    if (
+        isinstance(node, exp.Dot)
+        and isinstance(node.this, exp.Identifier)
+        and node.this.name.upper() == "PS_CUSTOMFIELDS"
+        and isinstance(node.expression, exp.Anonymous)
+    ):
+        name = node.expression.name.upper()
+        if re.fullmatch(r"GET\w*CF", name):
+            return exp.Null()  # untyped: Oracle compares the VARCHAR2 with a number as a number
+        raise NotEmulated(f"PS_CUSTOMFIELDS.{name}")
+    return node
+
+
 REWRITES: list[Callable[[exp.Expression, Context], exp.Expression]] = [
     _rewrite_empty_string_is_null,
     _rewrite_binds,
@@ -807,6 +897,11 @@ REWRITES: list[Callable[[exp.Expression, Context], exp.Expression]] = [
     _rewrite_null_replacement,
     _rewrite_to_number_default,
     _rewrite_pad_limit,
+    _rewrite_to_dsinterval,
+    _rewrite_custom_field_functions,
+    _rewrite_substr_of_number,
+    _rewrite_in_text_subquery_for_number,
+    _rewrite_ps_schema,
     _rewrite_empty_results_are_null,
     _rewrite_concat_ignores_null,
     _rewrite_to_char,
@@ -1048,7 +1143,11 @@ def _connect_by_levels(tree: exp.Expression) -> None:
                 node.replace(exp.column("ORA_LEVEL", table=alias))
         # Oracle stops at the first level whose condition fails: the levels before it.
         first_failing = (
-            exp.select(f"COALESCE(MIN(ORA_LEVEL), {LEVEL_MAX + 1})")
+            # no failing level within LEVEL_MAX: Oracle would run out of memory (ORA-30009)
+            exp.select(
+                "CASE WHEN MIN(ORA_LEVEL) IS NULL THEN error('ORA-30009: not enough memory for CONNECT BY "
+                f"operation (preview stops at {LEVEL_MAX} levels)') ELSE MIN(ORA_LEVEL) END"
+            )
             .from_(
                 exp.Subquery(
                     this=levels.this.copy() if isinstance(levels, exp.Subquery) else levels.copy(),
@@ -1110,6 +1209,32 @@ def _expand_rownum(tree: exp.Expression) -> None:
                 _wrap_sort_after_rownum(select)
 
 
+def _derived_date_columns(tree: exp.Expression) -> None:
+    """A column of a WITH query or subquery whose select-list expression is a date (a CASE of
+    dates, SYSDATE …) is a date where it is used outside, so ``effdate + 5`` adds days."""
+    derived = {
+        select.parent.alias.upper()
+        for select in tree.find_all(exp.Select)
+        if isinstance(select.parent, (exp.CTE, exp.Subquery)) and select.parent.alias
+    }
+    if not derived:
+        return
+    for _ in range(3):  # a WITH query may use the date column of an earlier one
+        kinds: dict[str, set[str | None]] = {}
+        for select in tree.find_all(exp.Select):
+            holder = select.parent
+            if isinstance(holder, (exp.CTE, exp.Subquery)) and holder.alias:
+                for item in select.expressions:
+                    if isinstance(item, exp.Alias):
+                        kinds.setdefault(item.alias.upper(), set()).add(date_kind(item.this))
+        for column in tree.find_all(exp.Column):
+            name = column.name.upper()
+            found = kinds.get(name, set())
+            if len(found) == 1 and None not in found and name not in _column_kinds():
+                if not column.table or column.table.upper() in derived:
+                    column.meta["ora_date_kind"] = next(iter(found))
+
+
 def _group_by_constants(tree: exp.Expression) -> None:
     """``GROUP BY 1`` groups by the constant 1 in Oracle (DuckDB reads a position)."""
     for group in tree.find_all(exp.Group):
@@ -1161,10 +1286,13 @@ def to_duckdb(
     _recursive_with(tree)
     _connect_by_levels(tree)
     _nested_aggregates(tree)
+    if any(isinstance(t.this, exp.Anonymous) and t.this.name.upper() == "TABLE" for t in tree.find_all(exp.Table)):
+        raise NotEmulated("TABLE(…) collection expressions (TABLE(CAST(MULTISET(…) AS …)))")
     _not_emulated(tree)
     _mark_clob_concats(tree)
     _expand_rownum(tree)
     _group_by_constants(tree)
+    _derived_date_columns(tree)
     _expand_array_binds(tree, binds)
     ctx = Context(binds, now or dt.datetime.now().replace(microsecond=0), families)
     # Children before parents (reversed pre-order), so every rewrite sees rewritten children.
