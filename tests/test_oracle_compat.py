@@ -243,6 +243,17 @@ def test_what_oracle_runs_the_preview_runs_and_returns_as_oracle(con):
         )
     ).fetchall()
     assert rows == [(901, "Lincoln"), (902, None)]
+    mixed_case = (  # Oracle reads unquoted names in upper case, table aliases too
+        "SELECT s.ID AS id, sch.NAME AS name FROM students s, schools SCH "
+        "WHERE S.SCHOOLID = sch.SCHOOL_NUMBER(+) AND s.ID > 900 ORDER BY 1"
+    )
+    assert con.execute(to_duckdb(mixed_case)).fetchall() == [(901, "Lincoln"), (902, None)]
+    # the outer-joined table's condition reads a table listed after it
+    late = (
+        "SELECT s.ID AS id, sch.NAME AS name FROM STUDENTS s, SCHOOLS sch, STUDENTS t "
+        "WHERE t.SCHOOLID = sch.SCHOOL_NUMBER(+) AND s.ID = t.ID AND s.ID > 900 ORDER BY 1"
+    )
+    assert con.execute(to_duckdb(late)).fetchall() == [(901, "Lincoln"), (902, None)]
     split = "SELECT REGEXP_SUBSTR('a,b,,c', '[^,]+', 1, LEVEL) AS p FROM DUAL CONNECT BY REGEXP_SUBSTR('a,b,,c', '[^,]+', 1, LEVEL) IS NOT NULL"
     assert [r[0] for r in con.execute(to_duckdb(split)).fetchall()] == ["a", "b", "c"]
     assert [r[0] for r in con.execute(to_duckdb("SELECT LEVEL AS n FROM DUAL CONNECT BY LEVEL <= 0")).fetchall()] == [1]

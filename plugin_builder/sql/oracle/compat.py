@@ -1052,12 +1052,31 @@ def _oracle_joins(tree: exp.Expression) -> exp.Expression:
         return tree
     from sqlglot.transforms import eliminate_join_marks
 
+    # sqlglot matches the (+) columns to their tables by name, case-sensitively; Oracle reads
+    # unquoted names in upper case (``schoolstaff schoolstaff … SCHOOLSTAFF.DCID``).
+    for table in tree.find_all(exp.Table):
+        for part in ("this", "alias"):
+            name = table.args.get(part)
+            name = name.this if isinstance(name, exp.TableAlias) else name
+            if isinstance(name, exp.Identifier) and not name.quoted:
+                name.set("this", name.this.upper())
+    for column in tree.find_all(exp.Column):
+        qualifier = column.args.get("table")
+        if isinstance(qualifier, exp.Identifier) and not qualifier.quoted:
+            qualifier.set("this", qualifier.this.upper())
     try:
         tree = eliminate_join_marks(tree)
     except Exception as error:  # noqa: BLE001 (a (+) pattern sqlglot cannot turn into a join)
         raise NotEmulated(f"this (+) outer join ({error}); write LEFT JOIN") from None
     if any(column.args.get("join_mark") for column in tree.find_all(exp.Column)):
         raise NotEmulated("this (+) outer join; write LEFT JOIN")
+    # sqlglot may put a LEFT JOIN before a comma-joined table its ON reads; in Oracle's comma
+    # form every such table is joined first (by the WHERE), so the plain joins go first.
+    for select in tree.find_all(exp.Select):
+        joins = select.args.get("joins") or []
+        plain = [j for j in joins if not j.args.get("on") and not j.args.get("using") and not j.side]
+        if plain and len(plain) < len(joins):
+            select.set("joins", plain + [j for j in joins if j not in plain])
     return tree
 
 
