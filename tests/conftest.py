@@ -138,6 +138,7 @@ SLOW_TESTS = {
     "test_serve.py": "*",
     "test_preview_own_queries.py": "*",
     "test_crowded_links.py": "*",
+    "test_preview_gc.py": {"test_preview_pauses_the_cycle_collector_while_writing_and_gives_it_back", "test_a_failure_while_paused_gives_the_collector_back"},
     "test_synthetic_district.py": "*",
     "test_cli_strict_and_dictionary.py": "*",
     "test_sidecars.py": {"test_the_readme_example_works_as_written"},

@@ -16,6 +16,7 @@ import datetime as dt
 import re
 from collections import Counter
 from collections.abc import Callable
+from operator import itemgetter
 
 import duckdb
 import sqlglot.errors
@@ -128,11 +129,40 @@ def measure(
             notes.append(f"{query.spec.name}: what its cleaning and cutting lose was not measured ({exc})")
             continue
         file = writers.output_file(query.spec.name, query.spec.group, query.spec.file_name)
+        width = len(rows[0]) if rows else 0
         for index, header in enumerate(result.headers):
-            kept = Counter(writers._text(row[index]) for row in result.rows)
-            full = Counter(writers._text(row[index]) for row in rows if index < len(row))
-            missing = full - kept
+            if index >= width:
+                continue  # the twin has no such column: nothing to compare
+            missing = lost_values(list(map(itemgetter(index), result.rows)), list(map(itemgetter(index), rows)))
             if missing:
-                values = tuple(sorted(missing.elements()))
-                lost.append(Lost(file, header, values, quotes_off=not project.csv.quotes, cut=cut))
+                lost.append(Lost(file, header, missing, quotes_off=not project.csv.quotes, cut=cut))
     return lost, notes
+
+
+def lost_values(kept: list, full: list) -> tuple[str, ...]:
+    """The twin's values (``full``, as text) that the written column (``kept``) does not hold,
+    as a multiset difference, sorted.
+
+    Both columns come from the same query in the same order but for ties, so most positions
+    hold the same value on both sides; a pair of equal values (of one type: ``1`` and ``1.0``
+    print differently) adds the same text to both multisets and is left out before counting.
+    That is the whole column when nothing was lost, compared in C."""
+    if kept == full and _one_type(kept) == _one_type(full) is not None:
+        return ()
+    text = writers._text
+    differing = [i for i, (a, b) in enumerate(zip(kept, full)) if a != b or type(a) is not type(b)]
+    full_texts = Counter(text(full[i]) for i in differing)
+    full_texts.update(map(text, full[len(kept) :]))
+    kept_texts = Counter(text(kept[i]) for i in differing)
+    kept_texts.update(map(text, kept[len(full) :]))
+    missing = full_texts - kept_texts
+    return tuple(sorted(missing.elements())) if missing else ()
+
+
+def _one_type(values: list) -> type | None:
+    """The one type of the column's values besides None (None when there are several)."""
+    types = set(map(type, values))
+    types.discard(type(None))
+    if len(types) > 1:
+        return None
+    return next(iter(types), type(None))

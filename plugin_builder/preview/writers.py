@@ -244,8 +244,12 @@ def _plan(resource: str, headers: tuple[str, ...]) -> list[tuple[int, str, str |
 def edfi_object(resource: str, headers: list[str], row: tuple) -> dict:
     """One flat row nested like the Ed-Fi resource: columns that are properties of a
     ``…Reference`` go inside it; blank values are left out (never null)."""
+    return _nested(_plan(resource, tuple(headers)), row)
+
+
+def _nested(plan: list[tuple[int, str, str | None, object]], row: tuple) -> dict:
     obj: dict = {}
-    for index, header, parent, convert in _plan(resource, tuple(headers)):
+    for index, header, parent, convert in plan:
         value = row[index]
         if value is None or value == "":
             continue
@@ -268,7 +272,9 @@ def write_edfi(results: list[QueryResult], out: Path, written: Written) -> None:
         resource = formats.edfi_resource_for(result.name, result.file_name) or result.name
         path = f"edfi/{resource}.json"
         # one resource a line: readable, and json's C encoder (indent= would use the slow one)
-        lines = (json.dumps(edfi_object(resource, result.headers, row), ensure_ascii=False) for row in result.rows)
+        encode = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps would build one an object
+        plan = _plan(resource, tuple(result.headers))  # edfi_object's, looked up once
+        lines = (encode(_nested(plan, row)) for row in result.rows)
         text = "[\n" + ",\n".join(lines) + "\n]\n" if result.rows else "[]\n"
         atomic_write(out / path, text.encode("utf-8"))
         written.add("edfi", path, len(result.rows))

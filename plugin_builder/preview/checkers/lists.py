@@ -22,15 +22,27 @@ SHOWN_IDS = 5
 def cut_lists(sourced_ids: list[str], lists: list[str]) -> dict[str, list[str]]:
     """For each user whose ``agentSourcedIds`` was cut at 4,000 bytes: the ids that list it but
     that it does not list (a list that had room for the next id was not cut: PV623 judges it)."""
-    listed = {sid: set(_split(value)) for sid, value in zip(sourced_ids, lists)}
-    length = {sid: len(value.encode()) for sid, value in zip(sourced_ids, lists)}
+    value = dict(zip(sourced_ids, lists))  # a repeated sourcedId: its last row, as PV610 reports the rest
+    longest_id = max((len(sid.encode()) for sid in value), default=0)
+    # Only a list too long to take even the longest id can have been cut: few or none, so the
+    # ids listing each of them are gathered for those alone.
+    length = {
+        sid: n for sid, n in ((sid, len(v.encode())) for sid, v in value.items()) if n + 1 + longest_id > LIST_MAX_BYTES
+    }
+    if not length:
+        return {}
+    candidates = set(length)
     listed_by: dict[str, list[str]] = defaultdict(list)
     for sid in sourced_ids:
-        for other in listed[sid]:
-            listed_by[other].append(sid)
+        if value[sid]:
+            for other in candidates.intersection(_split(value[sid])):
+                listed_by[other].append(sid)
     cut = {}
     for sid in sourced_ids:
-        missing = sorted(o for o in listed_by.get(sid, ()) if o not in listed[sid])
+        if sid not in candidates:
+            continue
+        listed = set(_split(value[sid]))
+        missing = sorted(o for o in listed_by.get(sid, ()) if o not in listed)
         if missing and length[sid] + 1 + min(len(m.encode()) for m in missing) > LIST_MAX_BYTES:
             cut[sid] = missing
     return cut

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from operator import itemgetter
 
 import sqlglot
 from sqlglot import exp
@@ -99,6 +100,9 @@ def paging_order_by_ties(run: QueryRun) -> Iterator[Hit]:
     positions, order = order_key(run.sql)
     if positions is None or order is None or len(run.rows) < 2:
         return
+    keys = list(map(itemgetter(*positions), run.rows)) if positions else []
+    if keys and len(set(keys)) == len(keys):
+        return  # every key once (the usual case, decided in C): no tie
     first: dict[tuple, tuple] = {}
     repeated: dict[tuple, int] = {}
     for row in run.rows:
