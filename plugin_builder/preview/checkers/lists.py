@@ -1,9 +1,11 @@
-"""Aggregated lists cut at Oracle's 4,000 bytes (PV660).
+"""Aggregated lists cut at Oracle's 4,000 bytes (PV673).
 
 The catalogue builds OneRoster's lists with ``LISTAGG … ON OVERFLOW TRUNCATE``: no row can fail
 the export, and a list that would pass 4,000 bytes keeps the whole ids that fit. Every
 student–contact pair is listed from both sides, so the ids a cut list drops are still linked
-from the other side; this rule names every cut list with the count it lost.
+from the other side; this rule names every cut list with the count it lost. A user's
+``orgSourcedIds`` has no other side: a list with no room for another org is named, with the
+schools it lacks where the user is enrolled.
 """
 
 from __future__ import annotations
@@ -73,7 +75,10 @@ def oneroster_list_cut(outputs: Outputs) -> Iterator[Hit]:
         C9,,,true,o1,guardian,ag,,Agency,Care,,,,,,"S1,S2",,
     """
     found = outputs.tables("oneroster").get("users.csv")
-    if found is None or not outputs.full_lists or "agentSourcedIds" not in found[1]:
+    if found is None or not outputs.full_lists:
+        return
+    yield from _cut_org_lists(outputs, *found)
+    if "agentSourcedIds" not in found[1]:
         return
     rel, users = found
     ids = users.col("sourcedId")
@@ -93,6 +98,48 @@ def oneroster_list_cut(outputs: Outputs) -> Iterator[Hit]:
             line=lines.get(sid),
             hint="receivers must read links from both sides; [csv] clob_lists = true keeps the whole list "
             "(opt-in: run the canary query in docs/catalog.md first)",
+        )
+
+
+def _cut_org_lists(outputs: Outputs, rel: str, users) -> Iterator[Hit]:
+    """``orgSourcedIds`` lists with no room left for another org id: cut, or as full as a list can be.
+
+    No other file lists a user's orgs, so the ids a cut dropped are known only where the user
+    is enrolled (enrollments.csv) at a school the list lacks; a full list without that evidence
+    is still named (a teacher would need some 800 schools to fill one)."""
+    if "orgSourcedIds" not in users:
+        return
+    ids, lists = users.col("sourcedId"), users.col("orgSourcedIds")
+    orgs = outputs.tables("oneroster").get("orgs.csv")
+    org_ids = [o for o in (orgs[1].col("sourcedId") if orgs else ()) if o]
+    shortest = min((len(o.encode()) for o in org_ids), default=1)
+    full = {
+        sid: value for sid, value in zip(ids, lists) if value and len(value.encode()) + 1 + shortest > LIST_MAX_BYTES
+    }
+    if not full:
+        return
+    schools: dict[str, set[str]] = defaultdict(set)
+    enrollments = outputs.tables("oneroster").get("enrollments.csv")
+    if enrollments is not None and "userSourcedId" in enrollments[1] and "schoolSourcedId" in enrollments[1]:
+        table = enrollments[1]
+        for user, school in zip(table.col("userSourcedId"), table.col("schoolSourcedId")):
+            if user in full and school:
+                schools[user].add(school)
+    lines = dict(zip(ids, users.lines))
+    for sid, value in full.items():
+        listed = set(_split(value))
+        missing = sorted(schools.get(sid, set()) - listed)
+        lost = (
+            f"at least {len(missing)} cut: enrolled at {', '.join(missing[:SHOWN_IDS])}"
+            + (f" and {len(missing) - SHOWN_IDS} more" if len(missing) > SHOWN_IDS else "")
+            if missing
+            else "no room for another org: any org past them was cut"
+        )
+        yield Hit(
+            f"{sid}: orgSourcedIds keeps {len(listed)} ids in {len(value.encode())} bytes ({lost})",
+            file=rel,
+            line=lines.get(sid),
+            hint="[csv] clob_lists = true keeps the whole list (opt-in: run the canary query in docs/catalog.md first)",
         )
 
 
