@@ -288,6 +288,10 @@ ORDER BY 1, 2
     <columns><column column="STUDENTS.ID">id</column></columns>
     <sql><![CDATA[SELECT q.ID FROM NO_SUCH_TABLE q]]></sql>
   </query>
+  <query name="com.vendor.grades.gold" coreTable="students" flattened="true">
+    <columns><column column="STUDENTS.ID">id</column></columns>
+    <sql><![CDATA[SELECT x.STUDENTSDCID AS id FROM U_VENDOR_X x WHERE x.TOKEN = 'gold' ORDER BY 1]]></sql>
+  </query>
 </queries>
 """
 
@@ -410,6 +414,8 @@ def test_serve_zip_prepares_the_district_for_the_plugins_queries(tmp_path):
         )
     prepared = prepare(zip_path=archive, students=300)
     assert prepared.source.con.execute("SELECT COUNT(*) FROM STOREDGRADES").fetchone()[0] > 0
+    # a generic table holds the values a query filters on, as in preview (serve's rows are preview's)
+    assert prepared.source.con.execute("SELECT COUNT(*) FROM U_VENDOR_X WHERE TOKEN = 'gold'").fetchone()[0] > 0
     assert any("STOREDGRADES" in note and "synthetic rows" in note for note in prepared.api.plugin.notes)
     prepared.source.con.close()
 

@@ -21,7 +21,7 @@ import uvicorn
 
 from plugin_builder.sql.analysis import analyze
 from plugin_builder.errors import PluginBuilderError, Problem
-from plugin_builder.preview.filler import prepare_district
+from plugin_builder.preview.filler import filter_literals, prepare_district
 from plugin_builder.preview.sources import Source, open_district
 from plugin_builder.preview.synthetic import DEFAULT_TODAY
 from plugin_builder.serve.app import PowerQueryApi
@@ -65,7 +65,9 @@ def open_plugin_district(
     source, district = open_district(students, db, tables, seed, today)
     dictionary = plugin.dictionary
     declared = {table: dict(dictionary.columns(table) or {}) for table in dictionary.extensions}
-    unrunnable, notes = prepare_district(source, district, query_needs(plugin), declared, dictionary)
+    # the values queries filter on, as preview fills them, so that serve's rows are preview's
+    literals = filter_literals(query.sql for query in plugin.queries.values())
+    unrunnable, notes = prepare_district(source, district, query_needs(plugin), declared, dictionary, literals)
     plugin.notes.extend(notes)
     for name, why in sorted(unrunnable.items()):
         query = plugin.queries[name]
