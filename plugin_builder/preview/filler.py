@@ -233,6 +233,17 @@ def _pick(values: list[str], tag: str, facts: Facts) -> str:
     return f"{_list_sql(values)}[1 + ({_h(tag, facts)} % {len(values)})::INTEGER]"
 
 
+def is_flag(name: str, oracle_type: str) -> bool:
+    """A 0/1 number by its precision or name (``EXCLUDE…``, ``…_YN``, ``SCHED_DO_NOT_PRINT`` …)."""
+    precision, _scale = _precision(oracle_type)
+    return (
+        precision == 1
+        or name.startswith(("IS", "HAS", "EXCLUDE", "ALLOW", "CAN"))
+        or name.endswith(("FLG", "FLAG", "_YN", "_TF", "_IND", "INDICATOR", "ENABLED", "ACTIVE"))
+        or "_DO_NOT_" in name
+    )
+
+
 def typed_value(table: str, column: str, duck_type: str, oracle_type: str, facts: Facts) -> str | None:
     """SQL for a column that is no key: a value of its type that its name suggests (None: NULL)."""
     name = column.upper()
@@ -244,11 +255,7 @@ def typed_value(table: str, column: str, duck_type: str, oracle_type: str, facts
         return None
     if duck.startswith(("BIGINT", "INTEGER", "HUGEINT", "SMALLINT")):
         precision, _scale = _precision(oracle_type)
-        if (
-            precision == 1
-            or name.startswith(("IS", "HAS", "EXCLUDE", "ALLOW", "CAN"))
-            or name.endswith(("FLG", "FLAG", "_YN", "_TF", "_IND", "INDICATOR", "ENABLED", "ACTIVE"))
-        ):
+        if is_flag(name, oracle_type):
             return f"({h} % 2)::BIGINT"
         if any(word in name for word in ("ORDER", "SORT", "PRIORITY", "SEQUENCE", "POSITION")):
             return f"(1 + {h} % 5)::BIGINT"
@@ -282,9 +289,9 @@ def typed_value(table: str, column: str, duck_type: str, oracle_type: str, facts
         value = f"'555-' || lpad(CAST({h} % 10000 AS VARCHAR), 4, '0')"
     elif "GENDER" in name or name in ("SEX",):
         value = _pick(["F", "M"], tag, facts)
-    elif name in ("FIRST_NAME", "FIRSTNAME") or name.endswith("_FIRST_NAME"):
+    elif name.endswith(("FIRST_NAME", "FIRSTNAME")):  # FATHER_FIRSTNAME too: the same names as people's
         value = _pick(FIRST_NAMES, tag, facts)
-    elif name in ("LAST_NAME", "LASTNAME") or name.endswith("_LAST_NAME"):
+    elif name.endswith(("LAST_NAME", "LASTNAME")):
         value = _pick(LAST_NAMES, tag, facts)
     elif "GUID" in name:
         value = f"upper(md5('{tag}' || a.N || '{facts.seed}'))"
@@ -955,7 +962,55 @@ def _schedulesections(facts: Facts) -> Generator:
     )
 
 
+# Parent Portal accounts: a custodial contact of an active link who has an e-mail address
+# holds one (GUARDIAN), tied to the contact's PERSON (GUARDIANPERSONASSOC) and to each
+# student the person is a custodial contact of (GUARDIANSTUDENT).
+_GUARDIANS = (
+    "SELECT p.ID AS PERSONID, 2000000 + p.ID AS GUARDIANID, p.FIRSTNAME AS X_FIRST, p.MIDDLENAME AS X_MIDDLE,"
+    " p.LASTNAME AS X_LAST,"
+    " (SELECT MIN(e.EMAILADDRESS) FROM PERSONEMAILADDRESSASSOC pe JOIN EMAILADDRESS e"
+    "  ON e.EMAILADDRESSID = pe.EMAILADDRESSID WHERE pe.PERSONID = p.ID) AS X_EMAIL"
+    " FROM PERSON p WHERE p.ID IN (SELECT sca.PERSONID FROM STUDENTCONTACTASSOC sca JOIN STUDENTCONTACTDETAIL d"
+    "  ON d.STUDENTCONTACTASSOCID = sca.STUDENTCONTACTASSOCID WHERE d.ISCUSTODIAL = 1 AND d.ISACTIVE = 1)"
+    " AND EXISTS (SELECT 1 FROM PERSONEMAILADDRESSASSOC pe WHERE pe.PERSONID = p.ID)"
+)
+
+
+def _guardian(facts: Facts) -> Generator:
+    return Generator(
+        _GUARDIANS,
+        "PERSONID",
+        {
+            "FIRSTNAME": "a.X_FIRST",
+            "MIDDLENAME": "a.X_MIDDLE",
+            "LASTNAME": "a.X_LAST",
+            "EMAIL": "a.X_EMAIL",
+            "ACCOUNTIDENTIFIER": "left(split_part(a.X_EMAIL, '@', 1), 30)",
+            "STATE_GUARDIANNUMBER": "NULL",
+        },
+        note="a Parent Portal account for each custodial contact with an e-mail address (PERSON's names)",
+    )
+
+
+def _guardianpersonassoc(facts: Facts) -> Generator:
+    return Generator(_GUARDIANS, "PERSONID", {}, note="each guardian account's PERSON")
+
+
+def _guardianstudent(facts: Facts) -> Generator:
+    return Generator(
+        f"SELECT g.GUARDIANID, sca.STUDENTDCID AS STUDENTSDCID FROM ({_GUARDIANS}) g"
+        " JOIN STUDENTCONTACTASSOC sca ON sca.PERSONID = g.PERSONID JOIN STUDENTCONTACTDETAIL d"
+        " ON d.STUDENTCONTACTASSOCID = sca.STUDENTCONTACTASSOCID WHERE d.ISCUSTODIAL = 1 AND d.ISACTIVE = 1",
+        "GUARDIANID, STUDENTSDCID",
+        {},
+        note="each guardian account's students: those its person is an active custodial contact of",
+    )
+
+
 GENERATORS: dict[str, Callable[[Facts], Generator]] = {
+    "GUARDIAN": _guardian,
+    "GUARDIANPERSONASSOC": _guardianpersonassoc,
+    "GUARDIANSTUDENT": _guardianstudent,
     "SCHEDULECC": _schedulecc,
     "SCHEDULETERMS": _scheduleterms,
     "SCHEDULESECTIONS": _schedulesections,
@@ -1041,38 +1096,6 @@ def fill_tables(
     for table in sorted(filler.wanted):
         filler.fill(table)
     return filler.report
-
-
-def prepare_district(
-    source,
-    district,
-    needs: dict[str, dict[str, set[str]]],
-    declared: dict[str, dict[str, str]] | None = None,
-    dictionary=None,
-    literals: dict[str, dict[str, list[str]]] | None = None,
-) -> tuple[dict[str, str], list[str]]:
-    """Make a district ready for these queries — what ``preview`` and ``serve`` both call.
-
-    ``needs`` is query -> table -> columns read. On the synthetic district (``district`` not
-    None) every table a query reads that is empty — and not a ``--tables`` CSV — is filled
-    (:func:`fill_tables`), created first when the dictionary or ``declared`` knows it. Then
-    :func:`~plugin_builder.preview.sources.prepare_requirements` creates what is still missing
-    empty (a user's DuckDB file or CSV extracts are never filled) and sets aside the queries
-    that cannot run, naming a name ``dictionary`` (the project's or plugin's) lacks as validate
-    does. Returns (query -> why it cannot run, notes)."""
-    from plugin_builder.preview.sources import prepare_requirements
-
-    notes: list[str] = []
-    if district is not None:
-        notes += complete_schema(source, needs, declared or {})
-        wanted = {table for tables in needs.values() for table in tables} - set(source.from_csv)
-        report = fill_tables(source.con, district, sorted(wanted), declared, literals)
-        for table, rows in sorted(report.rows.items()):
-            source.columns[table] = {c.upper() for c, _ in _columns(source.con, table)}
-            if rows:
-                notes.append(f"{table}: {rows} synthetic rows ({report.how[table]})")
-    unrunnable, more = prepare_requirements(source, needs, declared, dictionary)
-    return unrunnable, notes + more
 
 
 # District-defined tables: U_ (custom fields, database extensions), S_<state>_… (state

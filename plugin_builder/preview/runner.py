@@ -27,7 +27,8 @@ from plugin_builder.checks import project_dictionary
 from plugin_builder.pipeline import validate
 from plugin_builder.preview import checkers, losses, writers
 from plugin_builder.preview.checkers.settings import project_settings
-from plugin_builder.preview.filler import filter_literals, prepare_district
+from plugin_builder.preview.filler import filter_literals
+from plugin_builder.preview.fitting import plugin_filters, prepare_district
 from plugin_builder.preview.sources import open_district
 from plugin_builder.preview.synthetic import DEFAULT_TODAY, District
 from plugin_builder.sql.analysis import field_uses
@@ -286,7 +287,10 @@ def run_preview(
 
     clock = time.perf_counter()
     folders = [Path(t) for t in tables] if isinstance(tables, (list, tuple)) else [Path(tables)] if tables else []
-    source, district = open_district(students, db, folders, seed, today, note)
+    # a plugin built elsewhere gets a district fitted to what its filters name (fitting.py)
+    filters = plugin_filters(q.sql for q in rendered) if foreign is not None else None
+    numbers = filters.school_numbers if filters is not None else ()
+    source, district = open_district(students, db, folders, seed, today, note, numbers)
     today = today or (district.today if district else DEFAULT_TODAY)
     notes = []
     if foreign is not None:
@@ -303,7 +307,7 @@ def run_preview(
         args = {**district_args(foreign, yearid, school, first_ids(source)), **dates, **(args or {})}
     names = foreign.dictionary if foreign is not None else project_dictionary(project)
     literals = filter_literals(q.sql for q in rendered)
-    unrunnable, prepared = prepare_district(source, district, _needs(rendered), declared, names, literals)
+    unrunnable, prepared = prepare_district(source, district, _needs(rendered), declared, names, literals, filters)
     notes += prepared
     unrunnable.update(missing_required_args(rendered, args or {}))
     if write_district is not None:

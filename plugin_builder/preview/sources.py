@@ -56,11 +56,11 @@ def _existing_columns(
     return found
 
 
-def synthetic_source(students: int, seed: int, today) -> tuple[Source, object]:
+def synthetic_source(students: int, seed: int, today, school_numbers: tuple[int, ...] = ()) -> tuple[Source, object]:
     from plugin_builder.preview.synthetic import generate
 
     con = duckdb.connect()
-    district = generate(con, students, seed, today)
+    district = generate(con, students, seed, today, school_numbers)
     return Source(
         con, "synthetic", f"synthetic district ({students} students, seed {seed})", _existing_columns(con)
     ), district
@@ -127,11 +127,12 @@ def open_district(
     seed: int = 1,
     today=None,
     progress=None,
+    school_numbers: tuple[int, ...] = (),
 ) -> tuple[Source, object | None]:
     """The district ``preview`` and ``serve`` run on, and the synthetic district's facts (None
     for a user's data): ``db``, or ``tables`` alone (the CSV files are the whole district), or
-    the synthetic district of ``students``; ``tables`` beside ``students`` or ``db`` add or
-    replace those tables."""
+    the synthetic district of ``students`` (its first schools numbered ``school_numbers``);
+    ``tables`` beside ``students`` or ``db`` add or replace those tables."""
     from plugin_builder.preview.synthetic import DEFAULT_STUDENTS, DEFAULT_TODAY
 
     note = progress or (lambda _message: None)
@@ -144,7 +145,7 @@ def open_district(
     else:
         count = students or DEFAULT_STUDENTS
         note(f"generating a synthetic district of {count} students …")
-        source, district = synthetic_source(count, seed, today or DEFAULT_TODAY)
+        source, district = synthetic_source(count, seed, today or DEFAULT_TODAY, school_numbers)
     if folders:
         note("adding the tables of " + ", ".join(str(f) for f in folders) + " …")
         source = overlay_tables(source, folders)

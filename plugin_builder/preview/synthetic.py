@@ -39,7 +39,7 @@ the district is always built around the school year that contains ``today``.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import duckdb
 
@@ -158,7 +158,10 @@ def _nth_weekday(year: int, month: int, weekday: int, n: int) -> dt.date:
     return day + dt.timedelta(weeks=n - 1)
 
 
-def _schools(students: int) -> tuple[School, ...]:
+def _schools(students: int, numbers: tuple[int, ...] = ()) -> tuple[School, ...]:
+    """The district's schools, numbered from 101 (and the virtual school 900); ``numbers``
+    (school numbers a plugin's queries name) replace the numbers of the first schools that
+    are not already one of them, in order, so those queries find their schools."""
     groups = max(1, round(students / 3000))  # one group = 3 elementary + middle + high
     schools = []
     number = 100
@@ -173,7 +176,13 @@ def _schools(students: int) -> tuple[School, ...]:
         number += 1
         schools.append(School(number, f"Central High {g + 1}", "high", 9, 12))
     schools.append(School(900, "Virtual Academy (not state-reported)", "high", 9, 12, excluded=True))
-    return tuple(schools)
+    have = {s.number for s in schools}
+    wanted = iter(sorted(n for n in set(numbers) if n not in have))
+    renumbered = []
+    for school in schools:
+        number = None if school.excluded or school.number in numbers else next(wanted, None)
+        renumbered.append(replace(school, number=number) if number is not None else school)
+    return tuple(renumbered)
 
 
 def _term_rows(schools: tuple[School, ...], yearid: int) -> list[tuple]:
@@ -237,14 +246,16 @@ def generate(
     students: int = DEFAULT_STUDENTS,
     seed: int = 1,
     today: dt.datetime | None = None,
+    school_numbers: tuple[int, ...] = (),
 ) -> District:
-    """Fill ``con`` (empty, or with empty dictionary tables) with a synthetic district."""
+    """Fill ``con`` (empty, or with empty dictionary tables) with a synthetic district
+    (its schools numbered with ``school_numbers`` first: :func:`_schools`)."""
     if not MIN_STUDENTS <= students <= MAX_STUDENTS:
         raise ValueError(f"students must be from {MIN_STUDENTS} to {MAX_STUDENTS}, not {students}")
     today = today or DEFAULT_TODAY
     yearid = school_year_of(today.date())
     start_year = 1990 + yearid
-    schools = _schools(students)
+    schools = _schools(students, tuple(school_numbers))
     create_tables(con)
     x = con.cursor()
     x.execute(f"CREATE OR REPLACE TEMP MACRO rnd(tag, k) AS (hash(tag, k, {int(seed)}) % 1000003) / 1000003.0")
@@ -380,6 +391,7 @@ def _students(b: _Build) -> None:
     start_year = b.start_year
     first = b.first
     last = b.last
+    left_span = max(1, (min(b.today.date(), last) - first).days - 20)
     # ---- students: grade first, then a school that teaches the grade
     x.execute(
         f"""
@@ -419,7 +431,12 @@ def _students(b: _Build) -> None:
                CASE WHEN s.ID = 9 OR rnd('gender', s.ID) < 0.01 THEN NULL WHEN rnd('sex', s.ID) < 0.5 THEN 'F' ELSE 'M' END AS GENDER,
                DATE '{start_year}-09-01' - INTERVAL (s.GRADE + 6) YEAR + to_days((hash('dob', s.ID) % 365)::INTEGER) AS DOB,
                DATE '{first}' AS ENTRYDATE,
-               CASE WHEN s.ID = 4 OR rnd('transfer', s.ID) < 0.02 THEN DATE '{start_year}-11-01' ELSE DATE '{last}' + 1 END AS EXITDATE
+               -- transfers left on a school day between the 20th day and yesterday, spread
+               -- (plugins look for leavers of the last 30, 60 or 365 days)
+               CASE WHEN s.ID = 4 OR rnd('transfer', s.ID) < 0.02
+                    THEN (SELECT d - to_days(CASE isodow(d) WHEN 6 THEN 1 WHEN 7 THEN 2 ELSE 0 END)
+                          FROM (SELECT DATE '{first}' + to_days((20 + hash('left', s.ID, {int(seed)}) % {left_span})::INTEGER) AS d))
+                    ELSE DATE '{last}' + 1 END AS EXITDATE
         FROM stu s
         """
     )
@@ -575,7 +592,7 @@ def _section_teachers(b: _Build) -> None:
                CAST(s.SECTION_INDEX + 1 AS VARCHAR) AS SECTION_NUMBER,
                s.TERMID, st.LEAD + 5000 AS TEACHER, s.GRADE AS GRADE_LEVEL,
                CAST(s.SLOT AS VARCHAR) || '(A)' AS EXPRESSION,
-               CASE WHEN s.SLOT = 7 THEN CAST(s.SLOT AS VARCHAR) || '(M-F)' END AS EXTERNAL_EXPRESSION,
+               CAST(s.SLOT AS VARCHAR) || CASE WHEN s.SLOT = 7 THEN '(M-F)' ELSE '(A)' END AS EXTERNAL_EXPRESSION,
                CASE WHEN s.SEQ % 17 = 3 THEN 'Gym, North' ELSE 'Room ' || CAST(100 + s.SEQ % 40 AS VARCHAR) END AS ROOM,
                CASE WHEN s.SEQ = 2 OR rnd('secexcl', s.ID) < 0.02 THEN 1 ELSE 0 END AS EXCLUDE_STATE_RPT_YN,
                25 AS MAXENROLLMENT, 'ATT_ModeMeeting' AS ATT_MODE_CODE
@@ -589,7 +606,7 @@ def _section_teachers(b: _Build) -> None:
         SELECT s.ID + y.SHIFT AS ID, s.ID + 40000 + y.SHIFT AS DCID, s.SCHOOLID, s.COURSE_NUMBER,
                s.SECTION_NUMBER, s.TERMID + 100 * y.K AS TERMID,
                CASE WHEN y.K < 0 THEN 47000 + s.SIDX ELSE s.TEACHER END AS TEACHER, s.GRADE_LEVEL,
-               s.EXPRESSION, s.ROOM, 0 AS EXCLUDE_STATE_RPT_YN, 25 AS MAXENROLLMENT, s.ATT_MODE_CODE
+               s.EXPRESSION, s.EXTERNAL_EXPRESSION, s.ROOM, 0 AS EXCLUDE_STATE_RPT_YN, 25 AS MAXENROLLMENT, s.ATT_MODE_CODE
         FROM (SELECT se.*, sc.SEQ, sc.SIDX FROM SECTIONS se JOIN sec sc ON sc.ID = se.ID) s,
              (VALUES (-1, 300000), (1, 600000)) y(K, SHIFT)
         WHERE s.SEQ % 10 = 0
@@ -690,6 +707,20 @@ def _enrollments(b: _Build) -> None:
         UPDATE CC SET DATELEFT = s.EXITDATE
         FROM STUDENTS s WHERE s.ID = CC.STUDENTID AND s.ENROLL_STATUS = 2 AND CC.DATELEFT > s.EXITDATE
           AND CC.DATEENROLLED < s.EXITDATE
+        """
+    )
+    # PowerSchool keeps each section's count of its current students.
+    x.execute(
+        f"""
+        UPDATE SECTIONS SET NO_OF_STUDENTS = COALESCE(n.K, 0)
+        FROM (SELECT se.ID, n.K FROM SECTIONS se LEFT JOIN (
+                  -- enrolled and not gone (a term that has ended keeps its students)
+                  SELECT c.SECTIONID, COUNT(*) AS K FROM CC c
+                  JOIN TERMS t ON t.ID = c.TERMID AND t.SCHOOLID = c.SCHOOLID
+                  WHERE c.DATELEFT > c.DATEENROLLED AND c.DATELEFT > LEAST(DATE '{b.today.date()}', t.LASTDAY)
+                  GROUP BY ALL
+              ) n ON n.SECTIONID = se.ID) n
+        WHERE n.ID = SECTIONS.ID
         """
     )
 

@@ -21,7 +21,8 @@ import uvicorn
 
 from plugin_builder.sql.analysis import analyze
 from plugin_builder.errors import PluginBuilderError, Problem
-from plugin_builder.preview.filler import filter_literals, prepare_district
+from plugin_builder.preview.filler import filter_literals
+from plugin_builder.preview.fitting import plugin_filters, prepare_district
 from plugin_builder.preview.sources import Source, open_district
 from plugin_builder.preview.synthetic import DEFAULT_TODAY
 from plugin_builder.serve.app import PowerQueryApi
@@ -62,12 +63,14 @@ def open_plugin_district(
     """The one place ``serve`` opens its district for the plugin's queries, with the functions
     ``preview`` uses (open the district, then make it ready for what the queries read). Queries
     reading a table or column the district still lacks answer 500 with the reason; the others serve."""
-    source, district = open_district(students, db, tables, seed, today)
+    # a plugin built elsewhere gets a district fitted to what its filters name, as preview's
+    filters = plugin_filters(query.sql for query in plugin.queries.values()) if plugin.project is None else None
+    source, district = open_district(students, db, tables, seed, today, None, filters.school_numbers if filters else ())
     dictionary = plugin.dictionary
     declared = {table: dict(dictionary.columns(table) or {}) for table in dictionary.extensions}
     # the values queries filter on, as preview fills them, so that serve's rows are preview's
     literals = filter_literals(query.sql for query in plugin.queries.values())
-    unrunnable, notes = prepare_district(source, district, query_needs(plugin), declared, dictionary, literals)
+    unrunnable, notes = prepare_district(source, district, query_needs(plugin), declared, dictionary, literals, filters)
     plugin.notes.extend(notes)
     for name, why in sorted(unrunnable.items()):
         query = plugin.queries[name]
