@@ -598,7 +598,8 @@ def preview(
     """Run every query on DuckDB, write OneRoster/Ed-Fi/Clever/attendance outputs, check them.
 
     Runs the project's queries, or with --zip those of a plugin built elsewhere (args from
-    --arg, else the district's year, year term and first school). Runs on a deterministic
+    --arg, else the district's year, year term and first school; the district takes the
+    school numbers and texts its filters name, each change noted). Runs on a deterministic
     synthetic district by default — every table a query reads has rows that agree with its
     students, sections and terms (docs/preview.md) — or on a DuckDB file or CSV extracts
     (--tables with --students or --db adds or replaces tables from <TABLE>.csv files; a table

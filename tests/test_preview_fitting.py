@@ -77,7 +77,10 @@ def test_a_text_no_row_holds_is_written_into_a_quarter_of_the_rows_the_same_rows
             },
             "GEN": {"CAT": [TextFilter("eq", "activity")], "NAME": [TextFilter("like", "%Athletics - %")]},
             "PREFS": {"NAME": [TextFilter("eq", "lastpromotiondate")]},
-            "SCHOOLS": {"NAME": [TextFilter("like", "Central High%")]},  # a row matches already
+            "SCHOOLS": {
+                "NAME": [TextFilter("like", "Central High%")],  # a row matches already
+                "ABBREVIATION": [TextFilter("eq", "abc", "upper")],  # no value can meet UPPER(x) = 'abc'
+            },
         }
     )
     notes = fit_text_filters(con, facts, filters)

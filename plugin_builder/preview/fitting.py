@@ -162,6 +162,12 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def _can_match(f: TextFilter) -> bool:
+    """False for ``UPPER(x) = 'abc'`` and the like: no value of the column meets it."""
+    shaped = {"lower": str.lower, "upper": str.upper, "trim": str.strip}.get(f.wrapper)
+    return shaped is None or shaped(f.value) == f.value
+
+
 def _condition(column: str, f: TextFilter) -> str:
     target = f'{f.wrapper}("{column}")' if f.wrapper else f'"{column}"'
     return f"{target} {'LIKE' if f.kind == 'like' else '='} {_quote(f.value)}"
@@ -204,16 +210,19 @@ def fit_text_filters(
             continue
         types = {c.upper(): (c, t) for c, t in _columns(con, table)}
         oracle = _oracle_types(table, {k.upper(): v for k, v in (declared or {}).items()})
-        chosen = f"(hash('{table}', rowid, {facts.seed}) % {SHARE} = 0 OR rowid = (SELECT min(rowid) FROM \"{table}\"))"
-        for name, wanted in columns.items():
-            if name not in types or _is_key(name) or not types[name][1].upper().startswith("VARCHAR"):
+        chosen = (
+            f'(hash({_quote(table)}, rowid, {facts.seed}) % {SHARE} = 0 OR rowid = (SELECT min(rowid) FROM "{table}"))'
+        )
+        for name, filters_of_column in columns.items():
+            wanted = [f for f in filters_of_column if _can_match(f)]
+            if not wanted or name not in types or _is_key(name) or not types[name][1].upper().startswith("VARCHAR"):
                 continue  # text only (numbers and dates are keys and days), and no key (COURSE_NUMBER)
             column = types[name][0]
             matching = " OR ".join(_condition(column, f) for f in wanted)
             if con.execute(f'SELECT COUNT(*) FROM "{table}" WHERE {matching}').fetchone()[0]:
                 continue
             length = _length(oracle.get(name, ""))
-            which = f"hash('{table}.{name}', rowid, {facts.seed}) % {len(wanted)}"
+            which = f"hash({_quote(table + '.' + name)}, rowid, {facts.seed}) % {len(wanted)}"
             sets = [f'"{column}" = {_choice(which, [_value_sql(column, f, length) for f in wanted])}']
             if name == "NAME" and "VALUE" in types:
                 # a setting (PREFS): a name that says it holds a date gets one, as PowerSchool
