@@ -77,6 +77,7 @@ def test_a_text_no_row_holds_is_written_into_a_quarter_of_the_rows_the_same_rows
             },
             "GEN": {"CAT": [TextFilter("eq", "activity")], "NAME": [TextFilter("like", "%Athletics - %")]},
             "PREFS": {"NAME": [TextFilter("eq", "lastpromotiondate")]},
+            "STUDENTS": {"FIRST_NAME": [TextFilter("like", "É%", "upper")]},  # a person's name is theirs
             "SCHOOLS": {
                 "NAME": [TextFilter("like", "Central High%")],  # a row matches already
                 "ABBREVIATION": [TextFilter("eq", "abc", "upper")],  # no value can meet UPPER(x) = 'abc'
@@ -94,7 +95,7 @@ def test_a_text_no_row_holds_is_written_into_a_quarter_of_the_rows_the_same_rows
     value = con.execute("SELECT VALUE FROM PREFS WHERE NAME = 'lastpromotiondate'").fetchone()[0]
     assert dt.datetime.strptime(value, "%m/%d/%Y")  # a setting named for a date holds one
     assert any(n.startswith(f"COURSES.COURSE_NAME: {len(apex)} of {len(before)} rows set") for n in notes)
-    assert not any(n.startswith(("SCHOOLS.", "COURSES.COURSE_NUMBER")) for n in notes)
+    assert not any(n.startswith(("SCHOOLS.", "COURSES.COURSE_NUMBER", "STUDENTS.")) for n in notes)
     # a --tables CSV is the user's data: never changed
     assert (
         fit_text_filters(con, facts, PluginFilters(texts={"ROLEDEF": {"NAME": [TextFilter("eq", "x")]}}), {"ROLEDEF"})

@@ -46,6 +46,7 @@ SCHOOL_NUMBER_COLUMNS = {"SCHOOLID", "SCHOOL_NUMBER", "SCHOOLNUMBER", "HOMESCHOO
 NOT_SCHOOLS = {0, 999999}
 WRAPPERS = {"Lower": "lower", "Upper": "upper", "Trim": "trim"}
 SHARE = 4  # one row in SHARE takes a text a filter names
+PERSONAL = re.compile(r"(FIRST_?NAME|LAST_?NAME|MIDDLE_?NAME|LASTFIRST|EMAIL|NICKNAME)")
 
 
 @dataclass(frozen=True)
@@ -217,6 +218,8 @@ def fit_text_filters(
             wanted = [f for f in filters_of_column if _can_match(f)]
             if not wanted or name not in types or _is_key(name) or not types[name][1].upper().startswith("VARCHAR"):
                 continue  # text only (numbers and dates are keys and days), and no key (COURSE_NUMBER)
+            if PERSONAL.search(name):
+                continue  # a person's name or address is theirs: never rewritten to meet a filter
             column = types[name][0]
             matching = " OR ".join(_condition(column, f) for f in wanted)
             if con.execute(f'SELECT COUNT(*) FROM "{table}" WHERE {matching}').fetchone()[0]:
