@@ -209,7 +209,7 @@ def _h(tag: str, facts: Facts, extra: str = "") -> str:
     return f"hash('{tag}', a.N{extra}, {facts.seed})"
 
 
-def _length(oracle_type: str) -> int | None:
+def text_length(oracle_type: str) -> int | None:
     match = re.search(r"(?:CHAR2?|CHAR)\s*\((\d+)", oracle_type.upper())
     return int(match.group(1)) if match else None
 
@@ -280,7 +280,7 @@ def typed_value(table: str, column: str, duck_type: str, oracle_type: str, facts
     if duck == "BOOLEAN":
         return f"{h} % 2 = 0"
     # text
-    length = _length(oracle_type)
+    length = text_length(oracle_type)
     if length == 1:
         value = _pick(["Y", "N"], tag, facts)
     elif "EMAIL" in name:
@@ -320,7 +320,7 @@ def _short(name: str) -> str:
     return re.sub(r"[^A-Z]", "", name)[:2] or "C"
 
 
-def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
     return con.execute(
         "SELECT column_name, data_type FROM information_schema.columns WHERE upper(table_name) = ? "
         "AND table_schema = 'main' AND table_catalog = current_database() ORDER BY ordinal_position",
@@ -328,7 +328,7 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]
     ).fetchall()
 
 
-def _oracle_types(table: str, declared: dict[str, dict[str, str]]) -> dict[str, str]:
+def oracle_types(table: str, declared: dict[str, dict[str, str]]) -> dict[str, str]:
     types = dict(load_full_dictionary().get(table) or {})
     types.update(load_dictionary().get(table) or {})
     types.update({c.upper(): t for c, t in (declared.get(table) or {}).items()})
@@ -423,7 +423,7 @@ class Filler:
                 added = self._insert(table, spec.anchor, spec.order, spec.values)
                 self.report.how[table] = "generated"
             else:
-                columns = [c for c, _ in _columns(self.con, table)]
+                columns = [c for c, _ in table_columns(self.con, table)]
                 anchor = choose_anchor(table, [c.upper() for c in columns])
                 sql, order = ANCHORS[anchor]
                 added = self._insert(table, sql.format(yearid=self.facts.yearid), order, {}, self.literals.get(table))
@@ -443,11 +443,11 @@ class Filler:
     ) -> int:
         facts = self.facts
         literals = literals or {}
-        oracle = _oracle_types(table, self.declared)
+        oracle = oracle_types(table, self.declared)
         given = _anchor_columns(self.con, anchor_sql)
         pools: dict[str, str] = {}
         exprs = []
-        for column, duck_type in _columns(self.con, table):
+        for column, duck_type in table_columns(self.con, table):
             name = column.upper()
             expr = values.get(name)
             if expr is None and name not in values:
@@ -476,7 +476,7 @@ class Filler:
 
     def _fitting(self, literals, duck_type: str, oracle_type: str) -> list[str]:
         """The literals a column of this type can hold (a value it cannot hold matches no row in Oracle either)."""
-        length = _length(oracle_type)
+        length = text_length(oracle_type)
         fitting = []
         for literal in literals:
             value = self.con.execute(f"SELECT TRY_CAST({literal} AS {duck_type})").fetchone()[0]
@@ -515,7 +515,7 @@ class Filler:
                         if (candidate in GENERATORS or candidate in self.wanted) and candidate not in self._busy:
                             self.fill(candidate)  # a table read later in name order is filled first
                         count = self.row_count(candidate)
-                        has = {c.upper() for c, _ in _columns(self.con, candidate)} if count else set()
+                        has = {c.upper() for c, _ in table_columns(self.con, candidate)} if count else set()
                         if count and kind in has:
                             pool = f'SELECT "{kind}" AS V FROM "{candidate}"'
                             break
@@ -1149,7 +1149,7 @@ def complete_schema(source, needs: dict[str, dict[str, set[str]]], declared: dic
             if not (fields - {c.upper() for c in known}):
                 continue
             create_tables(source.con, [table])
-            have = source.columns[table] = {c.upper() for c, _ in _columns(source.con, table)}
+            have = source.columns[table] = {c.upper() for c, _ in table_columns(source.con, table)}
         full = {c.upper(): t for c, t in (load_full_dictionary().get(table) or {}).items()}
         added = []
         for column in sorted(fields - have):

@@ -19,6 +19,9 @@ and a setting that matches nothing there is what PV660/PV669 report.
 Any query, a project's too: a column it reads that the district leaves blank in every row
 (``SCHOOLSTAFF.TRANSACTION_DATE`` …) gets values of its type and name
 (:func:`fill_blank_columns`), as the generic filler gives them; a note names each.
+
+:func:`prepare_district` runs the whole preparation — fill, fit, then set aside what cannot
+run — for ``preview`` and ``serve`` alike.
 """
 
 from __future__ import annotations
@@ -31,13 +34,13 @@ import duckdb
 
 from plugin_builder.preview.filler import (
     KEY_ALIASES,
-    _columns,
     complete_schema,
-    fill_tables,
-    _length,
-    _oracle_types,
     facts_of,
+    fill_tables,
     is_flag,
+    oracle_types,
+    table_columns,
+    text_length,
     typed_value,
 )
 
@@ -209,8 +212,8 @@ def fit_text_filters(
             continue
         if not rows:
             continue
-        types = {c.upper(): (c, t) for c, t in _columns(con, table)}
-        oracle = _oracle_types(table, {k.upper(): v for k, v in (declared or {}).items()})
+        types = {c.upper(): (c, t) for c, t in table_columns(con, table)}
+        oracle = oracle_types(table, {k.upper(): v for k, v in (declared or {}).items()})
         chosen = (
             f'(hash({_quote(table)}, rowid, {facts.seed}) % {SHARE} = 0 OR rowid = (SELECT min(rowid) FROM "{table}"))'
         )
@@ -224,7 +227,7 @@ def fit_text_filters(
             matching = " OR ".join(_condition(column, f) for f in wanted)
             if con.execute(f'SELECT COUNT(*) FROM "{table}" WHERE {matching}').fetchone()[0]:
                 continue
-            length = _length(oracle.get(name, ""))
+            length = text_length(oracle.get(name, ""))
             which = f"hash({_quote(table + '.' + name)}, rowid, {facts.seed}) % {len(wanted)}"
             sets = [f'"{column}" = {_choice(which, [_value_sql(column, f, length) for f in wanted])}']
             if name == "NAME" and "VALUE" in types:
@@ -274,13 +277,13 @@ def fill_blank_columns(
         if table in skip:
             continue
         try:
-            types = {c.upper(): (c, t) for c, t in _columns(con, table)}
+            types = {c.upper(): (c, t) for c, t in table_columns(con, table)}
             rows = con.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0] if types else 0
         except duckdb.Error:
             continue
         if not rows:
             continue
-        oracle = _oracle_types(table, {k.upper(): v for k, v in (declared or {}).items()})
+        oracle = oracle_types(table, {k.upper(): v for k, v in (declared or {}).items()})
         for name in sorted(columns & set(types)):
             column, duck_type = types[name]
             if _is_key(name) or con.execute(f'SELECT COUNT("{column}") FROM "{table}"').fetchone()[0]:
@@ -329,7 +332,7 @@ def prepare_district(
         wanted = {table for tables in needs.values() for table in tables} - set(source.from_csv)
         report = fill_tables(source.con, district, sorted(wanted), declared, literals)
         for table, rows in sorted(report.rows.items()):
-            source.columns[table] = {c.upper() for c, _ in _columns(source.con, table)}
+            source.columns[table] = {c.upper() for c, _ in table_columns(source.con, table)}
             if rows:
                 notes.append(f"{table}: {rows} synthetic rows ({report.how[table]})")
         skip = {table.upper() for table in source.from_csv}
