@@ -177,13 +177,41 @@ def _name(node: exp.Expression) -> str:
 # --------------------------------------------------------------------------- syntax
 
 
-class _Nodes:
-    """Every node of a statement from one walk (sqlglot's walks are the costly part), and for
-    each column the query block that owns it and the clause it is in."""
+class _Index:
+    """Every node of a tree from one walk, by class: sqlglot's walks are the costly part, and
+    the checks ask for a dozen kinds of node. ``of(*types)`` is ``list(root.find_all(*types))``
+    (the same nodes in the same breadth-first order) without walking the tree again."""
+
+    def __init__(self, root: exp.Expression):
+        self.all = list(root.walk())
+        self._by_class: dict[type, list] = {}
+        for node in self.all:
+            found = self._by_class.get(type(node))
+            if found is None:
+                self._by_class[type(node)] = [node]
+            else:
+                found.append(node)
+        self._of: dict[tuple[type, ...], list] = {}
+
+    def of(self, *types: type) -> list:
+        found = self._of.get(types)
+        if found is None:
+            lists = [nodes for kind, nodes in self._by_class.items() if issubclass(kind, types)]
+            if len(lists) <= 1:
+                found = lists[0] if lists else []
+            else:  # several classes: in the walk's order
+                found = [node for node in self.all if isinstance(node, types)]
+            self._of[types] = found
+        return found
+
+
+class _Nodes(_Index):
+    """A statement's :class:`_Index`, and for each column the query block that owns it and the
+    clause it is in."""
 
     def __init__(self, statement: exp.Expression):
+        super().__init__(statement)
         self.statement = statement
-        self.all = list(statement.walk())
         self.owner: dict[int, exp.Select] = {}
         self.unqualified: dict[tuple[int, str | None], list[exp.Column]] = {}
         for node in self.all:
@@ -195,9 +223,6 @@ class _Nodes:
                     self.owner[id(node)] = parent
                     if not node.table:
                         self.unqualified.setdefault((id(parent), child.arg_key), []).append(node)
-
-    def of(self, *types: type) -> list:
-        return [node for node in self.all if isinstance(node, types)]
 
     def own_columns(self, select: exp.Select, clause: str) -> list[exp.Column]:
         """Unqualified columns of the block in one of its clauses (``where``, ``expressions`` …)."""
@@ -540,12 +565,13 @@ def _compound_order_by(statement: exp.SetOperation) -> Iterator[Refusal]:
 
 def _typed_refusals(typed: exp.Expression) -> Iterator[Refusal]:
     typer = _Typer()
+    nodes = _Index(typed)
 
     def _is_clob(node: exp.Expression) -> bool:
         return typer.group(node) == CLOB
 
-    yield from _group_refusals(typed, typer)
-    for node in typed.find_all(exp.StrToDate, exp.StrToTime):
+    yield from _group_refusals(nodes, typer)
+    for node in nodes.of(exp.StrToDate, exp.StrToTime):
         argument = node.this
         # Without a mask the DATE goes through NLS_DATE_FORMAT both ways and comes back (as
         # the day): working plugins write TO_DATE(terms.lastday). A mask is what misreads it.
@@ -560,16 +586,16 @@ def _typed_refusals(typed: exp.Expression) -> Iterator[Refusal]:
                 node,
                 "to_date",
             )
-    for node in typed.find_all(exp.Min, exp.Max):
+    for node in nodes.of(exp.Min, exp.Max):
         if _is_clob(node.this):
             yield _clob(node.this, f"{node.key.upper()}()")
-    for node in typed.find_all(exp.Count):
+    for node in nodes.of(exp.Count):
         inner = node.this
         if isinstance(inner, exp.Distinct):
             for value in inner.expressions:
                 if _is_clob(value):
                     yield _clob(value, "COUNT(DISTINCT …)")
-    for window in typed.find_all(exp.Window):
+    for window in nodes.of(exp.Window):
         for value in window.args.get("partition_by") or []:
             if _is_clob(value):
                 yield _clob(value, "PARTITION BY")
@@ -577,7 +603,7 @@ def _typed_refusals(typed: exp.Expression) -> Iterator[Refusal]:
         for item in order.expressions if order is not None else []:
             if _is_clob(item.this):
                 yield _clob(item.this, "an analytic ORDER BY")
-    for node in typed.find_all(exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.In, exp.Like):
+    for node in nodes.of(exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.In, exp.Like):
         sides = [node.this, *(node.expressions if isinstance(node, exp.In) else [node.expression])]
         for side in sides:
             if isinstance(node, exp.Like) and side is node.this:
@@ -589,7 +615,7 @@ def _typed_refusals(typed: exp.Expression) -> Iterator[Refusal]:
             selected = _first_select(query.this if isinstance(query, exp.Subquery) else query).expressions
             if selected and _is_clob(selected[0]):
                 yield _clob(selected[0].unalias(), "IN (SELECT …)")
-    for select in typed.find_all(exp.Select):
+    for select in nodes.of(exp.Select):
         if select.args.get("distinct") is not None:
             for item in select.expressions:
                 if _is_clob(item):
@@ -602,7 +628,7 @@ def _typed_refusals(typed: exp.Expression) -> Iterator[Refusal]:
         for item in order.expressions if order is not None else []:
             if _is_clob(item.this):
                 yield _clob(item.this, "ORDER BY")
-    for union in typed.find_all(exp.Union, exp.Intersect, exp.Except):
+    for union in nodes.of(exp.Union, exp.Intersect, exp.Except):
         if isinstance(union, exp.Union) and not union.args.get("distinct"):
             continue  # UNION ALL carries CLOBs
         for item in _first_select(union).expressions:
@@ -804,10 +830,10 @@ def _mixed(where: str, groups: list[str], node: exp.Expression, ora: str = "ORA-
     )
 
 
-def _group_refusals(typed: exp.Expression, typer: _Typer) -> Iterator[Refusal]:
+def _group_refusals(nodes: _Index, typer: _Typer) -> Iterator[Refusal]:
     """Set operators, CASE, COALESCE, NVL and DECODE whose branches mix type groups; TO_CHAR
     with a date mask of text or a number; EXTRACT of a time field from a DATE."""
-    for operation in typed.find_all(exp.SetOperation):
+    for operation in nodes.of(exp.SetOperation):
         if isinstance(operation.parent, exp.SetOperation):
             continue  # judged with its outermost operation, every branch at once
         branches = _set_branches(operation)
@@ -832,11 +858,11 @@ def _group_refusals(typed: exp.Expression, typer: _Typer) -> Iterator[Refusal]:
                     refusal.node,
                     refusal.kind,
                 )
-    for case in typed.find_all(exp.Case):
+    for case in nodes.of(exp.Case):
         groups = [g for g in (typer.group(r) for r in typer.results(case)) if g is not None]
         if len(set(groups)) > 1:
             yield _mixed("the CASE", groups, case)
-    for node in typed.find_all(exp.Coalesce):
+    for node in nodes.of(exp.Coalesce):
         values = [node.this, *node.expressions]
         groups = [typer.group(v) for v in values]
         if not node.args.get("is_nvl"):
@@ -845,10 +871,10 @@ def _group_refusals(typed: exp.Expression, typer: _Typer) -> Iterator[Refusal]:
                 yield _mixed("COALESCE", known, node)
             continue
         yield from _converted_to_first("NVL", values, groups, node)
-    for node in typed.find_all(exp.DecodeCase):
+    for node in nodes.of(exp.DecodeCase):
         results = typer.results(node)
         yield from _converted_to_first("DECODE", results, [typer.group(r) for r in results], node)
-    for node in typed.find_all(exp.ToChar):
+    for node in nodes.of(exp.ToChar):
         mask = node.args.get("format")
         if not (isinstance(mask, exp.Literal) and mask.is_string):
             continue
@@ -871,7 +897,7 @@ def _group_refusals(typed: exp.Expression, typer: _Typer) -> Iterator[Refusal]:
                 "format a DATE with it, or use a number mask ('FM9999')",
                 node,
             )
-    for node in typed.find_all(exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.In):
+    for node in nodes.of(exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.In):
         sides = [node.this, *(node.expressions if isinstance(node, exp.In) else [node.expression])]
         groups = [typer.group(side) for side in sides]
         if NUMBER not in groups or CHAR not in groups:
@@ -888,7 +914,7 @@ def _group_refusals(typed: exp.Expression, typer: _Typer) -> Iterator[Refusal]:
             text,
             "implicit",
         )
-    for node in typed.find_all(exp.Extract):
+    for node in nodes.of(exp.Extract):
         unit = node.this.name.upper() if isinstance(node.this, (exp.Var, exp.Identifier)) else ""
         value = node.expression
         if (
