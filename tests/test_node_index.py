@@ -1,5 +1,6 @@
-"""The Oracle model's node index: one walk of a statement, then ``of(*types)`` gives exactly
-what ``find_all(*types)`` would (the same nodes, in the same breadth-first order)."""
+"""The shared node index: one walk of a statement, then ``of(*types)`` gives exactly what
+``find_all(*types)`` would (the same nodes, in the same breadth-first order), for the rules
+and the Oracle model alike."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ import pytest
 from sqlglot import exp
 
 from plugin_builder.pipeline import validate
-from plugin_builder.sql.oracle.model import _Index, _Nodes
-from plugin_builder.sql.sqlparse import parse_sql
+from plugin_builder.sql.oracle.model import _Nodes
+from plugin_builder.sql.sqlparse import NodeIndex, parse_sql
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_SQL = sorted((ROOT / "tests" / "fixtures" / "rules").rglob("*.sql"))
@@ -51,7 +52,7 @@ def test_of_is_find_all_on_the_catalogue_and_every_fixture() -> None:
     assert len(statements) > 150
     asked = 0
     for statement in statements:
-        index = _Index(statement)
+        index = NodeIndex(statement)
         for kinds in KINDS:
             expected = list(statement.find_all(*kinds))
             found = index.of(*kinds)
@@ -67,3 +68,11 @@ def test_nodes_keep_the_index_answers(kinds) -> None:
         "SELECT s.ID AS id FROM STUDENTS s WHERE s.ID = 1 AND s.GRADE_LEVEL > (SELECT MAX(x.N) FROM X x)"
     ).statement
     assert [id(n) for n in _Nodes(statement).of(*kinds)] == [id(n) for n in statement.find_all(*kinds)]
+
+
+def test_a_parse_shares_one_index_of_its_one_statement() -> None:
+    parsed = parse_sql.__wrapped__("SELECT s.ID AS id FROM STUDENTS s ORDER BY 1")
+    assert parsed.nodes is parsed.nodes
+    assert [id(n) for n in parsed.nodes.all] == [id(n) for n in parsed.statement.walk()]
+    assert parse_sql.__wrapped__("SELECT 1 FROM DUAL; SELECT 2 FROM DUAL").nodes is None
+    assert parse_sql.__wrapped__("SELECT FROM WHERE (").nodes is None

@@ -34,6 +34,7 @@ import re
 from sqlglot import exp
 
 from plugin_builder.sql.dictionary import Dictionary, powerschool_dictionary
+from plugin_builder.sql.sqlparse import NodeIndex
 
 ORA_MESSAGES = {
     "ORA-00904": "invalid identifier",
@@ -177,41 +178,15 @@ def _name(node: exp.Expression) -> str:
 # --------------------------------------------------------------------------- syntax
 
 
-class _Index:
-    """Every node of a tree from one walk, by class: sqlglot's walks are the costly part, and
-    the checks ask for a dozen kinds of node. ``of(*types)`` is ``list(root.find_all(*types))``
-    (the same nodes in the same breadth-first order) without walking the tree again."""
+class _Nodes:
+    """A statement's :class:`~plugin_builder.sql.sqlparse.NodeIndex` (the shared one when given),
+    and for each column the query block that owns it and the clause it is in."""
 
-    def __init__(self, root: exp.Expression):
-        self.all = list(root.walk())
-        self._by_class: dict[type, list] = {}
-        for node in self.all:
-            found = self._by_class.get(type(node))
-            if found is None:
-                self._by_class[type(node)] = [node]
-            else:
-                found.append(node)
-        self._of: dict[tuple[type, ...], list] = {}
-
-    def of(self, *types: type) -> list:
-        found = self._of.get(types)
-        if found is None:
-            lists = [nodes for kind, nodes in self._by_class.items() if issubclass(kind, types)]
-            if len(lists) <= 1:
-                found = lists[0] if lists else []
-            else:  # several classes: in the walk's order
-                found = [node for node in self.all if isinstance(node, types)]
-            self._of[types] = found
-        return found
-
-
-class _Nodes(_Index):
-    """A statement's :class:`_Index`, and for each column the query block that owns it and the
-    clause it is in."""
-
-    def __init__(self, statement: exp.Expression):
-        super().__init__(statement)
+    def __init__(self, statement: exp.Expression, index: NodeIndex | None = None):
         self.statement = statement
+        index = index if index is not None else NodeIndex(statement)
+        self.all = index.all
+        self.of = index.of
         self.owner: dict[int, exp.Select] = {}
         self.unqualified: dict[tuple[int, str | None], list[exp.Column]] = {}
         for node in self.all:
@@ -565,7 +540,7 @@ def _compound_order_by(statement: exp.SetOperation) -> Iterator[Refusal]:
 
 def _typed_refusals(typed: exp.Expression) -> Iterator[Refusal]:
     typer = _Typer()
-    nodes = _Index(typed)
+    nodes = NodeIndex(typed)
 
     def _is_clob(node: exp.Expression) -> bool:
         return typer.group(node) == CLOB
@@ -830,7 +805,7 @@ def _mixed(where: str, groups: list[str], node: exp.Expression, ora: str = "ORA-
     )
 
 
-def _group_refusals(nodes: _Index, typer: _Typer) -> Iterator[Refusal]:
+def _group_refusals(nodes: NodeIndex, typer: _Typer) -> Iterator[Refusal]:
     """Set operators, CASE, COALESCE, NVL and DECODE whose branches mix type groups; TO_CHAR
     with a date mask of text or a number; EXTRACT of a time field from a DATE."""
     for operation in nodes.of(exp.SetOperation):
@@ -975,6 +950,7 @@ def refusals(
     dictionary: Dictionary | None = None,
     bind_families: Mapping[str, str] | None = None,
     scratch: exp.Expression | None = None,
+    index: NodeIndex | None = None,
 ) -> list[Refusal]:
     """Every construct of the statement Oracle refuses, in the order found.
 
@@ -982,10 +958,10 @@ def refusals(
     VARCHAR2 …). Refusals found by syntax point at nodes of ``statement``; those found by
     type point at nodes of a typed copy (same positions in ``meta``). ``scratch``, a parse of
     the same text that nobody else holds, is typed in place of a copy (copying costs more
-    than parsing).
+    than parsing). ``index``, the statement's shared :class:`NodeIndex`, saves another walk.
     """
     dictionary = dictionary or powerschool_dictionary()
-    nodes = _Nodes(statement)
+    nodes = _Nodes(statement, index)
     found = list(_syntax_refusals(nodes, dictionary))
     # Every expression is typed (set operators, CASE, NVL, TO_CHAR masks …), not only CLOB columns.
     if scratch is not None:
@@ -1017,7 +993,7 @@ def sql_refusals(
     if statement is None:
         return ()
     scratch = parse_sql.__wrapped__(sql).statement  # the same parse, not the cached one the rules share
-    found = refusals(statement, dictionary or powerschool_dictionary(), dict(families), scratch)
+    found = refusals(statement, dictionary or powerschool_dictionary(), dict(families), scratch, parsed.nodes)
     blanked = _blank_literals(parsed.text)
     return (*_text_refusals(blanked), *found)
 
