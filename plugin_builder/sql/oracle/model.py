@@ -99,15 +99,15 @@ _FAMILY_TYPES = {
 _SCHEMAS: dict[tuple[int, frozenset[str], frozenset[str] | None], tuple[Dictionary, object]] = {}
 
 
-def _schema(dictionary: Dictionary, statement: exp.Expression) -> object:
-    """sqlglot's schema of the dictionary tables ``statement`` reads, with the columns it names:
+def _schema(dictionary: Dictionary, nodes: NodeIndex) -> object:
+    """sqlglot's schema of the dictionary tables a statement reads, with the columns it names:
     only those, since sqlglot normalises every name it is given and the dictionary has a
     thousand tables (STUDENTS alone has hundreds of columns)."""
     from sqlglot.schema import MappingSchema
 
-    names = frozenset(table.name.upper() for table in statement.find_all(exp.Table))
+    names = frozenset(table.name.upper() for table in nodes.of(exp.Table))
     # and of their columns the statement names (all of them for a *)
-    used = None if statement.find(exp.Star) else frozenset(c.name.upper() for c in statement.find_all(exp.Column))
+    used = None if nodes.of(exp.Star) else frozenset(c.name.upper() for c in nodes.of(exp.Column))
     key = (id(dictionary), names, used)
     entry = _SCHEMAS.get(key)
     if entry is None or entry[0] is not dictionary:
@@ -136,14 +136,17 @@ def annotated(
     from sqlglot.optimizer.annotate_types import annotate_types
 
     copy = statement if owned else statement.copy()
-    for placeholder in list(copy.find_all(exp.Placeholder)):
+    # One walk for the steps before the typing: replacing the binds and qualifying columns
+    # adds no table, column, star or query block, so the index stays true for them.
+    nodes = NodeIndex(copy)
+    for placeholder in nodes.of(exp.Placeholder):
         family = bind_families.get(placeholder.name)
         if family in _FAMILY_TYPES:
             typed = exp.cast(exp.Null(), _FAMILY_TYPES[family])
             typed.meta.update(placeholder.meta)
             placeholder.replace(typed)
-    _qualify_single_source(copy)
-    schema = _schema(dictionary, copy)
+    _qualify_single_source(nodes)
+    schema = _schema(dictionary, nodes)
     try:
         # No qualify step: it costs more than the typing, and annotate_types resolves each
         # column through its scope (a column it cannot place stays UNKNOWN, never refused).
@@ -152,16 +155,22 @@ def annotated(
         return None
 
 
-def _qualify_single_source(statement: exp.Expression) -> None:
+def _qualify_single_source(nodes: NodeIndex) -> None:
     """Give an unqualified column the name of its block's only table (what sqlglot's qualify
     would do, for the common case, at a fraction of its cost)."""
-    for select in statement.find_all(exp.Select):
+    by_block: dict[int, list[exp.Column]] = {}
+    for column in nodes.of(exp.Column):
+        if not column.table:
+            block = column.find_ancestor(exp.Select)
+            if block is not None:
+                by_block.setdefault(id(block), []).append(column)
+    for select in nodes.of(exp.Select):
         from_ = select.args.get("from_") or select.args.get("from")
         if from_ is None or select.args.get("joins") or not isinstance(from_.this, exp.Table):
             continue
         name = from_.this.alias_or_name
-        for column in select.find_all(exp.Column):
-            if not column.table and column.find_ancestor(exp.Select) is select and column.name.upper() != "ROWNUM":
+        for column in by_block.get(id(select), ()):
+            if column.name.upper() != "ROWNUM":
                 column.set("table", exp.to_identifier(name))
 
 
