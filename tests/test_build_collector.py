@@ -75,3 +75,39 @@ def test_a_collector_off_before_stays_off(tmp_path: Path) -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def _freeze_counts_around(command: list[str], cwd: Path) -> tuple[int, int]:
+    """(objects frozen after the import, at exit) of ``plugin-builder COMMAND`` run as its own process."""
+    code = (
+        "import atexit, gc, sys\n"
+        f"sys.argv = ['plugin-builder', *{command!r}]\n"
+        "from plugin_builder.cli import main\n"
+        "imported = gc.get_freeze_count()\n"
+        "atexit.register(lambda: print(imported, gc.get_freeze_count(), gc.isenabled(), file=sys.stderr))\n"
+        "main()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True)
+    imported, at_exit, enabled = done.stderr.strip().splitlines()[-1].split()
+    assert enabled == "True"
+    return int(imported), int(at_exit)
+
+
+def test_a_build_run_as_its_own_process_freezes_what_it_made_instead_of_collecting_it(tmp_path: Path) -> None:
+    (tmp_path / "plugin.toml").write_text(example_config(), encoding="utf-8")
+    imported, at_exit = _freeze_counts_around(["build", "-o", "dist"], tmp_path)
+    assert at_exit > imported + 10_000
+    assert (tmp_path / "dist").is_dir()
+
+
+def test_a_command_that_goes_on_or_a_test_runner_freezes_nothing_more(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from plugin_builder.cli import main
+
+    (tmp_path / "plugin.toml").write_text(example_config(), encoding="utf-8")
+    imported, at_exit = _freeze_counts_around(["queries"], tmp_path)
+    assert at_exit <= imported  # frozen objects it let go of are freed: the count only falls
+    result = CliRunner().invoke(main, ["build", "-c", str(tmp_path / "plugin.toml"), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert pipeline._process_ends_with_command is False
