@@ -24,6 +24,14 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 class _Group(click.Group):
     """Turns our exceptions into messages and exit codes, in one place."""
 
+    def main(self, args=None, *rest, **extra):
+        # No args: the process's own command line (the console script, ``python -m``), so the
+        # process ends with the command; a caller in a process that goes on (a test's
+        # CliRunner) passes its args.
+        if args is None:
+            extra.setdefault("obj", {})["own_process"] = True
+        return super().main(args, *rest, **extra)
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
@@ -99,6 +107,15 @@ def main(ctx: click.Context, debug: bool) -> None:
     ctx.ensure_object(dict)["debug"] = debug
 
 
+def _ends_the_process() -> None:
+    """A command after which the process exits: tell the pipeline, when it is the process's
+    own command line (pipeline.process_ends_with_this_command)."""
+    if (click.get_current_context().find_root().obj or {}).get("own_process"):
+        from plugin_builder.pipeline import process_ends_with_this_command
+
+        process_ends_with_this_command()
+
+
 def _print_findings(findings, fmt: str, to_err: bool = False) -> None:
     from plugin_builder.reports.report import render_findings
 
@@ -127,6 +144,7 @@ def render(config: Path, output: Path | None, select: tuple[str, ...], to_stdout
     from plugin_builder.build.package import write_tree
     from plugin_builder.pipeline import validate
 
+    _ends_the_process()
     result = validate(config, select)
     if to_stdout:
         for query in result.tree.queries:
@@ -157,6 +175,7 @@ def validate(config: Path, select: tuple[str, ...], fmt: str, strict: bool) -> N
     from plugin_builder.pipeline import validate as run_validate
     from plugin_builder.reports.listings import validate_summary
 
+    _ends_the_process()
     result = run_validate(config, select)
     _print_findings(result.findings, fmt)
     failed = has_errors(result.findings, strict)
@@ -198,6 +217,7 @@ def build(config: Path, output: Path | None, force: bool, against: Path | None, 
     """
     from plugin_builder.pipeline import build as run_build
 
+    _ends_the_process()
     result = run_build(config, output, force=force, against=against, strict=strict)
     _print_findings(result.validated.findings, fmt, to_err=fmt == "text")
     if result.zip is None:
@@ -352,6 +372,7 @@ def review(config: Path, against: Path | None, output: Path | None) -> None:
 
     if output is not None and str(output) != "-":
         review_format(output)  # a wrong suffix is a usage error before any work
+    _ends_the_process()
     reviewed = run_review(config, against)
     report = reviewed.report
     if output is not None and str(output) == "-":

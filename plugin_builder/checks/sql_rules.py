@@ -304,7 +304,7 @@ def sql_distinct_order_by(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
     if statement is None:
         return
     text = ctx.parsed(query).text
-    for select in statement.find_all(exp.Select):
+    for select in ctx.parsed(query).nodes.of(exp.Select):
         if not select.args.get("distinct"):
             continue
         order = select.args.get("order")
@@ -375,7 +375,7 @@ def sql_bind_in_string(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
     if statement is None:
         return
     text = ctx.parsed(query).text
-    for literal in statement.find_all(exp.Literal):
+    for literal in ctx.parsed(query).nodes.of(exp.Literal):
         if literal.is_string and STRING_BIND_RE.search(literal.this):
             line, column = position(literal, text)
             yield Hit(
@@ -436,7 +436,7 @@ def sql_listagg_overflow(ctx: CheckContext, query: QueryDef) -> Iterator[Hit]:
     if statement is None:
         return
     text = ctx.parsed(query).text
-    for node in statement.find_all(exp.GroupConcat):
+    for node in ctx.parsed(query).nodes.of(exp.GroupConcat):
         if node.args.get("on_overflow") is None:
             line, column = position(node, text)
             yield Hit(

@@ -27,7 +27,7 @@ from sqlglot import exp
 from sqlglot.optimizer.scope import Scope, ScopeType, build_scope
 
 from plugin_builder.sql.dictionary import SYSTEM_TABLES, Dictionary, powerschool_dictionary, type_family
-from plugin_builder.sql.sqlparse import output_expressions, parse_sql
+from plugin_builder.sql.sqlparse import NodeIndex, output_expressions, parse_sql
 
 ROLES = ("select", "join", "filter", "grouping", "ordering", "other")
 
@@ -100,6 +100,9 @@ class Analysis:
     outputs: list[OutputColumn] | None = None
     # (TABLE, FIELD) -> (line, column) of its first reference in the SQL
     positions: dict[tuple[str, str], tuple[int | None, int | None]] = field(default_factory=dict)
+    # The statement's query blocks (sqlglot scopes of the shared parse), built once for the
+    # rules that walk them too; empty when the statement could not be scoped.
+    scopes: list[Scope] = field(default_factory=list, repr=False, compare=False)
 
 
 def identifier_name(identifier: exp.Identifier | str | None) -> str:
@@ -505,11 +508,12 @@ def owned_columns(scopes: list[Scope]) -> list[tuple[exp.Column, Scope]]:
     return list(owned.values())
 
 
-def duplicate_aliases(statement: exp.Expression, text: str) -> list[Issue]:
+def duplicate_aliases(statement: exp.Expression, text: str, index: NodeIndex | None = None) -> list[Issue]:
     """A name given to two sources of one FROM clause: a table joined twice without aliases,
-    or one alias on both sides of a join. Oracle cannot tell the columns apart (ORA-00918)."""
+    or one alias on both sides of a join. Oracle cannot tell the columns apart (ORA-00918).
+    ``index``: the statement's shared node index, when there is one."""
     issues = []
-    for select in statement.find_all(exp.Select):
+    for select in index.of(exp.Select) if index is not None else statement.find_all(exp.Select):
         sources = []
         from_ = select.args.get("from_") or select.args.get("from")
         if from_ is not None:
@@ -558,16 +562,16 @@ def analyze(sql: str, dictionary: Dictionary | None = None) -> Analysis:
     if parsed.statement is None:
         return Analysis(ok=False)
     resolver = _Resolver(parsed.text, dictionary or powerschool_dictionary())
-    duplicates = duplicate_aliases(parsed.statement, parsed.text)
+    duplicates = duplicate_aliases(parsed.statement, parsed.text, parsed.nodes)
     if duplicates:  # the blocks cannot be resolved; the duplicate is the finding
-        for table in parsed.statement.find_all(exp.Table):
+        for table in parsed.nodes.of(exp.Table):
             if table.name and isinstance(table.parent, (exp.From, exp.Join)):
                 resolver.check_table(table)
         return Analysis(
             ok=False,
             issues=sorted(set(duplicates + resolver.issues), key=lambda i: (i.line or 0, i.column or 0, i.kind)),
         )
-    _mark_recursive_ctes(parsed.statement)
+    _mark_recursive_ctes(parsed.nodes)
     try:
         root = build_scope(parsed.statement)
         scopes = list(root.traverse()) if root is not None else []
@@ -594,6 +598,7 @@ def analyze(sql: str, dictionary: Dictionary | None = None) -> Analysis:
         issues=issues,
         outputs=_outputs(resolver, parsed.statement, root),
         positions=resolver.positions,
+        scopes=scopes,
     )
 
 
@@ -654,10 +659,10 @@ __all__ = [
 ]
 
 
-def _mark_recursive_ctes(statement: exp.Expression) -> None:
+def _mark_recursive_ctes(nodes: NodeIndex) -> None:
     """Oracle's recursive WITH has no RECURSIVE keyword: a CTE that reads itself is one, so
-    that it is a source inside its own definition."""
-    for with_ in statement.find_all(exp.With):
+    that it is a source inside its own definition (a flag: no node of the statement changes)."""
+    for with_ in nodes.of(exp.With):
         for cte in with_.expressions:
             name = cte.alias_or_name.upper()
             if any(t.name.upper() == name and not t.db for t in cte.this.find_all(exp.Table)):

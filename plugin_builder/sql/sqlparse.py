@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import sqlglot
 from sqlglot import exp
@@ -25,6 +25,36 @@ def clean_message(text: str) -> str:
     return _ANSI.sub("", text).strip()
 
 
+class NodeIndex:
+    """Every node of a tree from one walk, by class: sqlglot's walks are the costly part, and
+    the rules and the Oracle model ask for a dozen kinds of node each. ``of(*types)`` is
+    ``list(root.find_all(*types))`` (the same nodes in the same breadth-first order) without
+    walking the tree again; the tree must not change after (the shared parse never does)."""
+
+    def __init__(self, root: exp.Expression):
+        self.all = list(root.walk())
+        self._by_class: dict[type, list] = {}
+        for node in self.all:
+            found = self._by_class.get(type(node))
+            if found is None:
+                self._by_class[type(node)] = [node]
+            else:
+                found.append(node)
+        self._of: dict[tuple[type, ...], list] = {}
+
+    def of(self, *types: type) -> list:
+        """The nodes of these types (a list to read, not to change)."""
+        found = self._of.get(types)
+        if found is None:
+            lists = [nodes for kind, nodes in self._by_class.items() if issubclass(kind, types)]
+            if len(lists) <= 1:
+                found = lists[0] if lists else []
+            else:  # several classes: in the walk's order
+                found = [node for node in self.all if isinstance(node, types)]
+            self._of[types] = found
+        return found
+
+
 @dataclass
 class ParsedSql:
     text: str
@@ -40,6 +70,14 @@ class ParsedSql:
     @property
     def statement(self) -> exp.Expression | None:
         return self.statements[0] if len(self.statements) == 1 else None
+
+    @cached_property
+    def nodes(self) -> NodeIndex | None:
+        """The statement's nodes from one walk, shared by every rule that asks (None without
+        exactly one statement). The parse is shared, so nobody changes it: the Oracle model
+        types a parse of its own."""
+        statement = self.statement
+        return NodeIndex(statement) if statement is not None else None
 
 
 def _substitute_tags(sql: str) -> str:

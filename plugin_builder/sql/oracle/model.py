@@ -34,6 +34,7 @@ import re
 from sqlglot import exp
 
 from plugin_builder.sql.dictionary import Dictionary, powerschool_dictionary
+from plugin_builder.sql.sqlparse import NodeIndex
 
 ORA_MESSAGES = {
     "ORA-00904": "invalid identifier",
@@ -98,15 +99,15 @@ _FAMILY_TYPES = {
 _SCHEMAS: dict[tuple[int, frozenset[str], frozenset[str] | None], tuple[Dictionary, object]] = {}
 
 
-def _schema(dictionary: Dictionary, statement: exp.Expression) -> object:
-    """sqlglot's schema of the dictionary tables ``statement`` reads, with the columns it names:
+def _schema(dictionary: Dictionary, nodes: NodeIndex) -> object:
+    """sqlglot's schema of the dictionary tables a statement reads, with the columns it names:
     only those, since sqlglot normalises every name it is given and the dictionary has a
     thousand tables (STUDENTS alone has hundreds of columns)."""
     from sqlglot.schema import MappingSchema
 
-    names = frozenset(table.name.upper() for table in statement.find_all(exp.Table))
+    names = frozenset(table.name.upper() for table in nodes.of(exp.Table))
     # and of their columns the statement names (all of them for a *)
-    used = None if statement.find(exp.Star) else frozenset(c.name.upper() for c in statement.find_all(exp.Column))
+    used = None if nodes.of(exp.Star) else frozenset(c.name.upper() for c in nodes.of(exp.Column))
     key = (id(dictionary), names, used)
     entry = _SCHEMAS.get(key)
     if entry is None or entry[0] is not dictionary:
@@ -135,14 +136,17 @@ def annotated(
     from sqlglot.optimizer.annotate_types import annotate_types
 
     copy = statement if owned else statement.copy()
-    for placeholder in list(copy.find_all(exp.Placeholder)):
+    # One walk for the steps before the typing: replacing the binds and qualifying columns
+    # adds no table, column, star or query block, so the index stays true for them.
+    nodes = NodeIndex(copy)
+    for placeholder in nodes.of(exp.Placeholder):
         family = bind_families.get(placeholder.name)
         if family in _FAMILY_TYPES:
             typed = exp.cast(exp.Null(), _FAMILY_TYPES[family])
             typed.meta.update(placeholder.meta)
             placeholder.replace(typed)
-    _qualify_single_source(copy)
-    schema = _schema(dictionary, copy)
+    _qualify_single_source(nodes)
+    schema = _schema(dictionary, nodes)
     try:
         # No qualify step: it costs more than the typing, and annotate_types resolves each
         # column through its scope (a column it cannot place stays UNKNOWN, never refused).
@@ -151,16 +155,22 @@ def annotated(
         return None
 
 
-def _qualify_single_source(statement: exp.Expression) -> None:
+def _qualify_single_source(nodes: NodeIndex) -> None:
     """Give an unqualified column the name of its block's only table (what sqlglot's qualify
     would do, for the common case, at a fraction of its cost)."""
-    for select in statement.find_all(exp.Select):
+    by_block: dict[int, list[exp.Column]] = {}
+    for column in nodes.of(exp.Column):
+        if not column.table:
+            block = column.find_ancestor(exp.Select)
+            if block is not None:
+                by_block.setdefault(id(block), []).append(column)
+    for select in nodes.of(exp.Select):
         from_ = select.args.get("from_") or select.args.get("from")
         if from_ is None or select.args.get("joins") or not isinstance(from_.this, exp.Table):
             continue
         name = from_.this.alias_or_name
-        for column in select.find_all(exp.Column):
-            if not column.table and column.find_ancestor(exp.Select) is select and column.name.upper() != "ROWNUM":
+        for column in by_block.get(id(select), ()):
+            if column.name.upper() != "ROWNUM":
                 column.set("table", exp.to_identifier(name))
 
 
@@ -178,12 +188,14 @@ def _name(node: exp.Expression) -> str:
 
 
 class _Nodes:
-    """Every node of a statement from one walk (sqlglot's walks are the costly part), and for
-    each column the query block that owns it and the clause it is in."""
+    """A statement's :class:`~plugin_builder.sql.sqlparse.NodeIndex` (the shared one when given),
+    and for each column the query block that owns it and the clause it is in."""
 
-    def __init__(self, statement: exp.Expression):
+    def __init__(self, statement: exp.Expression, index: NodeIndex | None = None):
         self.statement = statement
-        self.all = list(statement.walk())
+        index = index if index is not None else NodeIndex(statement)
+        self.all = index.all
+        self.of = index.of
         self.owner: dict[int, exp.Select] = {}
         self.unqualified: dict[tuple[int, str | None], list[exp.Column]] = {}
         for node in self.all:
@@ -195,9 +207,6 @@ class _Nodes:
                     self.owner[id(node)] = parent
                     if not node.table:
                         self.unqualified.setdefault((id(parent), child.arg_key), []).append(node)
-
-    def of(self, *types: type) -> list:
-        return [node for node in self.all if isinstance(node, types)]
 
     def own_columns(self, select: exp.Select, clause: str) -> list[exp.Column]:
         """Unqualified columns of the block in one of its clauses (``where``, ``expressions`` …)."""
@@ -540,12 +549,13 @@ def _compound_order_by(statement: exp.SetOperation) -> Iterator[Refusal]:
 
 def _typed_refusals(typed: exp.Expression) -> Iterator[Refusal]:
     typer = _Typer()
+    nodes = NodeIndex(typed)
 
     def _is_clob(node: exp.Expression) -> bool:
         return typer.group(node) == CLOB
 
-    yield from _group_refusals(typed, typer)
-    for node in typed.find_all(exp.StrToDate, exp.StrToTime):
+    yield from _group_refusals(nodes, typer)
+    for node in nodes.of(exp.StrToDate, exp.StrToTime):
         argument = node.this
         # Without a mask the DATE goes through NLS_DATE_FORMAT both ways and comes back (as
         # the day): working plugins write TO_DATE(terms.lastday). A mask is what misreads it.
@@ -560,16 +570,16 @@ def _typed_refusals(typed: exp.Expression) -> Iterator[Refusal]:
                 node,
                 "to_date",
             )
-    for node in typed.find_all(exp.Min, exp.Max):
+    for node in nodes.of(exp.Min, exp.Max):
         if _is_clob(node.this):
             yield _clob(node.this, f"{node.key.upper()}()")
-    for node in typed.find_all(exp.Count):
+    for node in nodes.of(exp.Count):
         inner = node.this
         if isinstance(inner, exp.Distinct):
             for value in inner.expressions:
                 if _is_clob(value):
                     yield _clob(value, "COUNT(DISTINCT …)")
-    for window in typed.find_all(exp.Window):
+    for window in nodes.of(exp.Window):
         for value in window.args.get("partition_by") or []:
             if _is_clob(value):
                 yield _clob(value, "PARTITION BY")
@@ -577,7 +587,7 @@ def _typed_refusals(typed: exp.Expression) -> Iterator[Refusal]:
         for item in order.expressions if order is not None else []:
             if _is_clob(item.this):
                 yield _clob(item.this, "an analytic ORDER BY")
-    for node in typed.find_all(exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.In, exp.Like):
+    for node in nodes.of(exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.In, exp.Like):
         sides = [node.this, *(node.expressions if isinstance(node, exp.In) else [node.expression])]
         for side in sides:
             if isinstance(node, exp.Like) and side is node.this:
@@ -589,7 +599,7 @@ def _typed_refusals(typed: exp.Expression) -> Iterator[Refusal]:
             selected = _first_select(query.this if isinstance(query, exp.Subquery) else query).expressions
             if selected and _is_clob(selected[0]):
                 yield _clob(selected[0].unalias(), "IN (SELECT …)")
-    for select in typed.find_all(exp.Select):
+    for select in nodes.of(exp.Select):
         if select.args.get("distinct") is not None:
             for item in select.expressions:
                 if _is_clob(item):
@@ -602,7 +612,7 @@ def _typed_refusals(typed: exp.Expression) -> Iterator[Refusal]:
         for item in order.expressions if order is not None else []:
             if _is_clob(item.this):
                 yield _clob(item.this, "ORDER BY")
-    for union in typed.find_all(exp.Union, exp.Intersect, exp.Except):
+    for union in nodes.of(exp.Union, exp.Intersect, exp.Except):
         if isinstance(union, exp.Union) and not union.args.get("distinct"):
             continue  # UNION ALL carries CLOBs
         for item in _first_select(union).expressions:
@@ -804,10 +814,10 @@ def _mixed(where: str, groups: list[str], node: exp.Expression, ora: str = "ORA-
     )
 
 
-def _group_refusals(typed: exp.Expression, typer: _Typer) -> Iterator[Refusal]:
+def _group_refusals(nodes: NodeIndex, typer: _Typer) -> Iterator[Refusal]:
     """Set operators, CASE, COALESCE, NVL and DECODE whose branches mix type groups; TO_CHAR
     with a date mask of text or a number; EXTRACT of a time field from a DATE."""
-    for operation in typed.find_all(exp.SetOperation):
+    for operation in nodes.of(exp.SetOperation):
         if isinstance(operation.parent, exp.SetOperation):
             continue  # judged with its outermost operation, every branch at once
         branches = _set_branches(operation)
@@ -832,11 +842,11 @@ def _group_refusals(typed: exp.Expression, typer: _Typer) -> Iterator[Refusal]:
                     refusal.node,
                     refusal.kind,
                 )
-    for case in typed.find_all(exp.Case):
+    for case in nodes.of(exp.Case):
         groups = [g for g in (typer.group(r) for r in typer.results(case)) if g is not None]
         if len(set(groups)) > 1:
             yield _mixed("the CASE", groups, case)
-    for node in typed.find_all(exp.Coalesce):
+    for node in nodes.of(exp.Coalesce):
         values = [node.this, *node.expressions]
         groups = [typer.group(v) for v in values]
         if not node.args.get("is_nvl"):
@@ -845,10 +855,10 @@ def _group_refusals(typed: exp.Expression, typer: _Typer) -> Iterator[Refusal]:
                 yield _mixed("COALESCE", known, node)
             continue
         yield from _converted_to_first("NVL", values, groups, node)
-    for node in typed.find_all(exp.DecodeCase):
+    for node in nodes.of(exp.DecodeCase):
         results = typer.results(node)
         yield from _converted_to_first("DECODE", results, [typer.group(r) for r in results], node)
-    for node in typed.find_all(exp.ToChar):
+    for node in nodes.of(exp.ToChar):
         mask = node.args.get("format")
         if not (isinstance(mask, exp.Literal) and mask.is_string):
             continue
@@ -871,7 +881,7 @@ def _group_refusals(typed: exp.Expression, typer: _Typer) -> Iterator[Refusal]:
                 "format a DATE with it, or use a number mask ('FM9999')",
                 node,
             )
-    for node in typed.find_all(exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.In):
+    for node in nodes.of(exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.In):
         sides = [node.this, *(node.expressions if isinstance(node, exp.In) else [node.expression])]
         groups = [typer.group(side) for side in sides]
         if NUMBER not in groups or CHAR not in groups:
@@ -888,7 +898,7 @@ def _group_refusals(typed: exp.Expression, typer: _Typer) -> Iterator[Refusal]:
             text,
             "implicit",
         )
-    for node in typed.find_all(exp.Extract):
+    for node in nodes.of(exp.Extract):
         unit = node.this.name.upper() if isinstance(node.this, (exp.Var, exp.Identifier)) else ""
         value = node.expression
         if (
@@ -949,6 +959,7 @@ def refusals(
     dictionary: Dictionary | None = None,
     bind_families: Mapping[str, str] | None = None,
     scratch: exp.Expression | None = None,
+    index: NodeIndex | None = None,
 ) -> list[Refusal]:
     """Every construct of the statement Oracle refuses, in the order found.
 
@@ -956,10 +967,10 @@ def refusals(
     VARCHAR2 …). Refusals found by syntax point at nodes of ``statement``; those found by
     type point at nodes of a typed copy (same positions in ``meta``). ``scratch``, a parse of
     the same text that nobody else holds, is typed in place of a copy (copying costs more
-    than parsing).
+    than parsing). ``index``, the statement's shared :class:`NodeIndex`, saves another walk.
     """
     dictionary = dictionary or powerschool_dictionary()
-    nodes = _Nodes(statement)
+    nodes = _Nodes(statement, index)
     found = list(_syntax_refusals(nodes, dictionary))
     # Every expression is typed (set operators, CASE, NVL, TO_CHAR masks …), not only CLOB columns.
     if scratch is not None:
@@ -991,7 +1002,7 @@ def sql_refusals(
     if statement is None:
         return ()
     scratch = parse_sql.__wrapped__(sql).statement  # the same parse, not the cached one the rules share
-    found = refusals(statement, dictionary or powerschool_dictionary(), dict(families), scratch)
+    found = refusals(statement, dictionary or powerschool_dictionary(), dict(families), scratch, parsed.nodes)
     blanked = _blank_literals(parsed.text)
     return (*_text_refusals(blanked), *found)
 
