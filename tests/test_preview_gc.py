@@ -45,7 +45,7 @@ def test_a_failure_while_paused_gives_the_collector_back(tmp_path: Path, monkeyp
 def test_a_collector_already_off_stays_off():
     gc.disable()
     try:
-        with runner._cycle_collection_paused():
+        with runner.cycle_collection_paused():
             assert not gc.isenabled()
         assert not gc.isenabled()
     finally:

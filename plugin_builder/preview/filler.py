@@ -1029,6 +1029,31 @@ GENERATORS: dict[str, Callable[[Facts], Generator]] = {
 }
 
 
+def tables_by_alias(tree) -> dict[str, set[str]]:
+    """Each alias (or name) of a statement's tables -> the real tables it stands for."""
+    from sqlglot import exp
+
+    names: dict[str, set[str]] = {}
+    for table in tree.find_all(exp.Table):
+        if table.name:
+            names.setdefault((table.alias or table.name).upper(), set()).add(table.name.upper())
+    return names
+
+
+def table_of(column, names: dict[str, set[str]]) -> str | None:
+    """The one real table a column reads: by its qualifier, or the block's only table."""
+    from sqlglot import exp
+
+    if column.table:
+        tables = names.get(column.table.upper(), set())
+    else:
+        select = column.find_ancestor(exp.Select)
+        source = select.args.get("from_") if select is not None else None
+        own = source.this if source is not None and not select.args.get("joins") else None
+        tables = {own.name.upper()} if isinstance(own, exp.Table) and own.name else set()
+    return next(iter(tables)) if len(tables) == 1 else None
+
+
 def filter_literals(sqls) -> dict[str, dict[str, list[str]]]:
     """TABLE -> COLUMN -> the SQL literals the queries compare it with: ``t.COL = 'x'`` and
     ``t.COL IN ('x', 'y')`` (not negated), ``t`` an alias or name of a real table in the same
@@ -1044,10 +1069,7 @@ def filter_literals(sqls) -> dict[str, dict[str, list[str]]]:
             continue
         if tree is None:
             continue
-        names: dict[str, set[str]] = {}
-        for table in tree.find_all(exp.Table):
-            if table.name:
-                names.setdefault((table.alias or table.name).upper(), set()).add(table.name.upper())
+        names = tables_by_alias(tree)
         for node in tree.find_all(exp.EQ, exp.In):
             if isinstance(node.parent, exp.Not):
                 continue
@@ -1060,16 +1082,9 @@ def filter_literals(sqls) -> dict[str, dict[str, list[str]]]:
                     continue
                 if not all(isinstance(v, exp.Literal) and (not v.is_string or v.this) for v in values):
                     continue
-                if column.table:
-                    tables = names.get(column.table.upper(), set())
-                else:
-                    select = column.find_ancestor(exp.Select)
-                    source = select.args.get("from_") if select is not None else None
-                    own = source.this if source is not None and not select.args.get("joins") else None
-                    tables = {own.name.upper()} if isinstance(own, exp.Table) and own.name else set()
-                if len(tables) != 1:
+                table = table_of(column, names)
+                if table is None:
                     continue
-                table = next(iter(tables))
                 for value in values:
                     found.setdefault(table, {}).setdefault(column.name.upper(), set()).add(value.sql("duckdb"))
     return {t: {c: sorted(v) for c, v in sorted(cols.items())} for t, cols in sorted(found.items())}

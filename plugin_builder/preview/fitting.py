@@ -40,6 +40,8 @@ from plugin_builder.preview.filler import (
     is_flag,
     oracle_types,
     table_columns,
+    table_of,
+    tables_by_alias,
     text_length,
     typed_value,
 )
@@ -69,30 +71,6 @@ class PluginFilters:
     texts: dict[str, dict[str, list[TextFilter]]] = field(default_factory=dict)
 
 
-def _tables_by_alias(tree) -> dict[str, set[str]]:
-    from sqlglot import exp
-
-    names: dict[str, set[str]] = {}
-    for table in tree.find_all(exp.Table):
-        if table.name:
-            names.setdefault((table.alias or table.name).upper(), set()).add(table.name.upper())
-    return names
-
-
-def _table_of(column, names: dict[str, set[str]]) -> str | None:
-    """The one real table a column reads (by its qualifier, or the block's only table)."""
-    from sqlglot import exp
-
-    if column.table:
-        tables = names.get(column.table.upper(), set())
-    else:
-        select = column.find_ancestor(exp.Select)
-        source = select.args.get("from_") if select is not None else None
-        own = source.this if source is not None and not select.args.get("joins") else None
-        tables = {own.name.upper()} if isinstance(own, exp.Table) and own.name else set()
-    return next(iter(tables)) if len(tables) == 1 else None
-
-
 def _unwrap(node) -> tuple[object, str]:
     """A column under LOWER/UPPER/TRIM (one level), and the wrapper's name."""
     from sqlglot import exp
@@ -120,7 +98,7 @@ def plugin_filters(sqls) -> PluginFilters:
             continue
         if tree is None:
             continue
-        names = _tables_by_alias(tree)
+        names = tables_by_alias(tree)
         for node in tree.find_all(exp.EQ, exp.In, exp.Like):
             if node.find_ancestor(exp.Not, exp.Case, exp.If) is not None:
                 continue
@@ -146,7 +124,7 @@ def plugin_filters(sqls) -> PluginFilters:
                         if re.fullmatch(r"\d{1,7}", v.this.strip()) and int(v.this) not in NOT_SCHOOLS
                     )
                     continue
-                table = _table_of(column, names)
+                table = table_of(column, names)
                 if table is None:
                     continue
                 kind = "like" if isinstance(node, exp.Like) else "eq"

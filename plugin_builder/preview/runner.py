@@ -8,9 +8,7 @@ group is written as ``<group>/<file_name>`` CSV and not checked.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import gc
 import re
 import time
 from collections.abc import Callable
@@ -24,7 +22,7 @@ from plugin_builder.build.render import RenderedQuery
 from plugin_builder.errors import InputError, PluginBuilderError, Problem
 from plugin_builder.findings import Finding, Severity, has_errors, sort_findings
 from plugin_builder.checks import project_dictionary
-from plugin_builder.pipeline import validate
+from plugin_builder.pipeline import cycle_collection_paused, validate
 from plugin_builder.preview import checkers, losses, writers
 from plugin_builder.preview.checkers.settings import project_settings
 from plugin_builder.preview.filler import filter_literals
@@ -325,7 +323,9 @@ def run_preview(
     results = run_queries(source.con, runnable, today, district, progress, args or {}, failures)
     timings["queries"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    with _cycle_collection_paused():  # the twins' rows beside the results' (and few cycles: 7 parses)
+    # Writing and checking allocate millions of objects that make no reference cycles (rows,
+    # parsed JSON, identities): the collector's passes over them took a third of the checks.
+    with cycle_collection_paused():  # the twins' rows beside the results' (and few cycles: 7 parses)
         lost, loss_notes = losses.measure(
             source.con, runnable, results, lambda q: query_binds(q, district, today, args), today, project
         )
@@ -344,7 +344,7 @@ def run_preview(
     _clear_previous(out_dir, owned_before)
     timings["clear"] = time.perf_counter() - clock
 
-    with _cycle_collection_paused():
+    with cycle_collection_paused():
         clock = time.perf_counter()
         written = writers.Written()
         try:
@@ -383,21 +383,6 @@ def run_preview(
     return PreviewResult(
         out_dir, source.description, today, results, written, findings, summary, timings, failures, notes
     )
-
-
-@contextlib.contextmanager
-def _cycle_collection_paused():
-    """Writing and checking allocate millions of objects that live together (rows, parsed
-    JSON, keys of identities) and make no reference cycles; the cycle collector's passes over
-    them took a third of the checks at 50 000 students. Reference counting still frees
-    everything as before; whatever cycles there are wait for the next pass after."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 MARKER = ".plugin-builder-preview"  # in a preview folder: the files the last preview wrote there
