@@ -178,6 +178,8 @@ def test_preview_and_serve_fit_the_district_to_a_vendors_plugin(runner, tmp_path
         rows = list(csv.DictReader(handle))
     assert rows and {r["school"] for r in rows} <= {"501", "616"}
     assert all(r["course"].endswith(" (APEX)") for r in rows)
+    assert "schools numbered as the plugin's filters name them: 501 Lincoln Elementary 1" in result.output
+    assert "COURSES.COURSE_NAME: " in result.output and "rows set to match the plugin's filter" in result.output
     prepared = prepare(zip_path=archive, students=3000)
     served = prepared.source.con.execute(QUERIES_XML.split("<![CDATA[")[1].split("]]>")[0]).fetchall()
     prepared.source.con.close()
@@ -205,3 +207,12 @@ def test_guardian_accounts_are_the_custodial_contacts_with_an_email(district):
     ).fetchone()[0]
     assert stray == 0
     assert con.execute("SELECT COUNT(*) FROM GUARDIANSTUDENT").fetchone()[0] >= accounts[0]
+
+
+def test_a_custom_field_of_a_first_name_takes_the_names_people_have():
+    from plugin_builder.preview.filler import FIRST_NAMES, Facts, typed_value
+
+    facts = Facts(1, 35, dt.date(2025, 8, 13), dt.date(2026, 6, 5), dt.date(2026, 1, 15))
+    value = typed_value("U_STUDENTSUSERFIELDS", "FATHER_FIRSTNAME", "VARCHAR", "VARCHAR2(50)", facts)
+    names = duckdb.sql(f"SELECT DISTINCT {value} FROM (SELECT range + 1 AS N FROM range(200)) a").fetchall()
+    assert {n[0] for n in names} <= set(FIRST_NAMES)  # so GUARDIAN.FIRSTNAME = FATHER_FIRSTNAME can meet

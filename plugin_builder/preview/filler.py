@@ -36,6 +36,7 @@ is never touched.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -1029,6 +1030,18 @@ GENERATORS: dict[str, Callable[[Facts], Generator]] = {
 }
 
 
+@functools.lru_cache(maxsize=512)
+def parsed_for_filters(sql: str):
+    """A query's tree, to read its filters (None if it does not parse: its run reports that).
+    Kept, as the filler's literals and the fitting read the same queries; only read, never changed."""
+    import sqlglot
+
+    try:
+        return sqlglot.parse_one(sql, read="oracle")
+    except Exception:  # noqa: BLE001 - what does not parse is reported by the query's run
+        return None
+
+
 def tables_by_alias(tree) -> dict[str, set[str]]:
     """Each alias (or name) of a statement's tables -> the real tables it stands for."""
     from sqlglot import exp
@@ -1058,15 +1071,11 @@ def filter_literals(sqls) -> dict[str, dict[str, list[str]]]:
     """TABLE -> COLUMN -> the SQL literals the queries compare it with: ``t.COL = 'x'`` and
     ``t.COL IN ('x', 'y')`` (not negated), ``t`` an alias or name of a real table in the same
     statement (or the only table of the block, for an unqualified column). Sorted, unique."""
-    import sqlglot
     from sqlglot import exp
 
     found: dict[str, dict[str, set[str]]] = {}
     for sql in sqls:
-        try:
-            tree = sqlglot.parse_one(sql, read="oracle")
-        except Exception:  # noqa: BLE001 - what does not parse is reported by the query's run
-            continue
+        tree = parsed_for_filters(sql)
         if tree is None:
             continue
         names = tables_by_alias(tree)

@@ -39,6 +39,7 @@ from plugin_builder.preview.filler import (
     fill_tables,
     is_flag,
     oracle_types,
+    parsed_for_filters,
     table_columns,
     table_of,
     tables_by_alias,
@@ -84,7 +85,6 @@ def _unwrap(node) -> tuple[object, str]:
 def plugin_filters(sqls) -> PluginFilters:
     """The school numbers and texts the queries' filters compare columns with (see the
     module's docstring). Negated comparisons and those inside ``CASE`` are not filters."""
-    import sqlglot
     from sqlglot import exp
 
     from plugin_builder.preview.plugin import substitute
@@ -92,10 +92,7 @@ def plugin_filters(sqls) -> PluginFilters:
     numbers: set[int] = set()
     texts: dict[str, dict[str, set[TextFilter]]] = {}
     for sql in sqls:
-        try:  # PowerSchool's tags as neutral values: school 0 is no school
-            tree = sqlglot.parse_one(substitute(sql, 0, 0), read="oracle")
-        except Exception:  # noqa: BLE001 - what does not parse is reported by the query's run
-            continue
+        tree = parsed_for_filters(substitute(sql, 0, 0))  # PowerSchool's tags neutral: school 0 is no school
         if tree is None:
             continue
         names = tables_by_alias(tree)
@@ -231,6 +228,18 @@ def _choice(which: str, options: list[str]) -> str:
     return f"CASE {which} {' '.join(f'WHEN {i} THEN {o}' for i, o in enumerate(options))} END"
 
 
+def school_numbers_notes(district, filters: PluginFilters) -> list[str]:
+    """A note naming the schools numbered with the plugin's school numbers (none if none was)."""
+    named = set(filters.school_numbers)
+    taken = [f"{s.number} {s.name}" for s in district.schools if s.number in named]
+    if not taken:
+        return []
+    return [
+        f"schools numbered as the plugin's filters name them: {', '.join(taken)}"
+        f" (the synthetic district numbers its schools from 101 otherwise)"
+    ]
+
+
 def _is_key(name: str) -> bool:
     return name in KEY_ALIASES or name in ("ID", "DCID") or name.endswith(("ID", "DCID"))
 
@@ -315,6 +324,7 @@ def prepare_district(
                 notes.append(f"{table}: {rows} synthetic rows ({report.how[table]})")
         skip = {table.upper() for table in source.from_csv}
         if filters is not None:
+            notes += school_numbers_notes(district, filters)
             notes += fit_text_filters(source.con, district, filters, skip, declared)
         notes += fill_blank_columns(source.con, district, needs, skip, declared)
     unrunnable, more = prepare_requirements(source, needs, declared, dictionary)
